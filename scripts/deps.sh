@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scripts/deps.sh: install the Debian packages scepd needs to build, run and test.
+# Idempotent: asks apt only for what is missing, runs 'apt-get update' at most once.
+# Usage: scripts/deps.sh [build|check|all]   (default: build)
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config libssl-dev libmicrohttpd-dev
+	libsqlite3-dev libjansson-dev libconfig-dev openssl)
+check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3)
+
+want=("${build_pkgs[@]}")
+case "${1:-build}" in
+build) ;;
+check|all) want+=("${check_pkgs[@]}") ;;
+*) echo "usage: $0 [build|check|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# certmonger's postinst wants to start its daemon; there is no init system in CI
+# and we only use its scep-submit helper, so a failed service start is harmless.
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

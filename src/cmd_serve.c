@@ -1,0 +1,144 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * cmd_serve.c: "scepd serve": load the configuration and CA, open the
+ * store, bind, then wait for signals in the main thread while
+ * libmicrohttpd's workers serve.  SIGINT/SIGTERM drain and exit 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+
+static void
+serve_usage(FILE *fp)
+{
+	fprintf(fp, "usage: scepd serve [-d DIR] [--listen HOST:PORT] "
+	    "[--port-file FILE] [-v]\n\n"
+	    "Serves SCEP from DIR (default %s) until SIGINT or SIGTERM.\n"
+	    "  --listen     address, default from the config (%s); port 0 "
+	    "picks one\n"
+	    "  --port-file  write the bound port there once listening\n"
+	    "  -v           debug logging\n", CMD_DEFAULT_DIR,
+	    CMD_DEFAULT_LISTEN);
+}
+
+/* Write the port via a temporary file, so readers never see half. */
+static int
+serve_port_file(const char *path, int port)
+{
+	char	*tmp;
+	FILE	*fp;
+	int	 rc = -1;
+
+	if (asprintf(&tmp, "%s.tmp", path) == -1)
+		return -1;
+	if ((fp = fopen(tmp, "w")) != NULL) {
+		fprintf(fp, "%d\n", port);
+		if (fclose(fp) == 0 && rename(tmp, path) == 0)
+			rc = 0;
+	}
+	if (rc == -1)
+		log_warn("%s", path);
+	free(tmp);
+	return rc;
+}
+
+/* Block until a signal that ends the server. */
+static void
+serve_wait(const sigset_t *set)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: reload is not supported yet; "
+			    "restart to apply changes");
+			continue;
+		}
+		log_info("signal %d: finishing requests in flight", sig);
+		return;
+	}
+}
+
+static int
+serve_run(struct conf *c, const char *listen, const char *portfile)
+{
+	struct server	*srv;
+	struct http	*h;
+	sigset_t	 set;
+	int		 port;
+
+	/* Workers inherit this mask, so only sigwait() sees the signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((srv = server_new(c)) == NULL)
+		return 1;
+	if ((h = http_start(srv, listen, &port)) == NULL) {
+		server_free(srv);
+		return 1;
+	}
+	log_info("scepd %s serving SCEP on %s (port %d)", SCEPD_VERSION,
+	    listen, port);
+	if (portfile != NULL && serve_port_file(portfile, port) == -1) {
+		http_stop(h);
+		server_free(srv);
+		return 1;
+	}
+	serve_wait(&set);
+	http_stop(h);
+	server_free(srv);
+	log_info("stopped");
+	return 0;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*dir = CMD_DEFAULT_DIR, *listen = NULL;
+	const char	*portfile = NULL;
+	struct conf	*c;
+	int		 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "d:l:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'p': portfile = optarg; break;
+		case 'v': log_init(LOG_LVL_DEBUG); break;
+		case 'h': serve_usage(stdout); return 0;
+		default: serve_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		serve_usage(stderr);
+		return 2;
+	}
+	if ((c = cmd_conf(dir)) == NULL)
+		return 1;
+	rc = serve_run(c, listen != NULL ? listen : c->http.listen, portfile);
+	conf_free(c);
+	return rc;
+}

@@ -1,0 +1,236 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * csr.c: PKCS#10 (RFC 2986) -> struct csr_info.  Verifies the request's
+ * self-signature (proof of possession), reads the challengePassword
+ * (RFC 2985 5.4.1: any DirectoryString, single value) and the requested
+ * subjectAltName from the extensionRequest.  Other requested extensions
+ * are ignored: privileges come from the template, never from the CSR.
+ * Uses OpenSSL and log.c only.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "csr.h"
+#include "log.h"
+#include "scep.h"
+
+/* DER of "obj" through its i2d function, into a malloc'd buffer. */
+#define CSR_I2D(fn, obj, outp, outszp) \
+	csr_der_take((obj), (int (*)(const void *, unsigned char **))(fn), \
+	    (outp), (outszp))
+
+static int
+csr_der_take(const void *obj, int (*i2d)(const void *, unsigned char **),
+    unsigned char **out, size_t *outsz)
+{
+	unsigned char	*p;
+	int		 n;
+
+	if (obj == NULL || (n = i2d(obj, NULL)) <= 0 ||
+	    (*out = p = malloc((size_t)n)) == NULL)
+		return -1;
+	if (i2d(obj, &p) != n)
+		return -1;
+	*outsz = (size_t)n;
+	return 0;
+}
+
+int
+scep_cert_kid(X509 *x, unsigned char *kid)
+{
+	unsigned char	*spki = NULL;
+	size_t		 n;
+	int		 rc;
+
+	if (CSR_I2D(i2d_PUBKEY, X509_get0_pubkey(x), &spki, &n) == -1) {
+		free(spki);
+		return -1;
+	}
+	rc = EVP_Digest(spki, n, kid, NULL, EVP_sha256(), NULL) ? 0 : -1;
+	free(spki);
+	return rc;
+}
+
+static void
+csr_key_describe(struct csr_info *ci, EVP_PKEY *pk)
+{
+	char	 group[64];
+
+	ci->key_bits = EVP_PKEY_get_bits(pk);
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		ci->key = CSR_KEY_RSA;
+		break;
+	case EVP_PKEY_EC:
+		ci->key = CSR_KEY_EC_OTHER;
+		if (!EVP_PKEY_get_utf8_string_param(pk,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL))
+			break;		/* explicit parameters */
+		if (strcmp(group, "prime256v1") == 0)
+			ci->key = CSR_KEY_EC_P256;
+		else if (strcmp(group, "secp384r1") == 0)
+			ci->key = CSR_KEY_EC_P384;
+		break;
+	default:
+		ci->key = CSR_KEY_OTHER;
+	}
+}
+
+/* RFC 2985 5.4.1: one value, any DirectoryString (and IA5, AUTH-01). */
+static void
+csr_challenge(struct csr_info *ci, X509_REQ *req)
+{
+	X509_ATTRIBUTE	*a;
+	ASN1_TYPE	*t;
+	unsigned char	*utf8 = NULL;
+	int		 i, n;
+
+	if ((i = X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword,
+	    -1)) < 0)
+		return;
+	ci->challenge_state = CSR_CHALLENGE_BAD;
+	a = X509_REQ_get_attr(req, i);
+	if (X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword, i) >=
+	    0 || X509_ATTRIBUTE_count(a) != 1 ||
+	    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL)
+		return;
+	switch (t->type) {
+	case V_ASN1_PRINTABLESTRING:
+	case V_ASN1_UTF8STRING:
+	case V_ASN1_BMPSTRING:
+	case V_ASN1_T61STRING:
+	case V_ASN1_UNIVERSALSTRING:
+	case V_ASN1_IA5STRING:
+		break;
+	default:
+		return;
+	}
+	if ((n = ASN1_STRING_to_UTF8(&utf8, t->value.asn1_string)) < 0)
+		return;
+	if (n <= CSR_CHALLENGE_MAX && memchr(utf8, '\0', (size_t)n) == NULL) {
+		memcpy(ci->challenge, utf8, (size_t)n);
+		ci->challenge[n] = '\0';
+		ci->challengesz = (size_t)n;
+		/* LEG-17: an empty password is no password. */
+		ci->challenge_state = n == 0 ? CSR_CHALLENGE_NONE :
+		    CSR_CHALLENGE_ONE;
+	}
+	OPENSSL_clear_free(utf8, (size_t)n);
+}
+
+/* The subjectAltName the CSR asks for, as DER GeneralNames. */
+static int
+csr_san(struct csr_info *ci, X509_REQ *req)
+{
+	STACK_OF(X509_EXTENSION)	*exts;
+	const ASN1_OCTET_STRING		*v;
+	GENERAL_NAMES			*gens;
+	const unsigned char		*p;
+	int				 i, rc = 0;
+
+	if ((exts = X509_REQ_get_extensions(req)) == NULL)
+		return 0;
+	if ((i = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1)) >= 0) {
+		v = X509_EXTENSION_get_data(X509v3_get_ext(exts, i));
+		if (X509v3_get_ext_by_NID(exts, NID_subject_alt_name, i) >= 0 ||
+		    ASN1_STRING_length(v) <= 0 ||
+		    (ci->san = malloc((size_t)ASN1_STRING_length(v))) == NULL)
+			rc = -1;
+		else {
+			ci->sansz = (size_t)ASN1_STRING_length(v);
+			memcpy(ci->san, ASN1_STRING_get0_data(v), ci->sansz);
+			/* It is copied into the certificate: it must parse. */
+			p = ci->san;
+			gens = d2i_GENERAL_NAMES(NULL, &p, (long)ci->sansz);
+			if (gens == NULL || p != ci->san + ci->sansz)
+				rc = -1;
+			GENERAL_NAMES_free(gens);
+		}
+	}
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+static int
+csr_subject_txt(struct csr_info *ci, X509_REQ *req)
+{
+	BIO	*b;
+	char	*p;
+	long	 n;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	if (X509_NAME_print_ex(b, X509_REQ_get_subject_name(req), 0,
+	    XN_FLAG_RFC2253) < 0 || (n = BIO_get_mem_data(b, &p)) < 0 ||
+	    (ci->subject_txt = strndup(p, (size_t)n)) == NULL) {
+		BIO_free(b);
+		return -1;
+	}
+	BIO_free(b);
+	return 0;
+}
+
+enum scep_fail
+csr_parse(const unsigned char *der, size_t len, struct csr_info *ci)
+{
+	X509_REQ		*req = NULL;
+	EVP_PKEY		*pk;
+	const unsigned char	*p = der;
+	enum scep_fail		 f = SCEP_FAIL_BADREQUEST;
+	int			 signid;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->why = "RFC 2986: not a PKCS#10 request";
+	if (len > LONG_MAX || (req = d2i_X509_REQ(NULL, &p, (long)len)) ==
+	    NULL || p != der + len || (pk = X509_REQ_get0_pubkey(req)) == NULL)
+		goto out;
+	signid = X509_REQ_get_signature_nid(req);
+	if (signid == NID_md5WithRSAEncryption ||
+	    signid == NID_md2WithRSAEncryption) {
+		ci->why = "RFC 8894 2.9: CSR signed with MD5";
+		f = SCEP_FAIL_BADALG;
+		goto out;
+	}
+	csr_key_describe(ci, pk);
+	if (ci->key == CSR_KEY_RSA && ci->key_bits > 16384) {
+		ci->why = "RSA key too large to verify";
+		f = SCEP_FAIL_BADALG;
+		goto out;
+	}
+	if (X509_REQ_verify(req, pk) != 1) {
+		ci->why = "RFC 2986: CSR signature (proof of possession) "
+		    "does not verify";
+		goto out;
+	}
+	ci->why = "CSR content unusable";
+	if (CSR_I2D(i2d_X509_NAME, X509_REQ_get_subject_name(req),
+	    &ci->subject, &ci->subjectsz) == -1 ||
+	    CSR_I2D(i2d_PUBKEY, pk, &ci->spki, &ci->spkisz) == -1 ||
+	    !EVP_Digest(ci->spki, ci->spkisz, ci->kid, NULL, EVP_sha256(),
+	    NULL) || csr_subject_txt(ci, req) == -1 || csr_san(ci, req) == -1)
+		goto out;
+	csr_challenge(ci, req);
+	ci->why = NULL;
+	f = SCEP_OK;
+ out:
+	ERR_clear_error();
+	X509_REQ_free(req);
+	return f;
+}
+
+void
+csr_info_clear(struct csr_info *ci)
+{
+	free(ci->subject);
+	free(ci->subject_txt);
+	free(ci->spki);
+	free(ci->san);
+	explicit_bzero(ci->challenge, sizeof(ci->challenge));
+	memset(ci, 0, sizeof(*ci));
+}

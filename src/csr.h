@@ -1,0 +1,59 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * csr.h: what a PKCS#10 request (RFC 2986) asks for, as plain C, so that
+ * policy.c can judge it without OpenSSL.  csr.c fills it.
+ */
+#ifndef SCEPD_CSR_H
+#define SCEPD_CSR_H
+
+#include <stddef.h>
+
+#include "scep_types.h"
+
+#define CSR_KID_LEN		32	/* SHA-256 of the SubjectPublicKeyInfo */
+#define CSR_CHALLENGE_MAX	255	/* RFC 2985 5.4.1 DirectoryString{255} */
+
+enum csr_key {
+	CSR_KEY_OTHER = 0,	/* DSA, Ed25519, explicit EC parameters ... */
+	CSR_KEY_RSA,
+	CSR_KEY_EC_P256,
+	CSR_KEY_EC_P384,
+	CSR_KEY_EC_OTHER,	/* a named curve we do not accept */
+};
+
+enum csr_challenge {
+	CSR_CHALLENGE_NONE = 0,	/* absent, or empty (LEG-17) */
+	CSR_CHALLENGE_ONE,	/* exactly one usable value */
+	CSR_CHALLENGE_BAD,	/* several, too long, or not a string */
+};
+
+/*
+ * Owned by the struct: release with csr_info_clear().  DER blobs are
+ * malloc'd; "challenge" is wiped on clear.
+ */
+struct csr_info {
+	unsigned char		*subject;	/* DER Name */
+	size_t			 subjectsz;
+	char			*subject_txt;	/* RFC 2253, for logs and store */
+	unsigned char		*spki;		/* DER SubjectPublicKeyInfo */
+	size_t			 spkisz;
+	unsigned char		 kid[CSR_KID_LEN];
+	enum csr_key		 key;
+	int			 key_bits;
+	unsigned char		*san;		/* DER GeneralNames, or NULL */
+	size_t			 sansz;
+	enum csr_challenge	 challenge_state;
+	char			 challenge[CSR_CHALLENGE_MAX + 1]; /* UTF-8 */
+	size_t			 challengesz;
+	const char		*why;		/* static: why parsing failed */
+};
+
+/*
+ * csr.c: parse "der", check its self-signature (proof of possession),
+ * and describe it.  SCEP_OK, SCEP_FAIL_BADREQUEST (malformed, PoP) or
+ * SCEP_FAIL_BADALG (MD5 or unknown signature algorithm).
+ */
+enum scep_fail	 csr_parse(const unsigned char *, size_t, struct csr_info *);
+void		 csr_info_clear(struct csr_info *);
+
+#endif

@@ -1,0 +1,38 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * engine.h: one SCEP PKIOperation, request bytes in, response bytes out.
+ * The engine is the only module that knows the sequence: decode, open
+ * the envelope, parse the CSR, ask policy, issue, record, answer.
+ */
+#ifndef SCEPD_ENGINE_H
+#define SCEPD_ENGINE_H
+
+#include <stddef.h>
+
+#include "scep_types.h"
+#include "server.h"
+#include "store.h"
+
+/*
+ * The answer and what the request log says about it.  "body" is
+ * malloc'd and handed to the caller.
+ */
+struct engine_out {
+	int		 http;		/* HTTP status */
+	const char	*ctype;		/* media type of "body" */
+	unsigned char	*body;
+	size_t		 bodysz;
+	/* for the request log line */
+	char		 txid[STORE_TXID_MAX + 1];
+	const char	*msgtype;	/* "PKCSReq", ... */
+	const char	*outcome;	/* SUCCESS, FAILURE, PENDING, error */
+	enum scep_fail	 fail;
+	char		 serial[STORE_SERIAL_MAX + 1];
+	char		 subject[256];
+	char		 reason[192];	/* failInfoText or HTTP error text */
+};
+
+void	engine_pkiop(const struct server *, const unsigned char *, size_t,
+	    const char *peer, struct engine_out *);
+
+#endif

@@ -1,0 +1,408 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * http.c: libmicrohttpd front end (RFC 8894 4, checklist section 2).
+ * Paths /scep, /scep/pkiclient.exe, /cgi-bin/pkiclient.exe and NDES's
+ * /certsrv/mscep/mscep.dll; operations by case-insensitive name; GET
+ * and POST PKIOperation; 400/404/405/413 with a one-line text reason.
+ * Uses engine.c for PKIOperation and the server's pre-encoded bodies
+ * for the rest; never includes OpenSSL.
+ */
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "engine.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+/* Big enough for a 16 KiB+ GET URI (checklist HTTP-11). */
+#define HTTP_CONN_MEMORY	(96 * 1024)
+/* How long http_stop() waits for requests in flight. */
+#define HTTP_DRAIN_MS		10000
+
+struct http {
+	struct MHD_Daemon	*d;
+	const struct server	*srv;
+	atomic_int		 inflight;
+};
+
+/* One request: its body so far and what the log line needs. */
+struct http_req {
+	struct buf	 body;
+	double		 start;
+	char		 peer[64];
+};
+
+static const char *const http_paths[] = {
+	"/scep", "/scep/pkiclient.exe", "/cgi-bin/pkiclient.exe",
+	"/certsrv/mscep/mscep.dll",
+};
+
+static void
+http_peer(struct MHD_Connection *c, char *buf, size_t sz)
+{
+	const union MHD_ConnectionInfo	*ci;
+	socklen_t			 len;
+
+	snprintf(buf, sz, "?");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	len = ci->client_addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	getnameinfo(ci->client_addr, len, buf, (socklen_t)sz, NULL, 0,
+	    NI_NUMERICHOST);
+}
+
+/* The request log line: one per request, logfmt (issue #2 item 9). */
+static void
+http_log(const struct http_req *r, const char *method, const char *url,
+    const char *op, int status, size_t bytes, const struct engine_out *eo)
+{
+	struct log_line l = { .len = 0 };
+
+	log_kv(&l, "msg", "request");
+	log_kv(&l, "peer", r->peer);
+	log_kv(&l, "method", method);
+	log_kv(&l, "path", url);
+	log_kv(&l, "op", op);
+	if (eo != NULL) {
+		log_kv(&l, "msgtype", eo->msgtype);
+		log_kv(&l, "txid", eo->txid);
+		log_kv(&l, "outcome", eo->outcome);
+		if (eo->fail != SCEP_OK)
+			log_kv(&l, "failinfo", scep_fail_str(eo->fail));
+		if (eo->serial[0] != '\0')
+			log_kv(&l, "serial", eo->serial);
+		if (eo->subject[0] != '\0')
+			log_kv(&l, "subject", eo->subject);
+		if (eo->reason[0] != '\0')
+			log_kv(&l, "reason", eo->reason);
+	}
+	log_kvf(&l, "status", "%d", status);
+	log_kvf(&l, "bytes", "%zu", bytes);
+	log_kvf(&l, "dur_ms", "%.2f", now_ms() - r->start);
+	log_fields(LOG_LVL_INFO, &l);
+}
+
+static enum MHD_Result
+http_send(struct MHD_Connection *c, int status, const char *ctype,
+    void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+    const char *allow)
+{
+	struct MHD_Response	*rsp;
+	enum MHD_Result		 ret;
+
+	if ((rsp = MHD_create_response_from_buffer(len, body, mode)) == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(rsp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (allow != NULL)
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (strcmp(ctype, "application/x-pki-message") == 0)
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    "no-store");
+	ret = MHD_queue_response(c, (unsigned int)status, rsp);
+	MHD_destroy_response(rsp);
+	return ret;
+}
+
+/* An HTTP error with a one-line reason, logged. */
+static enum MHD_Result
+http_error(struct MHD_Connection *c, struct http_req *r, const char *method,
+    const char *url, const char *op, int status, const char *reason,
+    const char *allow)
+{
+	struct engine_out	 eo = { .msgtype = "", .outcome = "error" };
+	char			*body;
+	int			 n;
+
+	snprintf(eo.reason, sizeof(eo.reason), "%s", reason);
+	http_log(r, method, url, op, status, 0, &eo);
+	if ((n = asprintf(&body, "%s\n", reason)) < 0)
+		return MHD_NO;
+	return http_send(c, status, "text/plain", body, (size_t)n,
+	    MHD_RESPMEM_MUST_FREE, allow);
+}
+
+static enum MHD_Result
+http_count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	int *n = cls;
+
+	if (strcasecmp(key, "operation") == 0)
+		n[0]++;
+	else if (strcmp(key, "message") == 0)
+		n[1]++;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+http_pkiop(struct http *h, struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url)
+{
+	struct engine_out	 eo;
+	const char		*msg;
+	unsigned char		*der = NULL;
+	size_t			 dersz;
+	int			 n[2] = { 0, 0 };
+
+	if (strcmp(method, "POST") == 0) {
+		der = r->body.data;
+		dersz = r->body.len;
+	} else {
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND,
+		    http_count_arg, n);
+		msg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+		    "message");
+		if (n[1] != 1 || msg == NULL || *msg == '\0')
+			return http_error(c, r, method, url, "PKIOperation",
+			    400, "PKIOperation needs one message parameter",
+			    NULL);
+		if (b64_decode_lenient(msg, strlen(msg), &der, &dersz) == -1)
+			return http_error(c, r, method, url, "PKIOperation",
+			    400, "message is not base64", NULL);
+	}
+	engine_pkiop(h->srv, der, dersz, r->peer, &eo);
+	if (der != r->body.data)
+		free(der);
+	http_log(r, method, url, "PKIOperation", eo.http, eo.bodysz, &eo);
+	return http_send(c, eo.http, eo.ctype, eo.body, eo.bodysz,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+/* GetCACaps, GetCACert: GET only, answered from pre-encoded bodies. */
+static enum MHD_Result
+http_static(struct http *h, struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url, const char *op)
+{
+	const struct server	*s = h->srv;
+	int			 caps = strcasecmp(op, "GetCACaps") == 0;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return http_error(c, r, method, url, op, 405,
+		    "this operation takes GET", "GET");
+	if (caps) {
+		http_log(r, method, url, "GetCACaps", 200, strlen(s->caps),
+		    NULL);
+		return http_send(c, 200, "text/plain", (void *)s->caps,
+		    strlen(s->caps), MHD_RESPMEM_PERSISTENT, NULL);
+	}
+	http_log(r, method, url, "GetCACert", 200, s->cacertsz, NULL);
+	return http_send(c, 200, s->cacert_type, s->cacert, s->cacertsz,
+	    MHD_RESPMEM_PERSISTENT, NULL);
+}
+
+/* Route a complete request. */
+static enum MHD_Result
+http_route(struct http *h, struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url)
+{
+	const char	*op;
+	size_t		 i;
+	int		 n[2] = { 0, 0 };
+
+	for (i = 0; i < sizeof(http_paths) / sizeof(http_paths[0]); i++)
+		if (strcmp(url, http_paths[i]) == 0)
+			break;
+	if (i == sizeof(http_paths) / sizeof(http_paths[0]))
+		return http_error(c, r, method, url, "", 404,
+		    "no SCEP service at this path", NULL);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, http_count_arg,
+	    n);
+	op = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "operation");
+	if (n[0] > 1)
+		return http_error(c, r, method, url, "", 400,
+		    "operation given more than once", NULL);
+	/* RFC 8894 4.3: some clients POST without any query string. */
+	if (op == NULL && strcmp(method, "POST") == 0)
+		op = "PKIOperation";
+	if (op == NULL)
+		return http_error(c, r, method, url, "", 400,
+		    "missing operation parameter", NULL);
+	if (strcasecmp(op, "PKIOperation") == 0)
+		return http_pkiop(h, c, r, method, url);
+	if (strcasecmp(op, "GetCACaps") == 0 ||
+	    strcasecmp(op, "GetCACert") == 0)
+		return http_static(h, c, r, method, url, op);
+	if (strcasecmp(op, "GetNextCACert") == 0)
+		return http_error(c, r, method, url, op, 404,
+		    "no rollover CA certificate", NULL);
+	return http_error(c, r, method, url, op, 400, "unknown operation",
+	    NULL);
+}
+
+/* First call for a request: set it up, refuse what cannot be served. */
+static enum MHD_Result
+http_begin(struct http *h, struct MHD_Connection *c, const char *method,
+    const char *url, void **ctx)
+{
+	struct http_req	*r;
+	const char	*cl;
+	char		*end;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return MHD_NO;
+	r->start = now_ms();
+	r->body.max = h->srv->conf->http.max_body;
+	http_peer(c, r->peer, sizeof(r->peer));
+	*ctx = r;
+	atomic_fetch_add(&h->inflight, 1);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
+	    strcmp(method, "HEAD") != 0)
+		return http_error(c, r, method, url, "", 405,
+		    "method not allowed", "GET, POST");
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && (strtoull(cl, &end, 10) > r->body.max || *end))
+		return http_error(c, r, method, url, "", 413,
+		    "request body too large", NULL);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+http_handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *uploadsz, void **ctx)
+{
+	struct http	*h = cls;
+	struct http_req	*r = *ctx;
+
+	if (r == NULL)
+		return http_begin(h, c, method, url, ctx);
+	if (*uploadsz > 0) {
+		/*
+		 * A chunked body grew past the limit: MHD cannot answer
+		 * before the body is read, and reading it all is what the
+		 * limit prevents, so drop the connection.
+		 */
+		if (buf_add(&r->body, upload, *uploadsz) == -1)
+			return MHD_NO;
+		*uploadsz = 0;
+		return MHD_YES;
+	}
+	return http_route(h, c, r, method, url);
+}
+
+static void
+http_done(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_RequestTerminationCode why)
+{
+	struct http	*h = cls;
+	struct http_req	*r = *ctx;
+
+	if (r == NULL)
+		return;
+	buf_free(&r->body);
+	free(r);
+	*ctx = NULL;
+	atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 msg[256];
+	size_t	 n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("libmicrohttpd: %s", msg);
+}
+
+/* "host:port" or "[v6]:port" to a socket address. */
+static struct addrinfo *
+http_addr(const char *listen)
+{
+	struct addrinfo	 hints = { .ai_flags = AI_NUMERICHOST |
+	    AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM };
+	struct addrinfo	*ai = NULL;
+	char		 host[256];
+	const char	*colon = strrchr(listen, ':');
+	size_t		 hl;
+
+	if (colon == NULL || (hl = (size_t)(colon - listen)) >= sizeof(host))
+		return NULL;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return NULL;
+	return ai;
+}
+
+struct http *
+http_start(const struct server *srv, const char *listen, int *port)
+{
+	const struct conf_http	*hc = &srv->conf->http;
+	struct http		*h;
+	struct addrinfo		*ai;
+	const union MHD_DaemonInfo *di;
+	unsigned int		 flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	long			 threads = hc->threads;
+
+	if ((ai = http_addr(listen)) == NULL) {
+		log_warnx("listen address \"%s\": want host:port", listen);
+		return NULL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		freeaddrinfo(ai);
+		return NULL;
+	}
+	h->srv = srv;
+	if (threads == 0 && (threads = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		threads = 1;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, h,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hc->max_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)hc->timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_done, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	    MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (h->d == NULL) {
+		log_warn("cannot listen on %s", listen);
+		free(h);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	*port = di != NULL ? di->port : 0;
+	return h;
+}
+
+void
+http_stop(struct http *h)
+{
+	double deadline = now_ms() + HTTP_DRAIN_MS;
+
+	if (h == NULL)
+		return;
+	MHD_quiesce_daemon(h->d);
+	while (atomic_load(&h->inflight) > 0 && now_ms() < deadline)
+		usleep(10000);
+	MHD_stop_daemon(h->d);
+	free(h);
+}

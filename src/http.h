@@ -1,0 +1,23 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * http.h: the libmicrohttpd front end.  Routes SCEP's paths and
+ * operations (RFC 8894 4.1), enforces the transport limits, and logs one
+ * logfmt line per request.  It sees bytes, never OpenSSL objects.
+ */
+#ifndef SCEPD_HTTP_H
+#define SCEPD_HTTP_H
+
+#include "server.h"
+
+struct http;
+
+/*
+ * Listen on "listen" ("host:port", "[v6]:port"; port 0 picks one) and
+ * serve "srv" from worker threads.  *port receives the bound port.
+ */
+struct http	*http_start(const struct server *srv, const char *listen,
+		    int *port);
+/* Stop accepting, let requests in flight finish (bounded), stop. */
+void		 http_stop(struct http *);
+
+#endif

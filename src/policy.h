@@ -1,0 +1,25 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * policy.h: whether an enrolment request may be issued.  Plain C: it
+ * sees the configuration and struct csr_info, never OpenSSL objects,
+ * so its rules are testable without crypto fixtures.
+ */
+#ifndef SCEPD_POLICY_H
+#define SCEPD_POLICY_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "csr.h"
+#include "scep_types.h"
+
+/*
+ * Judge a PKCSReq: transactionID length, key type and size, subject,
+ * challengePassword (constant-time).  SCEP_OK or the failInfo to send,
+ * with a one-line reason for failInfoText and the log in "why".
+ */
+enum scep_fail	policy_enroll(const struct conf_policy *,
+		    const struct csr_info *, size_t txidlen, char *why,
+		    size_t whysz);
+
+#endif

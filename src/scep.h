@@ -1,0 +1,96 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * scep.h: the codec's types.  A decoded request (struct scep_req), a
+ * reply to encode (struct scep_rep), and the RFC 8894 enums.  The codec
+ * (scep_asn1.c, scep_decode.c, scep_encode.c, csr.c) reports what a
+ * message says and whether it is well-formed; it never decides whether
+ * to issue.
+ */
+#ifndef SCEPD_SCEP_H
+#define SCEPD_SCEP_H
+
+#include <stddef.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "scep_types.h"
+
+#define SCEP_TXID_MAX		256	/* longer: 400, nothing to echo */
+#define SCEP_NONCE_MAX		64	/* 3.2.1.5 says 16; be lenient */
+
+/*
+ * A decoded pkiMessage (RFC 8894 3.2).  Everything reachable from it is
+ * owned by it: free with scep_req_free().  Fields are filled as far as
+ * decoding got, so a FAILURE can still echo transactionID and nonce.
+ */
+struct scep_req {
+	enum scep_msgtype	 type;		/* messageType */
+	int			 type_seen;	/* a messageType attribute */
+	char			 txid[SCEP_TXID_MAX + 1]; /* transactionID */
+	int			 txid_asn1;	/* its ASN.1 string type */
+	unsigned char		 nonce[SCEP_NONCE_MAX];	/* senderNonce */
+	size_t			 noncesz;
+	const EVP_MD		*md;		/* SignerInfo digest, if allowed */
+	X509			*signer;	/* signer certificate */
+	STACK_OF(X509)		*certs;		/* all certificates sent */
+	CMS_ContentInfo		*env;		/* pkcsPKIEnvelope, sealed */
+	const EVP_CIPHER	*cipher;	/* its content cipher */
+	int			 env_ktri;	/* has a KeyTransRecipientInfo */
+	const char		*why;		/* static text: what failed */
+};
+
+/*
+ * scep_decode.c: returns SCEP_OK or why not.  *rq is always set (NULL
+ * only with SCEP_FAIL_INTERNAL, out of memory) and its "why" says what
+ * failed; with SCEP_FAIL_HTTP no CertRep can be built from it.
+ */
+enum scep_fail	 scep_req_parse(const unsigned char *, size_t, int legacy,
+		    struct scep_req **);
+void		 scep_req_free(struct scep_req *);
+
+/*
+ * A CertRep to encode (RFC 8894 3.3.2).  Nothing here is owned.
+ */
+struct scep_rep {
+	enum scep_status	 status;
+	enum scep_fail		 fail;		/* for FAILURE */
+	const char		*failtext;	/* optional, for FAILURE */
+	const struct scep_req	*rq;		/* txid, nonce, md, cipher */
+	X509			*issued;	/* for SUCCESS: the leaf */
+	X509			*recipient;	/* envelope to this cert */
+	const char		*password;	/* PWRI if "recipient" is not RSA */
+};
+
+/* scep_encode.c: DER of the signed CertRep, or NULL (logged). */
+unsigned char	*scep_rep_encode(const struct scep_rep *, X509 *signcert,
+		    EVP_PKEY *signkey, size_t *);
+/* A degenerate certificates-only SignedData holding "certs" in order. */
+unsigned char	*scep_certs_only(STACK_OF(X509) *, size_t *);
+
+/* scep_asn1.c */
+int		 scep_asn1_init(void);	/* once, before any thread */
+/* RFC 8894 2.9 allow-lists; "legacy" adds single DES and MD5. */
+const EVP_MD	*scep_md_allowed(int nid, int legacy);
+const EVP_CIPHER *scep_cipher_allowed(const X509_ALGOR *, int legacy);
+ASN1_OBJECT	*scep_oid(int which);
+enum {
+	SCEP_OID_MESSAGETYPE,
+	SCEP_OID_PKISTATUS,
+	SCEP_OID_FAILINFO,
+	SCEP_OID_SENDERNONCE,
+	SCEP_OID_RECIPIENTNONCE,
+	SCEP_OID_TRANSACTIONID,
+	SCEP_OID_FAILINFOTEXT,
+	SCEP_OID__MAX
+};
+/* The content cipher of an EnvelopedData ContentInfo, from its DER. */
+const X509_ALGOR *scep_env_cipher(const unsigned char *, size_t,
+		    void **owner);
+void		 scep_env_free(void *);
+
+/* csr.c: SHA-256 of the certificate's SubjectPublicKeyInfo (32 bytes). */
+int		 scep_cert_kid(X509 *, unsigned char *);
+
+#endif

@@ -1,0 +1,238 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * scep_asn1.c: OIDs and ASN.1 templates of RFC 8894, and the algorithm
+ * allow-lists of RFC 8894 2.9 (AES-CBC and DES-EDE3-CBC; SHA-1 and the
+ * SHA-2 family; never single DES, RC2 or MD5).
+ * Uses OpenSSL and log.c only.
+ */
+#include <openssl/asn1t.h>
+#include <openssl/objects.h>
+
+#include "log.h"
+#include "scep.h"
+
+/* RFC 8894 3.2.1, Table 2.  Filled by scep_asn1_init() before threads. */
+static const char *const scep_oid_txt[SCEP_OID__MAX] = {
+	[SCEP_OID_MESSAGETYPE] = "2.16.840.1.113733.1.9.2",
+	[SCEP_OID_PKISTATUS] = "2.16.840.1.113733.1.9.3",
+	[SCEP_OID_FAILINFO] = "2.16.840.1.113733.1.9.4",
+	[SCEP_OID_SENDERNONCE] = "2.16.840.1.113733.1.9.5",
+	[SCEP_OID_RECIPIENTNONCE] = "2.16.840.1.113733.1.9.6",
+	[SCEP_OID_TRANSACTIONID] = "2.16.840.1.113733.1.9.7",
+	[SCEP_OID_FAILINFOTEXT] = "1.3.6.1.5.5.7.24.1",
+};
+static ASN1_OBJECT *scep_oids[SCEP_OID__MAX];
+
+int
+scep_asn1_init(void)
+{
+	int i;
+
+	for (i = 0; i < SCEP_OID__MAX; i++) {
+		if (scep_oids[i] != NULL)
+			continue;
+		if ((scep_oids[i] = OBJ_txt2obj(scep_oid_txt[i], 1)) == NULL) {
+			log_crypto("OBJ_txt2obj %s", scep_oid_txt[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+ASN1_OBJECT *
+scep_oid(int which)
+{
+	return scep_oids[which];
+}
+
+const EVP_MD *
+scep_md_allowed(int nid, int legacy)
+{
+	switch (nid) {
+	case NID_md5:
+		return legacy ? EVP_md5() : NULL;
+	case NID_sha1:
+	case NID_sha224:
+	case NID_sha256:
+	case NID_sha384:
+	case NID_sha512:
+		return EVP_get_digestbynid(nid);
+	default:
+		return NULL;	/* MD5 and everything else: badAlg */
+	}
+}
+
+/*
+ * The content cipher if it is allowed and its parameter is an IV of the
+ * right size (checklist ENC-05: a malformed IV is badAlg, found before
+ * any key is touched).
+ */
+const EVP_CIPHER *
+scep_cipher_allowed(const X509_ALGOR *alg, int legacy)
+{
+	const EVP_CIPHER	*c;
+	const ASN1_OBJECT	*obj;
+	const void		*pval;
+	int			 ptype;
+
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	switch (OBJ_obj2nid(obj)) {
+	case NID_des_cbc:
+		if (!legacy)
+			return NULL;
+		c = EVP_des_cbc();
+		break;
+	case NID_aes_128_cbc:
+	case NID_aes_192_cbc:
+	case NID_aes_256_cbc:
+	case NID_des_ede3_cbc:
+		c = EVP_get_cipherbynid(OBJ_obj2nid(obj));
+		break;
+	default:
+		return NULL;
+	}
+	if (c == NULL || ptype != V_ASN1_OCTET_STRING ||
+	    ASN1_STRING_length(pval) != EVP_CIPHER_get_iv_length(c))
+		return NULL;
+	return c;
+}
+
+/*
+ * RFC 5652 6.1 EnvelopedData, declared only as far as the engine needs
+ * to read it before decrypting: the content-encryption algorithm.  The
+ * rest is kept as ANY.  OpenSSL's CMS API has no getter for it.
+ */
+typedef struct {
+	ASN1_OBJECT		*contentType;
+	X509_ALGOR		*contentEncryptionAlgorithm;
+	ASN1_OCTET_STRING	*encryptedContent;
+} SCEP_ENC_CONTENT_INFO;
+
+typedef struct {
+	ASN1_INTEGER			*version;
+	STACK_OF(ASN1_TYPE)		*originatorInfo;
+	STACK_OF(ASN1_TYPE)		*recipientInfos;
+	SCEP_ENC_CONTENT_INFO		*encryptedContentInfo;
+	STACK_OF(ASN1_TYPE)		*unprotectedAttrs;
+} SCEP_ENVELOPED_DATA;
+
+typedef struct {
+	ASN1_OBJECT		*contentType;
+	SCEP_ENVELOPED_DATA	*content;
+} SCEP_ENV_CONTENT_INFO;
+
+DECLARE_ASN1_FUNCTIONS(SCEP_ENC_CONTENT_INFO)
+DECLARE_ASN1_FUNCTIONS(SCEP_ENVELOPED_DATA)
+DECLARE_ASN1_FUNCTIONS(SCEP_ENV_CONTENT_INFO)
+
+ASN1_SEQUENCE(SCEP_ENC_CONTENT_INFO) = {
+	ASN1_SIMPLE(SCEP_ENC_CONTENT_INFO, contentType, ASN1_OBJECT),
+	ASN1_SIMPLE(SCEP_ENC_CONTENT_INFO, contentEncryptionAlgorithm,
+	    X509_ALGOR),
+	ASN1_IMP_OPT(SCEP_ENC_CONTENT_INFO, encryptedContent,
+	    ASN1_OCTET_STRING, 0),
+} ASN1_SEQUENCE_END(SCEP_ENC_CONTENT_INFO)
+
+ASN1_SEQUENCE(SCEP_ENVELOPED_DATA) = {
+	ASN1_SIMPLE(SCEP_ENVELOPED_DATA, version, ASN1_INTEGER),
+	ASN1_IMP_SEQUENCE_OF_OPT(SCEP_ENVELOPED_DATA, originatorInfo,
+	    ASN1_ANY, 0),
+	ASN1_SET_OF(SCEP_ENVELOPED_DATA, recipientInfos, ASN1_ANY),
+	ASN1_SIMPLE(SCEP_ENVELOPED_DATA, encryptedContentInfo,
+	    SCEP_ENC_CONTENT_INFO),
+	ASN1_IMP_SET_OF_OPT(SCEP_ENVELOPED_DATA, unprotectedAttrs,
+	    ASN1_ANY, 1),
+} ASN1_SEQUENCE_END(SCEP_ENVELOPED_DATA)
+
+ASN1_SEQUENCE(SCEP_ENV_CONTENT_INFO) = {
+	ASN1_SIMPLE(SCEP_ENV_CONTENT_INFO, contentType, ASN1_OBJECT),
+	ASN1_EXP(SCEP_ENV_CONTENT_INFO, content, SCEP_ENVELOPED_DATA, 0),
+} ASN1_SEQUENCE_END(SCEP_ENV_CONTENT_INFO)
+
+IMPLEMENT_ASN1_FUNCTIONS(SCEP_ENC_CONTENT_INFO)
+IMPLEMENT_ASN1_FUNCTIONS(SCEP_ENVELOPED_DATA)
+IMPLEMENT_ASN1_FUNCTIONS(SCEP_ENV_CONTENT_INFO)
+
+const X509_ALGOR *
+scep_env_cipher(const unsigned char *der, size_t len, void **owner)
+{
+	SCEP_ENV_CONTENT_INFO	*ci;
+	const unsigned char	*p = der;
+
+	*owner = NULL;
+	if (len > LONG_MAX)
+		return NULL;
+	if ((ci = d2i_SCEP_ENV_CONTENT_INFO(NULL, &p, (long)len)) == NULL)
+		return NULL;
+	if (OBJ_obj2nid(ci->contentType) != NID_pkcs7_enveloped ||
+	    OBJ_obj2nid(ci->content->encryptedContentInfo->contentType) !=
+	    NID_pkcs7_data) {
+		SCEP_ENV_CONTENT_INFO_free(ci);
+		return NULL;
+	}
+	*owner = ci;
+	return ci->content->encryptedContentInfo->contentEncryptionAlgorithm;
+}
+
+void
+scep_env_free(void *owner)
+{
+	SCEP_ENV_CONTENT_INFO_free(owner);
+}
+
+const char *
+scep_fail_str(enum scep_fail f)
+{
+	static const char *const names[SCEP_FAIL__MAX] = {
+		[SCEP_OK] = "",
+		[SCEP_FAIL_BADALG] = "badAlg",
+		[SCEP_FAIL_BADMESSAGECHECK] = "badMessageCheck",
+		[SCEP_FAIL_BADREQUEST] = "badRequest",
+		[SCEP_FAIL_BADTIME] = "badTime",
+		[SCEP_FAIL_BADCERTID] = "badCertId",
+		[SCEP_FAIL_HTTP] = "http",
+		[SCEP_FAIL_INTERNAL] = "internal",
+	};
+
+	return (unsigned)f < SCEP_FAIL__MAX ? names[f] : "?";
+}
+
+int
+scep_fail_info(enum scep_fail f)
+{
+	switch (f) {
+	case SCEP_FAIL_BADALG:
+		return 0;
+	case SCEP_FAIL_BADMESSAGECHECK:
+		return 1;
+	case SCEP_FAIL_BADREQUEST:
+		return 2;
+	case SCEP_FAIL_BADTIME:
+		return 3;
+	case SCEP_FAIL_BADCERTID:
+		return 4;
+	default:
+		return -1;
+	}
+}
+
+const char *
+scep_msgtype_str(enum scep_msgtype t)
+{
+	switch (t) {
+	case SCEP_MSG_CERTREP:
+		return "CertRep";
+	case SCEP_MSG_RENEWALREQ:
+		return "RenewalReq";
+	case SCEP_MSG_PKCSREQ:
+		return "PKCSReq";
+	case SCEP_MSG_CERTPOLL:
+		return "CertPoll";
+	case SCEP_MSG_GETCERT:
+		return "GetCert";
+	case SCEP_MSG_GETCRL:
+		return "GetCRL";
+	default:
+		return "unknown";
+	}
+}
