@@ -83,6 +83,9 @@ server_new(const struct conf *conf)
 		server_free(s);
 		return NULL;
 	}
+	if (conf->policy.challenge == NULL)
+		log_warnx("no challenge.file: any client that reaches this "
+		    "server gets a certificate");
 	return s;
 }
 
