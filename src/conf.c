@@ -252,7 +252,8 @@ conf_challenge(struct conf *c)
 	}
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
-	if (n == 0 || memchr(p, '\0', n) != NULL || memchr(p, '\n', n)) {
+	if (n == 0 || n >= CONF_CHALLENGE_MAX || memchr(p, '\0', n) != NULL ||
+	    memchr(p, '\n', n)) {
 		log_warnx("%s: want one line of 1 to 255 bytes",
 		    c->challenge_file);
 		free(p);

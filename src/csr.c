@@ -188,8 +188,10 @@ csr_parse(const unsigned char *der, size_t len, struct csr_info *ci)
 	memset(ci, 0, sizeof(*ci));
 	ci->why = "RFC 2986: not a PKCS#10 request";
 	if (len > LONG_MAX || (req = d2i_X509_REQ(NULL, &p, (long)len)) ==
-	    NULL || p != der + len || (pk = X509_REQ_get0_pubkey(req)) == NULL)
+	    NULL || p != der + len || (pk = X509_REQ_get0_pubkey(req)) == NULL) {
+		ci->garbled = 1;
 		goto out;
+	}
 	signid = X509_REQ_get_signature_nid(req);
 	if (signid == NID_md5WithRSAEncryption ||
 	    signid == NID_md2WithRSAEncryption) {

@@ -46,6 +46,7 @@ struct csr_info {
 	char			 challenge[CSR_CHALLENGE_MAX + 1]; /* UTF-8 */
 	size_t			 challengesz;
 	const char		*why;		/* static: why parsing failed */
+	int			 garbled;	/* not a PKCS#10 at all */
 };
 
 /*

@@ -20,6 +20,9 @@
 #include "policy.h"
 #include "scep.h"
 
+/* The one failInfoText of every envelope that cannot be opened. */
+#define ENGINE_UNDECRYPTABLE	"cannot decrypt the pkcsPKIEnvelope"
+
 /* How often a colliding random serial is drawn again. */
 #define ENGINE_SERIAL_TRIES	4
 
@@ -133,16 +136,19 @@ enroll_csr(struct enroll *e, const char **why)
 	size_t		 innersz;
 	enum scep_fail	 f;
 
+	/*
+	 * ENC-08: one answer for every way decryption fails, including
+	 * content that decrypts to garbage (a padding oracle otherwise).
+	 */
 	if (ca_open_envelope(e->srv->ca, e->rq->env, &inner, &innersz) ==
 	    -1) {
-		/* ENC-08: one answer for every way decryption fails. */
-		*why = "cannot decrypt the pkcsPKIEnvelope";
+		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
 	}
 	f = csr_parse(inner, innersz, &e->ci);
 	free(inner);
 	if (f != SCEP_OK) {
-		*why = e->ci.why;
+		*why = e->ci.garbled ? ENGINE_UNDECRYPTABLE : e->ci.why;
 		return f;
 	}
 	if (memcmp(e->signer_kid, e->ci.kid, STORE_KID_LEN) != 0) {

@@ -129,9 +129,9 @@ http_error(struct MHD_Connection *c, struct http_req *r, const char *method,
 	int			 n;
 
 	snprintf(eo.reason, sizeof(eo.reason), "%s", reason);
-	http_log(r, method, url, op, status, 0, &eo);
 	if ((n = asprintf(&body, "%s\n", reason)) < 0)
 		return MHD_NO;
+	http_log(r, method, url, op, status, (size_t)n, &eo);
 	return http_send(c, status, "text/plain", body, (size_t)n,
 	    MHD_RESPMEM_MUST_FREE, allow);
 }
