@@ -82,6 +82,92 @@ store_cert_list(struct store *st, store_cert_cb cb, void *arg)
 	return st->ops->cert_list(st->be, cb, arg);
 }
 
+int
+store_cert_status(struct store *st, const char *serial,
+    struct store_status *s, int *found)
+{
+	return st->ops->cert_status(st->be, serial, s, found);
+}
+
+enum store_revoke
+store_cert_revoke(struct store *st, const char *serial, int reason,
+    int64_t when)
+{
+	return st->ops->cert_revoke(st->be, serial, reason, when);
+}
+
+int
+store_revoked_list(struct store *st, store_cert_cb cb, void *arg)
+{
+	return st->ops->revoked_list(st->be, cb, arg);
+}
+
+int
+store_revision(struct store *st, int64_t *rev)
+{
+	return st->ops->revision(st->be, rev);
+}
+
+enum store_put
+store_request_put(struct store *st, struct store_request *r,
+    const struct store_txn *t)
+{
+	return st->ops->request_put(st->be, r, t);
+}
+
+int
+store_request_get(struct store *st, int64_t id, struct store_request *r,
+    int *found)
+{
+	return st->ops->request_get(st->be, id, r, found);
+}
+
+int
+store_request_list(struct store *st, store_request_cb cb, void *arg)
+{
+	return st->ops->request_list(st->be, cb, arg);
+}
+
+enum store_put
+store_request_issue(struct store *st, int64_t id, const struct store_cert *c)
+{
+	return st->ops->request_issue(st->be, id, c);
+}
+
+enum store_put
+store_request_reject(struct store *st, int64_t id, const char *reason,
+    int64_t when)
+{
+	return st->ops->request_reject(st->be, id, reason, when);
+}
+
+int
+store_crl_latest(struct store *st, struct store_crl *c, int *found)
+{
+	return st->ops->crl_latest(st->be, c, found);
+}
+
+enum store_put
+store_crl_put(struct store *st, const struct store_crl *c)
+{
+	return st->ops->crl_put(st->be, c);
+}
+
+void
+store_request_clear(struct store_request *r)
+{
+	free(r->csr);
+	free(r->subject);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+store_crl_clear(struct store_crl *c)
+{
+	free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
 void
 store_cert_clear(struct store_cert *c)
 {

@@ -19,6 +19,7 @@
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
 static const char *const sq_migrations[] = {
+	/* 1: certificates and the transactions that produced them */
 	"CREATE TABLE certs ("
 	"  serial TEXT NOT NULL UNIQUE,"
 	"  subject TEXT NOT NULL,"
@@ -39,9 +40,54 @@ static const char *const sq_migrations[] = {
 	"  serial TEXT NOT NULL REFERENCES certs(serial),"
 	"  created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (txid, signer_kid));",
+	/* 2: lifecycle: revocation, renewal links, pending requests, CRLs */
+	"ALTER TABLE certs ADD COLUMN revoked_at INTEGER;"
+	"ALTER TABLE certs ADD COLUMN revoke_reason INTEGER;"
+	"ALTER TABLE certs ADD COLUMN renewed_from TEXT;"
+	"CREATE INDEX certs_status ON certs(status);"
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  txid TEXT NOT NULL,"
+	"  signer_kid BLOB NOT NULL,"
+	"  csr_kid BLOB NOT NULL,"
+	"  csr BLOB NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  profile TEXT NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  serial TEXT REFERENCES certs(serial),"
+	"  decided_at INTEGER,"
+	"  reason TEXT);"
+	"CREATE TABLE txns_v2 ("
+	"  txid TEXT NOT NULL,"
+	"  signer_kid BLOB NOT NULL,"
+	"  csr_kid BLOB NOT NULL,"
+	"  status INTEGER NOT NULL DEFAULT 0,"
+	"  serial TEXT REFERENCES certs(serial),"
+	"  request_id INTEGER REFERENCES requests(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (txid, signer_kid));"
+	"INSERT INTO txns_v2 (txid, signer_kid, csr_kid, status, serial,"
+	"  created_at) SELECT txid, signer_kid, csr_kid, 0, serial, created_at"
+	"  FROM txns;"
+	"DROP TABLE txns;"
+	"ALTER TABLE txns_v2 RENAME TO txns;"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"INSERT INTO meta (key, value) VALUES ('revision', 0);"
+	"CREATE TABLE crls ("
+	"  number INTEGER PRIMARY KEY,"
+	"  revision INTEGER NOT NULL,"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL,"
+	"  der BLOB NOT NULL);",
 };
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
+
+/* How many old CRLs are kept beside the newest. */
+#define SQ_CRL_KEEP	16
 
 enum sq_stmt {
 	SQ_BEGIN,
@@ -52,25 +98,71 @@ enum sq_stmt {
 	SQ_TXN_GET,
 	SQ_CERT_GET,
 	SQ_CERT_LIST,
+	SQ_CERT_STATUS,
+	SQ_CERT_REVOKE,
+	SQ_REVOKED_LIST,
+	SQ_REV_BUMP,
+	SQ_REV_GET,
+	SQ_REQ_INSERT,
+	SQ_REQ_GET,
+	SQ_REQ_LIST,
+	SQ_REQ_ISSUE,
+	SQ_REQ_REJECT,
+	SQ_TXN_DECIDE,
+	SQ_CRL_LATEST,
+	SQ_CRL_INSERT,
+	SQ_CRL_PRUNE,
 	SQ__MAX
 };
 
 #define SQ_CERT_COLS \
 	"serial, subject, not_before, not_after, status, issued_at, txid, " \
-	"profile, peer, der"
+	"profile, peer, der, revoked_at, revoke_reason, renewed_from"
+#define SQ_REQ_COLS \
+	"id, txid, signer_kid, csr_kid, csr, subject, profile, peer, " \
+	"created_at, expires_at, status, serial, reason"
 
 static const char *const sq_sql[SQ__MAX] = {
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
 	[SQ_ROLLBACK] = "ROLLBACK",
-	[SQ_CERT_INSERT] = "INSERT INTO certs (" SQ_CERT_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[SQ_CERT_INSERT] = "INSERT INTO certs (serial, subject, not_before, "
+	    "not_after, status, issued_at, txid, profile, peer, der, "
+	    "renewed_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?11)",
 	[SQ_TXN_INSERT] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
-	    "serial, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[SQ_TXN_GET] = "SELECT csr_kid, serial FROM txns "
+	    "status, serial, request_id, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SQ_TXN_GET] = "SELECT csr_kid, serial, status, request_id FROM txns "
 	    "WHERE txid = ?1 AND signer_kid = ?2",
 	[SQ_CERT_GET] = "SELECT " SQ_CERT_COLS " FROM certs WHERE serial = ?1",
 	[SQ_CERT_LIST] = "SELECT " SQ_CERT_COLS " FROM certs ORDER BY rowid",
+	[SQ_CERT_STATUS] = "SELECT status, not_after, revoked_at, "
+	    "revoke_reason FROM certs WHERE serial = ?1",
+	[SQ_CERT_REVOKE] = "UPDATE certs SET status = 1, revoked_at = ?2, "
+	    "revoke_reason = ?3 WHERE serial = ?1 AND status = 0",
+	[SQ_REVOKED_LIST] = "SELECT " SQ_CERT_COLS " FROM certs "
+	    "WHERE status = 1 ORDER BY rowid",
+	[SQ_REV_BUMP] = "UPDATE meta SET value = value + 1 "
+	    "WHERE key = 'revision'",
+	[SQ_REV_GET] = "SELECT value FROM meta WHERE key = 'revision'",
+	[SQ_REQ_INSERT] = "INSERT INTO requests (txid, signer_kid, csr_kid, "
+	    "csr, subject, profile, peer, created_at, expires_at, status) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 3)",
+	[SQ_REQ_GET] = "SELECT " SQ_REQ_COLS " FROM requests WHERE id = ?1",
+	[SQ_REQ_LIST] = "SELECT " SQ_REQ_COLS " FROM requests "
+	    "ORDER BY id DESC",
+	[SQ_REQ_ISSUE] = "UPDATE requests SET status = 0, serial = ?2, "
+	    "decided_at = ?3 WHERE id = ?1 AND status = 3 AND expires_at > ?3",
+	[SQ_REQ_REJECT] = "UPDATE requests SET status = 2, reason = ?2, "
+	    "decided_at = ?3 WHERE id = ?1 AND status = 3",
+	[SQ_TXN_DECIDE] = "UPDATE txns SET status = ?2, serial = ?3 "
+	    "WHERE request_id = ?1",
+	[SQ_CRL_LATEST] = "SELECT number, revision, this_update, next_update, "
+	    "der FROM crls ORDER BY number DESC LIMIT 1",
+	[SQ_CRL_INSERT] = "INSERT INTO crls (number, revision, this_update, "
+	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[SQ_CRL_PRUNE] = "DELETE FROM crls WHERE number < ?1",
 };
 
 struct sq_conn {
@@ -258,33 +350,6 @@ sq_exec(struct sq_conn *c, enum sq_stmt which)
 	return rc;
 }
 
-static int
-sq_bind_cert(sqlite3_stmt *st, const struct store_cert *r)
-{
-	return sqlite3_bind_text(st, 1, r->serial, -1, SQLITE_STATIC) |
-	    sqlite3_bind_text(st, 2, r->subject, -1, SQLITE_STATIC) |
-	    sqlite3_bind_int64(st, 3, r->not_before) |
-	    sqlite3_bind_int64(st, 4, r->not_after) |
-	    sqlite3_bind_int(st, 5, r->status) |
-	    sqlite3_bind_int64(st, 6, r->issued_at) |
-	    sqlite3_bind_text(st, 7, r->txid, -1, SQLITE_STATIC) |
-	    sqlite3_bind_text(st, 8, r->profile, -1, SQLITE_STATIC) |
-	    sqlite3_bind_text(st, 9, r->peer, -1, SQLITE_STATIC) |
-	    sqlite3_bind_blob(st, 10, r->der, (int)r->dersz, SQLITE_STATIC);
-}
-
-static int
-sq_bind_txn(sqlite3_stmt *st, const struct store_txn *t, int64_t when)
-{
-	return sqlite3_bind_text(st, 1, t->txid, -1, SQLITE_STATIC) |
-	    sqlite3_bind_blob(st, 2, t->signer_kid, STORE_KID_LEN,
-	    SQLITE_STATIC) |
-	    sqlite3_bind_blob(st, 3, t->csr_kid, STORE_KID_LEN,
-	    SQLITE_STATIC) |
-	    sqlite3_bind_text(st, 4, t->serial, -1, SQLITE_STATIC) |
-	    sqlite3_bind_int64(st, 5, when);
-}
-
 /* A UNIQUE or PRIMARY KEY violation, as opposed to a real failure. */
 static int
 sq_is_dup(int rc)
@@ -293,80 +358,135 @@ sq_is_dup(int rc)
 	    rc == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
-static enum store_put
-sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
+static int
+sq_bind_opt_text(sqlite3_stmt *st, int i, const char *v)
 {
-	struct sq	*s = arg;
-	struct sq_conn	*c = sq_get(s);
-	enum store_put	 ret = STORE_PUT_ERROR;
-	int		 rc;
+	if (v == NULL || *v == '\0')
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
 
-	if ((rc = sq_exec(c, SQ_BEGIN)) != SQLITE_DONE)
-		goto fail;
-	if (sq_bind_cert(c->stmt[SQ_CERT_INSERT], r) != SQLITE_OK)
-		goto fail;
-	if ((rc = sq_exec(c, SQ_CERT_INSERT)) != SQLITE_DONE) {
-		if (sq_is_dup(rc))
-			ret = STORE_PUT_DUP_SERIAL;
-		goto fail;
-	}
-	if (sq_bind_txn(c->stmt[SQ_TXN_INSERT], t, r->issued_at) != SQLITE_OK)
-		goto fail;
-	if ((rc = sq_exec(c, SQ_TXN_INSERT)) != SQLITE_DONE) {
-		if (sq_is_dup(rc))
-			ret = STORE_PUT_DUP_TXN;
-		goto fail;
-	}
-	if ((rc = sq_exec(c, SQ_COMMIT)) != SQLITE_DONE)
-		goto fail;
-	sq_put(s, c);
-	return STORE_PUT_OK;
- fail:
+static int
+sq_bind_opt_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	return v == 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, v);
+}
+
+/* Insert a certificate: SQLITE_DONE, a constraint code, or an error. */
+static int
+sq_cert_insert(struct sq_conn *c, const struct store_cert *r)
+{
+	sqlite3_stmt *st = c->stmt[SQ_CERT_INSERT];
+
+	if ((sqlite3_bind_text(st, 1, r->serial, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 2, r->subject, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 3, r->not_before) |
+	    sqlite3_bind_int64(st, 4, r->not_after) |
+	    sqlite3_bind_int(st, 5, r->status) |
+	    sqlite3_bind_int64(st, 6, r->issued_at) |
+	    sqlite3_bind_text(st, 7, r->txid, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 8, r->profile, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 9, r->peer, -1, SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 10, r->der, (int)r->dersz, SQLITE_STATIC) |
+	    sq_bind_opt_text(st, 11, r->renewed_from)) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_CERT_INSERT);
+}
+
+static int
+sq_txn_insert(struct sq_conn *c, const struct store_txn *t, int64_t when)
+{
+	sqlite3_stmt *st = c->stmt[SQ_TXN_INSERT];
+
+	if ((sqlite3_bind_text(st, 1, t->txid, -1, SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 2, t->signer_kid, STORE_KID_LEN,
+	    SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 3, t->csr_kid, STORE_KID_LEN,
+	    SQLITE_STATIC) |
+	    sqlite3_bind_int(st, 4, t->status) |
+	    sq_bind_opt_text(st, 5, t->serial) |
+	    sq_bind_opt_id(st, 6, t->request_id) |
+	    sqlite3_bind_int64(st, 7, when)) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_TXN_INSERT);
+}
+
+/*
+ * Finish a write transaction: commit when "ret" says so, else roll
+ * back; give the connection back.  Logs real errors once, here.
+ */
+static enum store_put
+sq_finish(struct sq *s, struct sq_conn *c, enum store_put ret,
+    const char *what)
+{
+	if (ret == STORE_PUT_OK && sq_exec(c, SQ_COMMIT) != SQLITE_DONE)
+		ret = STORE_PUT_ERROR;
 	if (ret == STORE_PUT_ERROR)
-		log_warnx("%s: issue %s: %s", s->path, r->serial,
-		    sqlite3_errmsg(c->db));
+		log_warnx("%s: %s: %s", s->path, what, sqlite3_errmsg(c->db));
 	if (!sqlite3_get_autocommit(c->db))
 		sq_exec(c, SQ_ROLLBACK);
 	sq_put(s, c);
 	return ret;
 }
 
-static int
-sq_txn_get(void *arg, const char *txid, const unsigned char *signer_kid,
-    struct store_txn *t, int *found)
+/* Map a step result inside a write: ok, duplicate as "dup", or error. */
+static enum store_put
+sq_step_put(int rc, enum store_put dup)
+{
+	if (rc == SQLITE_DONE)
+		return STORE_PUT_OK;
+	return sq_is_dup(rc) ? dup : STORE_PUT_ERROR;
+}
+
+static enum store_put
+sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 {
 	struct sq	*s = arg;
 	struct sq_conn	*c = sq_get(s);
-	sqlite3_stmt	*st = c->stmt[SQ_TXN_GET];
-	const void	*kid;
-	int		 rc, ret = -1;
+	enum store_put	 ret = STORE_PUT_ERROR;
+	struct store_txn tt = *t;
 
-	*found = 0;
-	memset(t, 0, sizeof(*t));
-	if (sqlite3_bind_text(st, 1, txid, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, signer_kid, STORE_KID_LEN,
-	    SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		kid = sqlite3_column_blob(st, 0);
-		if (kid == NULL || sqlite3_column_bytes(st, 0) !=
-		    STORE_KID_LEN)
-			goto out;
-		snprintf(t->txid, sizeof(t->txid), "%s", txid);
-		memcpy(t->signer_kid, signer_kid, STORE_KID_LEN);
-		memcpy(t->csr_kid, kid, STORE_KID_LEN);
-		snprintf(t->serial, sizeof(t->serial), "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-		*found = 1;
-	} else if (rc != SQLITE_DONE)
-		goto out;
-	ret = 0;
- out:
-	if (ret == -1)
-		log_warnx("%s: txn_get: %s", s->path, sqlite3_errmsg(c->db));
-	sq_put(s, c);
-	return ret;
+	tt.status = STORE_TXN_ISSUED;
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    (ret = sq_step_put(sq_cert_insert(c, r), STORE_PUT_DUP_SERIAL)) ==
+	    STORE_PUT_OK)
+		ret = sq_step_put(sq_txn_insert(c, &tt, r->issued_at),
+		    STORE_PUT_DUP_TXN);
+	return sq_finish(s, c, ret, "issue");
+}
+
+static void
+sq_col_text(sqlite3_stmt *st, int i, char *buf, size_t sz)
+{
+	const unsigned char *p = sqlite3_column_text(st, i);
+
+	snprintf(buf, sz, "%s", p == NULL ? "" : (const char *)p);
+}
+
+/* A BLOB column of exactly "n" bytes into "out"; -1 otherwise. */
+static int
+sq_col_kid(sqlite3_stmt *st, int i, unsigned char *out)
+{
+	const void *p = sqlite3_column_blob(st, i);
+
+	if (p == NULL || sqlite3_column_bytes(st, i) != STORE_KID_LEN)
+		return -1;
+	memcpy(out, p, STORE_KID_LEN);
+	return 0;
+}
+
+/* A BLOB column into a malloc'd copy. */
+static int
+sq_col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *outsz)
+{
+	const void	*p = sqlite3_column_blob(st, i);
+	int		 n = sqlite3_column_bytes(st, i);
+
+	if (p == NULL || n <= 0 || (*out = malloc((size_t)n)) == NULL)
+		return -1;
+	memcpy(*out, p, (size_t)n);
+	*outsz = (size_t)n;
+	return 0;
 }
 
 static char *
@@ -377,35 +497,84 @@ sq_col_strdup(sqlite3_stmt *st, int i)
 	return strdup(p == NULL ? "" : (const char *)p);
 }
 
+/*
+ * Run a one-row lookup "which" whose parameters "bind" has set, and
+ * hand the row to "row".  Not found is 0 with *found = 0.
+ */
+static int
+sq_lookup(struct sq *s, struct sq_conn *c, enum sq_stmt which,
+    int (*row)(sqlite3_stmt *, void *), void *out, int *found)
+{
+	sqlite3_stmt	*st = c->stmt[which];
+	int		 rc, ret = -1;
+
+	*found = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (row(st, out) == 0) {
+			*found = 1;
+			ret = 0;
+		}
+	} else if (rc == SQLITE_DONE)
+		ret = 0;
+	if (ret == -1)
+		log_warnx("%s: %s: %s", s->path, sq_sql[which],
+		    sqlite3_errmsg(c->db));
+	sq_put(s, c);
+	return ret;
+}
+
+static int
+sq_txn_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_txn *t = arg;
+
+	sq_col_text(st, 1, t->serial, sizeof(t->serial));
+	t->status = sqlite3_column_int(st, 2);
+	t->request_id = sqlite3_column_int64(st, 3);
+	return sq_col_kid(st, 0, t->csr_kid);
+}
+
+static int
+sq_txn_get(void *arg, const char *txid, const unsigned char *signer_kid,
+    struct store_txn *t, int *found)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_TXN_GET];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->txid, sizeof(t->txid), "%s", txid);
+	memcpy(t->signer_kid, signer_kid, STORE_KID_LEN);
+	sqlite3_bind_text(st, 1, txid, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, signer_kid, STORE_KID_LEN, SQLITE_STATIC);
+	return sq_lookup(s, c, SQ_TXN_GET, sq_txn_row, t, found);
+}
+
 /* The current row of a SQ_CERT_COLS query into "r" (which it owns). */
 static int
-sq_cert_row(sqlite3_stmt *st, struct store_cert *r)
+sq_cert_row(sqlite3_stmt *st, void *arg)
 {
-	const void	*der;
-	int		 n;
+	struct store_cert *r = arg;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->serial, sizeof(r->serial), "%s",
-	    (const char *)sqlite3_column_text(st, 0));
+	sq_col_text(st, 0, r->serial, sizeof(r->serial));
 	r->not_before = sqlite3_column_int64(st, 2);
 	r->not_after = sqlite3_column_int64(st, 3);
 	r->status = sqlite3_column_int(st, 4);
 	r->issued_at = sqlite3_column_int64(st, 5);
-	snprintf(r->txid, sizeof(r->txid), "%s",
-	    (const char *)sqlite3_column_text(st, 6));
-	snprintf(r->profile, sizeof(r->profile), "%s",
-	    (const char *)sqlite3_column_text(st, 7));
-	snprintf(r->peer, sizeof(r->peer), "%s",
-	    (const char *)sqlite3_column_text(st, 8));
-	der = sqlite3_column_blob(st, 9);
-	n = sqlite3_column_bytes(st, 9);
-	if ((r->subject = sq_col_strdup(st, 1)) == NULL || der == NULL ||
-	    n <= 0 || (r->der = malloc((size_t)n)) == NULL) {
+	sq_col_text(st, 6, r->txid, sizeof(r->txid));
+	sq_col_text(st, 7, r->profile, sizeof(r->profile));
+	sq_col_text(st, 8, r->peer, sizeof(r->peer));
+	r->revoked_at = sqlite3_column_int64(st, 10);
+	r->revoke_reason = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, 11);
+	sq_col_text(st, 12, r->renewed_from, sizeof(r->renewed_from));
+	if ((r->subject = sq_col_strdup(st, 1)) == NULL ||
+	    sq_col_blob(st, 9, &r->der, &r->dersz) == -1) {
 		store_cert_clear(r);
 		return -1;
 	}
-	memcpy(r->der, der, (size_t)n);
-	r->dersz = (size_t)n;
 	return 0;
 }
 
@@ -414,33 +583,18 @@ sq_cert_get(void *arg, const char *serial, struct store_cert *r, int *found)
 {
 	struct sq	*s = arg;
 	struct sq_conn	*c = sq_get(s);
-	sqlite3_stmt	*st = c->stmt[SQ_CERT_GET];
-	int		 rc, ret = -1;
 
-	*found = 0;
-	if (sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sq_cert_row(st, r) == -1)
-			goto out;
-		*found = 1;
-	} else if (rc != SQLITE_DONE)
-		goto out;
-	ret = 0;
- out:
-	if (ret == -1)
-		log_warnx("%s: cert_get: %s", s->path, sqlite3_errmsg(c->db));
-	sq_put(s, c);
-	return ret;
+	sqlite3_bind_text(c->stmt[SQ_CERT_GET], 1, serial, -1, SQLITE_STATIC);
+	return sq_lookup(s, c, SQ_CERT_GET, sq_cert_row, r, found);
 }
 
+/* Every row of "which" as a struct store_cert, to "cb". */
 static int
-sq_cert_list(void *arg, store_cert_cb cb, void *cbarg)
+sq_cert_each(struct sq *s, enum sq_stmt which, store_cert_cb cb,
+    void *cbarg)
 {
-	struct sq		*s = arg;
 	struct sq_conn		*c = sq_get(s);
-	sqlite3_stmt		*st = c->stmt[SQ_CERT_LIST];
+	sqlite3_stmt		*st = c->stmt[which];
 	struct store_cert	 r;
 	int			 rc, ret = -1;
 
@@ -455,11 +609,295 @@ sq_cert_list(void *arg, store_cert_cb cb, void *cbarg)
 	if (rc == SQLITE_DONE)
 		ret = 0;
 	else
-		log_warnx("%s: cert_list: %s", s->path,
-		    sqlite3_errmsg(c->db));
+		log_warnx("%s: list: %s", s->path, sqlite3_errmsg(c->db));
  out:
 	sq_put(s, c);
 	return ret;
+}
+
+static int
+sq_cert_list(void *arg, store_cert_cb cb, void *cbarg)
+{
+	return sq_cert_each(arg, SQ_CERT_LIST, cb, cbarg);
+}
+
+static int
+sq_revoked_list(void *arg, store_cert_cb cb, void *cbarg)
+{
+	return sq_cert_each(arg, SQ_REVOKED_LIST, cb, cbarg);
+}
+
+static int
+sq_status_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_status *ss = arg;
+
+	ss->status = sqlite3_column_int(st, 0);
+	ss->not_after = sqlite3_column_int64(st, 1);
+	ss->revoked_at = sqlite3_column_int64(st, 2);
+	ss->revoke_reason = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, 3);
+	return 0;
+}
+
+static int
+sq_cert_status(void *arg, const char *serial, struct store_status *ss,
+    int *found)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+
+	memset(ss, 0, sizeof(*ss));
+	sqlite3_bind_text(c->stmt[SQ_CERT_STATUS], 1, serial, -1,
+	    SQLITE_STATIC);
+	return sq_lookup(s, c, SQ_CERT_STATUS, sq_status_row, ss, found);
+}
+
+static enum store_revoke
+sq_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
+{
+	struct sq		*s = arg;
+	struct sq_conn		*c = sq_get(s);
+	sqlite3_stmt		*st = c->stmt[SQ_CERT_REVOKE];
+	struct store_status	 ss;
+	enum store_put		 r = STORE_PUT_ERROR;
+	int			 found, changed = 0;
+
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 2, when) == SQLITE_OK &&
+	    (reason < 0 ? sqlite3_bind_null(st, 3) :
+	    sqlite3_bind_int(st, 3, reason)) == SQLITE_OK &&
+	    sq_exec(c, SQ_CERT_REVOKE) == SQLITE_DONE) {
+		changed = sqlite3_changes(c->db);
+		r = !changed || sq_exec(c, SQ_REV_BUMP) == SQLITE_DONE ?
+		    STORE_PUT_OK : STORE_PUT_ERROR;
+	}
+	if (sq_finish(s, c, r, "revoke") != STORE_PUT_OK)
+		return STORE_REVOKE_ERROR;
+	if (changed)
+		return STORE_REVOKE_DONE;
+	if (sq_cert_status(s, serial, &ss, &found) == -1)
+		return STORE_REVOKE_ERROR;
+	return found ? STORE_REVOKE_ALREADY : STORE_REVOKE_UNKNOWN;
+}
+
+static int
+sq_rev_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int
+sq_revision(void *arg, int64_t *rev)
+{
+	struct sq	*s = arg;
+	int		 found;
+
+	*rev = 0;
+	return sq_lookup(s, sq_get(s), SQ_REV_GET, sq_rev_row, rev, &found);
+}
+
+static enum store_put
+sq_request_put(void *arg, struct store_request *r, const struct store_txn *t)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_REQ_INSERT];
+	struct store_txn tt = *t;
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
+	    (sqlite3_bind_text(st, 1, r->txid, -1, SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 2, r->signer_kid, STORE_KID_LEN,
+	    SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 3, r->csr_kid, STORE_KID_LEN,
+	    SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 4, r->csr, (int)r->csrsz, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 5, r->subject, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 6, r->profile, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 7, r->peer, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 8, r->created_at) |
+	    sqlite3_bind_int64(st, 9, r->expires_at)) != SQLITE_OK ||
+	    sq_exec(c, SQ_REQ_INSERT) != SQLITE_DONE)
+		return sq_finish(s, c, ret, "request");
+	r->id = sqlite3_last_insert_rowid(c->db);
+	r->status = STORE_TXN_PENDING;
+	tt.status = STORE_TXN_PENDING;
+	tt.request_id = r->id;
+	tt.serial[0] = '\0';
+	ret = sq_step_put(sq_txn_insert(c, &tt, r->created_at),
+	    STORE_PUT_DUP_TXN);
+	return sq_finish(s, c, ret, "request");
+}
+
+static int
+sq_request_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_request *r = arg;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	sq_col_text(st, 1, r->txid, sizeof(r->txid));
+	sq_col_text(st, 6, r->profile, sizeof(r->profile));
+	sq_col_text(st, 7, r->peer, sizeof(r->peer));
+	r->created_at = sqlite3_column_int64(st, 8);
+	r->expires_at = sqlite3_column_int64(st, 9);
+	r->status = sqlite3_column_int(st, 10);
+	sq_col_text(st, 11, r->serial, sizeof(r->serial));
+	sq_col_text(st, 12, r->reason, sizeof(r->reason));
+	if (sq_col_kid(st, 2, r->signer_kid) == -1 ||
+	    sq_col_kid(st, 3, r->csr_kid) == -1 ||
+	    sq_col_blob(st, 4, &r->csr, &r->csrsz) == -1 ||
+	    (r->subject = sq_col_strdup(st, 5)) == NULL) {
+		store_request_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sq_request_get(void *arg, int64_t id, struct store_request *r, int *found)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+
+	sqlite3_bind_int64(c->stmt[SQ_REQ_GET], 1, id);
+	return sq_lookup(s, c, SQ_REQ_GET, sq_request_row, r, found);
+}
+
+static int
+sq_request_list(void *arg, store_request_cb cb, void *cbarg)
+{
+	struct sq		*s = arg;
+	struct sq_conn		*c = sq_get(s);
+	sqlite3_stmt		*st = c->stmt[SQ_REQ_LIST];
+	struct store_request	 r;
+	int			 rc, ret = -1;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_request_row(st, &r) == -1)
+			goto out;
+		rc = cb(&r, cbarg);
+		store_request_clear(&r);
+		if (rc == -1)
+			goto out;
+	}
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		log_warnx("%s: requests: %s", s->path, sqlite3_errmsg(c->db));
+ out:
+	sq_put(s, c);
+	return ret;
+}
+
+/* Mark the transaction of request "id" decided; -1 on error. */
+static int
+sq_txn_decide(struct sq_conn *c, int64_t id, int status, const char *serial)
+{
+	sqlite3_stmt *st = c->stmt[SQ_TXN_DECIDE];
+
+	if ((sqlite3_bind_int64(st, 1, id) | sqlite3_bind_int(st, 2, status) |
+	    sq_bind_opt_text(st, 3, serial)) != SQLITE_OK)
+		return -1;
+	return sq_exec(c, SQ_TXN_DECIDE) == SQLITE_DONE ? 0 : -1;
+}
+
+static enum store_put
+sq_request_issue(void *arg, int64_t id, const struct store_cert *r)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_REQ_ISSUE];
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
+	    (sqlite3_bind_int64(st, 1, id) |
+	    sqlite3_bind_text(st, 2, r->serial, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 3, r->issued_at)) != SQLITE_OK)
+		return sq_finish(s, c, ret, "approve");
+	/* The certificate first: the request's serial refers to it. */
+	if ((ret = sq_step_put(sq_cert_insert(c, r), STORE_PUT_DUP_SERIAL)) !=
+	    STORE_PUT_OK)
+		return sq_finish(s, c, ret, "approve");
+	if (sq_exec(c, SQ_REQ_ISSUE) != SQLITE_DONE)
+		ret = STORE_PUT_ERROR;
+	else if (sqlite3_changes(c->db) != 1)
+		ret = STORE_PUT_STALE;
+	else if (sq_txn_decide(c, id, STORE_TXN_ISSUED, r->serial) == -1)
+		ret = STORE_PUT_ERROR;
+	return sq_finish(s, c, ret, "approve");
+}
+
+static enum store_put
+sq_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_REQ_REJECT];
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
+	    (sqlite3_bind_int64(st, 1, id) |
+	    sq_bind_opt_text(st, 2, reason) |
+	    sqlite3_bind_int64(st, 3, when)) != SQLITE_OK ||
+	    sq_exec(c, SQ_REQ_REJECT) != SQLITE_DONE)
+		return sq_finish(s, c, ret, "reject");
+	if (sqlite3_changes(c->db) != 1)
+		ret = STORE_PUT_STALE;
+	else if (sq_txn_decide(c, id, STORE_TXN_REJECTED, NULL) == 0)
+		ret = STORE_PUT_OK;
+	return sq_finish(s, c, ret, "reject");
+}
+
+static int
+sq_crl_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_crl *cr = arg;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->number = sqlite3_column_int64(st, 0);
+	cr->revision = sqlite3_column_int64(st, 1);
+	cr->this_update = sqlite3_column_int64(st, 2);
+	cr->next_update = sqlite3_column_int64(st, 3);
+	return sq_col_blob(st, 4, &cr->der, &cr->dersz);
+}
+
+static int
+sq_crl_latest(void *arg, struct store_crl *cr, int *found)
+{
+	struct sq *s = arg;
+
+	memset(cr, 0, sizeof(*cr));
+	return sq_lookup(s, sq_get(s), SQ_CRL_LATEST, sq_crl_row, cr, found);
+}
+
+static enum store_put
+sq_crl_put(void *arg, const struct store_crl *cr)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_CRL_INSERT];
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
+	    (sqlite3_bind_int64(st, 1, cr->number) |
+	    sqlite3_bind_int64(st, 2, cr->revision) |
+	    sqlite3_bind_int64(st, 3, cr->this_update) |
+	    sqlite3_bind_int64(st, 4, cr->next_update) |
+	    sqlite3_bind_blob(st, 5, cr->der, (int)cr->dersz,
+	    SQLITE_STATIC)) != SQLITE_OK)
+		return sq_finish(s, c, ret, "crl");
+	ret = sq_step_put(sq_exec(c, SQ_CRL_INSERT), STORE_PUT_DUP_SERIAL);
+	if (ret == STORE_PUT_OK) {
+		sqlite3_bind_int64(c->stmt[SQ_CRL_PRUNE], 1,
+		    cr->number - SQ_CRL_KEEP);
+		if (sq_exec(c, SQ_CRL_PRUNE) != SQLITE_DONE)
+			ret = STORE_PUT_ERROR;
+	}
+	return sq_finish(s, c, ret, "crl");
 }
 
 const struct store_ops store_sqlite_ops = {
@@ -471,4 +909,15 @@ const struct store_ops store_sqlite_ops = {
 	.txn_get = sq_txn_get,
 	.cert_get = sq_cert_get,
 	.cert_list = sq_cert_list,
+	.cert_status = sq_cert_status,
+	.cert_revoke = sq_cert_revoke,
+	.revoked_list = sq_revoked_list,
+	.revision = sq_revision,
+	.request_put = sq_request_put,
+	.request_get = sq_request_get,
+	.request_list = sq_request_list,
+	.request_issue = sq_request_issue,
+	.request_reject = sq_request_reject,
+	.crl_latest = sq_crl_latest,
+	.crl_put = sq_crl_put,
 };
