@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libmicrohttpd-dev
 	libsqlite3-dev libjansson-dev libconfig-dev openssl)
-check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3)
+check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
+	python3)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -29,5 +30,6 @@ SUDO=
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # certmonger's postinst wants to start its daemon; there is no init system in CI
-# and we only use its scep-submit helper, so a failed service start is harmless.
+# and the interop tests run their own daemon on a private socket, so a failed
+# service start is harmless.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

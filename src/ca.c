@@ -236,8 +236,29 @@ ca_ext_san(X509 *x, const struct csr_info *ci)
 	return ok ? 0 : -1;
 }
 
+/* RFC 5280 4.2.1.13 CRL distribution point, 4.2.2.1 AIA. */
 static int
-ca_exts(const struct ca *ca, X509 *x, const struct csr_info *ci)
+ca_ext_urls(X509 *x, X509V3_CTX *ctx, const struct conf_cert *tc)
+{
+	char	*v = NULL;
+	int	 rc = 0;
+
+	if (tc->crl_url != NULL && (asprintf(&v, "URI:%s", tc->crl_url) ==
+	    -1 || ca_ext(x, ctx, NID_crl_distribution_points, v) == -1))
+		rc = -1;
+	free(v);
+	v = NULL;
+	if (rc == 0 && tc->ocsp_url != NULL && (asprintf(&v,
+	    "OCSP;URI:%s,caIssuers;URI:%s", tc->ocsp_url, tc->issuer_url) ==
+	    -1 || ca_ext(x, ctx, NID_info_access, v) == -1))
+		rc = -1;
+	free(v);
+	return rc;
+}
+
+static int
+ca_exts(const struct ca *ca, X509 *x, const struct csr_info *ci,
+    const struct conf_cert *tc)
 {
 	X509V3_CTX	 ctx;
 	const char	*ku = ci->key == CSR_KEY_RSA ?
@@ -253,7 +274,7 @@ ca_exts(const struct ca *ca, X509 *x, const struct csr_info *ci)
 		return -1;
 	if (ci->san != NULL && ca_ext_san(x, ci) == -1)
 		return -1;
-	return 0;
+	return ca_ext_urls(x, &ctx, tc);
 }
 
 /* notBefore backdated for clock skew; notAfter never past the CA's. */
@@ -293,7 +314,7 @@ ca_issue(const struct ca *ca, const struct csr_info *ci,
 	    ca_serial(x, serial) == -1 ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
 	    !X509_set_subject_name(x, subj) || !X509_set_pubkey(x, pub) ||
-	    ca_validity(ca, x, tc) == -1 || ca_exts(ca, x, ci) == -1)
+	    ca_validity(ca, x, tc) == -1 || ca_exts(ca, x, ci, tc) == -1)
 		goto out;
 	if (X509_sign(x, ca->key, ca->md) <= 0)
 		goto out;

@@ -9,13 +9,33 @@
 #define CMD_DEFAULT_DIR		"./scepd-data"
 #define CMD_DEFAULT_LISTEN	"127.0.0.1:8080"
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca.h"
+#include "conf.h"
+#include "store.h"
+
 int	cmd_init(int, char **);		/* cmd_init.c */
 int	cmd_info(int, char **);		/* cmd_init.c */
 int	cmd_serve(int, char **);	/* cmd_serve.c */
 int	cmd_cert(int, char **);		/* cmd_cert.c */
+int	cmd_request(int, char **);	/* cmd_request.c */
+int	cmd_crl(int, char **);		/* cmd_request.c */
 
-/* cmd_init.c: load DIR's configuration, or NULL (logged). */
-struct conf;
+/* What an admin command works on (cmd_common.c). */
+struct cmd_env {
+	struct conf	*conf;
+	struct store	*store;
+	struct ca	*ca;		/* only when asked for */
+};
+
+/* Load DIR's configuration, or NULL (logged). */
 struct conf	*cmd_conf(const char *dir);
+/* Configuration, store and, if "need_ca", the CA; -1 logged. */
+int		 cmd_open(const char *dir, int need_ca, struct cmd_env *);
+void		 cmd_close(struct cmd_env *);
+/* ISO 8601 UTC. */
+void		 cmd_time(int64_t, char *, size_t);
 
 #endif

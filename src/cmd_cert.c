@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "crl.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -19,10 +20,15 @@ static void
 cert_usage(FILE *fp)
 {
 	fprintf(fp, "usage: scepd cert list [-d DIR]\n"
-	    "       scepd cert show SERIAL [-d DIR]\n\n"
+	    "       scepd cert show SERIAL [-d DIR]\n"
+	    "       scepd cert revoke SERIAL [--reason REASON] [-d DIR]\n\n"
 	    "list: one line per issued certificate, tab-separated: serial, "
-	    "subject,\n      not-after (UTC), status.  show: the "
-	    "certificate as PEM.\n");
+	    "subject,\n      not-after (UTC), status, the serial it renewed "
+	    "or \"-\".\nshow: the certificate as PEM.\n"
+	    "revoke: REASON is an RFC 5280 name: unspecified, keyCompromise, "
+	    "cACompromise,\n      affiliationChanged, superseded, "
+	    "cessationOfOperation, certificateHold,\n      "
+	    "privilegeWithdrawn, aACompromise.\n");
 }
 
 static const char *
@@ -37,14 +43,11 @@ static int
 cert_list_one(const struct store_cert *c, void *arg)
 {
 	const time_t	*now = arg;
-	time_t		 t = (time_t)c->not_after;
-	struct tm	 tm;
 	char		 when[32];
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%s\t%s\t%s\t%s\n", c->serial, c->subject, when,
-	    cert_status(c, *now));
+	cmd_time(c->not_after, when, sizeof(when));
+	printf("%s\t%s\t%s\t%s\t%s\n", c->serial, c->subject, when,
+	    cert_status(c, *now), c->renewed_from[0] ? c->renewed_from : "-");
 	return 0;
 }
 
@@ -90,17 +93,50 @@ cert_show(struct store *st, const char *arg)
 	return rc;
 }
 
+/* RFC 5280 5.3.1: mark revoked; the next CRL and OCSP answer show it. */
+static int
+cert_revoke(struct store *st, const char *arg, const char *reason_name)
+{
+	char	serial[STORE_SERIAL_MAX + 1];
+	int	reason = -1;
+
+	if (cert_serial_norm(arg, serial, sizeof(serial)) == -1) {
+		log_warnx("\"%s\" is not a serial number in hex", arg);
+		return 2;
+	}
+	if (reason_name != NULL &&
+	    (reason = crl_reason_parse(reason_name)) < 0) {
+		log_warnx("unknown revocation reason \"%s\"", reason_name);
+		return 2;
+	}
+	switch (store_cert_revoke(st, serial, reason, (int64_t)time(NULL))) {
+	case STORE_REVOKE_DONE:
+		log_info("revoked %s (%s)", serial, reason < 0 ?
+		    "no reason given" : crl_reason_str(reason));
+		printf("revoked %s\n", serial);
+		return 0;
+	case STORE_REVOKE_ALREADY:
+		log_warnx("%s is revoked already", serial);
+		return 1;
+	case STORE_REVOKE_UNKNOWN:
+		log_warnx("no certificate with serial %s", serial);
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 int
 cmd_cert(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "reason", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*dir = CMD_DEFAULT_DIR, *verb;
-	struct conf	*c;
-	struct store	*st;
+	const char	*dir = CMD_DEFAULT_DIR, *verb, *reason = NULL;
+	struct cmd_env	 env;
 	time_t		 now = time(NULL);
 	int		 ch, rc, nargs;
 
@@ -108,6 +144,7 @@ cmd_cert(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': dir = optarg; break;
+		case 'r': reason = optarg; break;
 		case 'h': cert_usage(stdout); return 0;
 		default: cert_usage(stderr); return 2;
 		}
@@ -115,21 +152,20 @@ cmd_cert(int argc, char **argv)
 	nargs = argc - optind;
 	verb = nargs > 0 ? argv[optind] : "";
 	if (!((strcmp(verb, "list") == 0 && nargs == 1) ||
-	    (strcmp(verb, "show") == 0 && nargs == 2))) {
+	    (strcmp(verb, "show") == 0 && nargs == 2) ||
+	    (strcmp(verb, "revoke") == 0 && nargs == 2))) {
 		cert_usage(stderr);
 		return 2;
 	}
-	if ((c = cmd_conf(dir)) == NULL)
+	if (cmd_open(dir, 0, &env) == -1)
 		return 1;
-	if ((st = store_open(&c->store, 0)) == NULL) {
-		conf_free(c);
-		return 1;
-	}
 	if (strcmp(verb, "list") == 0)
-		rc = store_cert_list(st, cert_list_one, &now) == -1 ? 1 : 0;
+		rc = store_cert_list(env.store, cert_list_one, &now) == -1 ?
+		    1 : 0;
+	else if (strcmp(verb, "show") == 0)
+		rc = cert_show(env.store, argv[optind + 1]);
 	else
-		rc = cert_show(st, argv[optind + 1]);
-	store_close(st);
-	conf_free(c);
+		rc = cert_revoke(env.store, argv[optind + 1], reason);
+	cmd_close(&env);
 	return rc;
 }

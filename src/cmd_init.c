@@ -86,19 +86,6 @@ init_usage(FILE *fp)
 	    CMD_DEFAULT_DIR);
 }
 
-struct conf *
-cmd_conf(const char *dir)
-{
-	struct conf	*c;
-	char		*path;
-
-	if ((path = conf_path(dir)) == NULL)
-		return NULL;
-	c = conf_load(path);
-	free(path);
-	return c;
-}
-
 /* Print what a device needs: URL, challenge, CA fingerprint. */
 static int
 info_print(const char *dir)

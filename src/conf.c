@@ -64,6 +64,20 @@ static const struct conf_key {
 	{ "keys.ec_curves", CONF_CURVES, 0, 0, 0 },
 	{ "algorithms.legacy", CONF_BOOL, offsetof(struct conf, policy.legacy),
 	    0, 0 },
+	{ "approval.manual", CONF_BOOL, offsetof(struct conf, policy.manual),
+	    0, 0 },
+	{ "approval.pending_ttl", CONF_INT,
+	    offsetof(struct conf, policy.pending_ttl), 1, 365 * 86400 },
+	{ "renewal.window_days", CONF_INT,
+	    offsetof(struct conf, policy.renew_window), 0, 36500 },
+	{ "renewal.allow_subject_change", CONF_BOOL,
+	    offsetof(struct conf, policy.renew_subject), 0, 0 },
+	{ "renewal.allow_same_key", CONF_BOOL,
+	    offsetof(struct conf, policy.renew_same_key), 0, 0 },
+	{ "crl.validity", CONF_INT, offsetof(struct conf, pki.crl_validity),
+	    60, 366 * 86400 },
+	{ "ocsp.validity", CONF_INT, offsetof(struct conf, pki.ocsp_validity),
+	    60, 30 * 86400 },
 };
 
 /* Largest challenge file: RFC 2985 DirectoryString{255}, and a newline. */
@@ -93,6 +107,10 @@ conf_defaults(struct conf *c)
 	c->policy.rsa_max_bits = 8192;
 	c->policy.ec_p256 = 1;
 	c->policy.ec_p384 = 1;
+	c->policy.pending_ttl = 7 * 86400;
+	c->policy.renew_same_key = 1;
+	c->pki.crl_validity = 86400;
+	c->pki.ocsp_validity = 3600;
 }
 
 static char *
@@ -264,6 +282,33 @@ conf_challenge(struct conf *c)
 	return 0;
 }
 
+/*
+ * RFC 5280 4.2.1.13, 4.2.2.1: certificates point at this server's /crl,
+ * /ocsp and /ca.crt, under the scheme, host and port of public_url.
+ */
+static int
+conf_urls(struct conf *c)
+{
+	const char	*u = c->public_url, *host, *slash;
+	int		 n;
+
+	if (u == NULL)
+		return 0;
+	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) {
+		log_warnx("%s: public_url \"%s\": want http:// or https://",
+		    c->path, u);
+		return -1;
+	}
+	host = strstr(u, "://") + 3;
+	slash = strchr(host, '/');
+	n = (int)(slash != NULL ? slash - u : (long)strlen(u));
+	if (asprintf(&c->cert.crl_url, "%.*s/crl", n, u) == -1 ||
+	    asprintf(&c->cert.ocsp_url, "%.*s/ocsp", n, u) == -1 ||
+	    asprintf(&c->cert.issuer_url, "%.*s/ca.crt", n, u) == -1)
+		return -1;
+	return 0;
+}
+
 /* Cross-field rules, once every value is in. */
 static int
 conf_check(struct conf *c)
@@ -288,7 +333,7 @@ conf_check(struct conf *c)
 		    c->path);
 		rc = -1;
 	}
-	if (conf_challenge(c) == -1)
+	if (conf_challenge(c) == -1 || conf_urls(c) == -1)
 		rc = -1;
 	return rc;
 }
@@ -347,6 +392,9 @@ conf_free(struct conf *c)
 	free(c->store.path);
 	free(c->http.listen);
 	free(c->challenge_file);
+	free(c->cert.crl_url);
+	free(c->cert.ocsp_url);
+	free(c->cert.issuer_url);
 	if (c->policy.challenge != NULL)
 		explicit_bzero(c->policy.challenge, strlen(c->policy.challenge));
 	free(c->policy.challenge);

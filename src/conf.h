@@ -35,6 +35,9 @@ struct conf_http {
 struct conf_cert {
 	int	 validity_days;
 	int	 backdate_secs;	/* notBefore this far in the past, for skew */
+	char	*crl_url;	/* CRL distribution point, or NULL */
+	char	*ocsp_url;	/* AIA OCSP, or NULL */
+	char	*issuer_url;	/* AIA caIssuers, or NULL */
 };
 
 /* Which requests are acceptable at all. */
@@ -45,6 +48,17 @@ struct conf_policy {
 	int	 ec_p384;	/* EC P-384 keys allowed */
 	char	*challenge;	/* static challengePassword, NULL = none needed */
 	int	 legacy;	/* accept single DES and MD5 (draft clients) */
+	int	 manual;	/* new enrolments wait for an administrator */
+	int	 pending_ttl;	/* seconds a pending request lives */
+	int	 renew_window;	/* days before expiry renewal opens, 0 any */
+	int	 renew_subject;	/* renewal may change the subject */
+	int	 renew_same_key; /* renewal may keep the old key */
+};
+
+/* Revocation information: how long CRLs and OCSP answers are valid. */
+struct conf_pki {
+	int	 crl_validity;	/* seconds from thisUpdate to nextUpdate */
+	int	 ocsp_validity;	/* seconds from thisUpdate to nextUpdate */
 };
 
 struct conf {
@@ -56,6 +70,7 @@ struct conf {
 	struct conf_http	 http;
 	struct conf_cert	 cert;
 	struct conf_policy	 policy;
+	struct conf_pki		 pki;
 	char			*challenge_file;
 };
 

@@ -168,7 +168,7 @@ csr_subject_txt(struct csr_info *ci, X509_REQ *req)
 		return -1;
 	if (X509_NAME_print_ex(b, X509_REQ_get_subject_name(req), 0,
 	    XN_FLAG_RFC2253) < 0 || (n = BIO_get_mem_data(b, &p)) < 0 ||
-	    (ci->subject_txt = strndup(p, (size_t)n)) == NULL) {
+	    (ci->subject_txt = strndup(n > 0 ? p : "", (size_t)n)) == NULL) {
 		BIO_free(b);
 		return -1;
 	}

@@ -1,10 +1,11 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * engine.c: one PKIOperation (RFC 8894 3.3, 4.3), from request bytes to
- * the CertRep bytes, and the only module that knows the sequence:
- * decode (scep_decode.c) -> signer check -> open the envelope (ca.c)
- * -> CSR (csr.c) -> resent transaction? (store) -> policy (policy.c)
- * -> issue (ca.c) -> record (store) -> CertRep (scep_encode.c).
+ * engine.c: one PKIOperation (RFC 8894 3.3, 4.3-4.6), from request bytes
+ * to CertRep bytes, and the only module that knows the sequence:
+ * decode (scep_decode.c) -> who signed -> open the envelope (ca.c) ->
+ * messageData (csr.c, scep_asn1.c) -> known transaction? (store) ->
+ * policy (policy.c) -> issue (issue.c) or wait for approval -> record
+ * (store) -> CertRep (scep_encode.c).
  * Nothing is written to the store before every check has passed.
  */
 #include <stdio.h>
@@ -16,7 +17,9 @@
 #include <openssl/x509.h>
 
 #include "engine.h"
+#include "issue.h"
 #include "log.h"
+#include "pki.h"
 #include "policy.h"
 #include "scep.h"
 
@@ -26,12 +29,22 @@
 /* How often a colliding random serial is drawn again. */
 #define ENGINE_SERIAL_TRIES	4
 
-/* Everything one enrolment carries between steps. */
+/* RFC 8894 2.3: who signed the request. */
+enum signer_kind {
+	SIGNER_SELF,		/* self-signed: a new enrolment */
+	SIGNER_OURS,		/* a valid certificate of this CA */
+};
+
+/* Everything one request carries between steps. */
 struct enroll {
 	const struct server	*srv;
 	struct scep_req		*rq;
-	struct csr_info		 ci;
+	enum signer_kind	 kind;
 	unsigned char		 signer_kid[STORE_KID_LEN];
+	char			 signer_serial[STORE_SERIAL_MAX + 1];
+	unsigned char		*inner;		/* decrypted messageData */
+	size_t			 innersz;
+	struct csr_info		 ci;
 	const char		*peer;
 	struct engine_out	*out;
 };
@@ -41,6 +54,7 @@ engine_http(struct engine_out *out, int status, const char *reason)
 {
 	int n;
 
+	free(out->body);
 	out->http = status;
 	out->outcome = "error";
 	out->ctype = "text/plain";
@@ -52,30 +66,37 @@ engine_http(struct engine_out *out, int status, const char *reason)
 }
 
 /*
- * Sign and send a CertRep.  "issued" only for SUCCESS; "password" for
- * a PWRI envelope when the requester's key cannot receive one.
+ * Sign and send a CertRep.  A SUCCESS carries "x" or "crl", enveloped
+ * to the request's signer: by key transport, or by PWRI under the
+ * challengePassword when that key cannot receive it (RFC 8894 3.1).
  */
 static void
-engine_reply(const struct server *srv, const struct scep_req *rq,
-    enum scep_fail f, const char *text, X509 *issued, const char *password,
-    struct engine_out *out)
+engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
+    const char *text, X509 *x, X509_CRL *crl)
 {
-	struct scep_rep rep = {
-		.status = issued != NULL ? SCEP_STATUS_SUCCESS :
-		    SCEP_STATUS_FAILURE,
-		.fail = f,
-		.failtext = text,
-		.rq = rq,
-		.issued = issued,
-		.recipient = rq->signer,
-		.password = password,
-	};
+	struct scep_rep rep = { .status = st, .fail = f, .failtext = text,
+	    .rq = e->rq, .issued = x, .crl = crl, .recipient = e->rq->signer };
+	struct engine_out *out = e->out;
 
+	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
+		rep.password = e->ci.challenge;
+	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
+	    EVP_PKEY_get_base_id(X509_get0_pubkey(e->rq->signer)) !=
+	    EVP_PKEY_RSA) {
+		/* ENC-11: never an unencrypted SUCCESS. */
+		rep.status = st = SCEP_STATUS_FAILURE;
+		rep.fail = f = SCEP_FAIL_BADREQUEST;
+		rep.failtext = text = "cannot encrypt the response: the signer "
+		    "key is not RSA and there is no challengePassword";
+		rep.issued = NULL;
+		rep.crl = NULL;
+	}
 	out->fail = f;
-	out->outcome = issued != NULL ? "SUCCESS" : "FAILURE";
+	out->outcome = st == SCEP_STATUS_SUCCESS ? "SUCCESS" :
+	    st == SCEP_STATUS_PENDING ? "PENDING" : "FAILURE";
 	if (text != NULL)
 		snprintf(out->reason, sizeof(out->reason), "%s", text);
-	out->body = scep_rep_encode(&rep, srv->ca->cert, srv->ca->key,
+	out->body = scep_rep_encode(&rep, e->srv->ca->cert, e->srv->ca->key,
 	    &out->bodysz);
 	if (out->body == NULL) {
 		engine_http(out, 500, "cannot encode the CertRep");
@@ -86,27 +107,63 @@ engine_reply(const struct server *srv, const struct scep_req *rq,
 }
 
 static void
-enroll_fail(struct enroll *e, enum scep_fail f, const char *why)
+e_fail(struct enroll *e, enum scep_fail f, const char *why)
 {
-	engine_reply(e->srv, e->rq, f, why, NULL, NULL, e->out);
+	engine_send(e, SCEP_STATUS_FAILURE, f, why, NULL, NULL);
 }
 
 static void
-enroll_success(struct enroll *e, X509 *x)
+e_success(struct enroll *e, X509 *x, const char *serial)
 {
-	const char *pw = e->ci.challenge_state == CSR_CHALLENGE_ONE ?
-	    e->ci.challenge : NULL;
-
-	engine_reply(e->srv, e->rq, SCEP_OK, NULL, x, pw, e->out);
+	snprintf(e->out->serial, sizeof(e->out->serial), "%s", serial);
+	engine_send(e, SCEP_STATUS_SUCCESS, SCEP_OK, NULL, x, NULL);
 }
 
 /*
- * RFC 8894 2.3: who signed.  A self-signed certificate must hold the
- * CSR's key (decision 5); one issued by this CA makes the request a
- * renewal, which is not implemented yet; anything else is refused.
+ * A certificate claiming to be ours must verify against our CA alone,
+ * be valid now, be in the store and not be revoked (REN-03).
  */
 static enum scep_fail
-enroll_signer(struct enroll *e, const char **why)
+signer_ours_check(struct enroll *e, const char **why)
+{
+	X509_STORE_CTX		*ctx;
+	struct store_status	 ss;
+	int			 ok, err = 0, found;
+
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    !X509_STORE_CTX_init(ctx, e->srv->trust, e->rq->signer, NULL)) {
+		X509_STORE_CTX_free(ctx);
+		return SCEP_FAIL_INTERNAL;
+	}
+	ok = X509_verify_cert(ctx) == 1;
+	err = X509_STORE_CTX_get_error(ctx);
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok) {
+		*why = err == X509_V_ERR_CERT_HAS_EXPIRED ?
+		    "signer certificate expired" :
+		    "signer certificate does not verify against this CA";
+		return SCEP_FAIL_BADREQUEST;
+	}
+	if (scep_serial_hex(X509_get0_serialNumber(e->rq->signer),
+	    e->signer_serial, sizeof(e->signer_serial)) == -1 ||
+	    store_cert_status(e->srv->store, e->signer_serial, &ss, &found) ==
+	    -1)
+		return SCEP_FAIL_INTERNAL;
+	if (!found) {
+		*why = "signer certificate unknown to this CA";
+		return SCEP_FAIL_BADREQUEST;
+	}
+	if (ss.status == STORE_CERT_REVOKED) {
+		*why = "signer certificate revoked";
+		return SCEP_FAIL_BADREQUEST;
+	}
+	return SCEP_OK;
+}
+
+/* RFC 8894 2.3: self-signed, or issued by this CA; nothing else. */
+static enum scep_fail
+signer_classify(struct enroll *e, const char **why)
 {
 	X509 *signer = e->rq->signer;
 
@@ -114,44 +171,48 @@ enroll_signer(struct enroll *e, const char **why)
 		*why = "signer key unusable";
 		return SCEP_FAIL_BADREQUEST;
 	}
-	if (X509_self_signed(signer, 1) == 1)
+	if (X509_self_signed(signer, 1) == 1) {
+		e->kind = SIGNER_SELF;
 		return SCEP_OK;
+	}
 	ERR_clear_error();
-	if (X509_check_issued(e->srv->ca->cert, signer) == X509_V_OK &&
-	    X509_verify(signer, X509_get0_pubkey(e->srv->ca->cert)) == 1)
-		*why = "renewal (a request signed by a certificate of this "
-		    "CA) is not supported";
-	else
-		*why = "signer certificate is neither self-signed nor issued "
-		    "by this CA";
+	if (X509_check_issued(e->srv->ca->cert, signer) == X509_V_OK) {
+		e->kind = SIGNER_OURS;
+		return signer_ours_check(e, why);
+	}
 	ERR_clear_error();
+	*why = "signer certificate is neither self-signed nor issued by "
+	    "this CA";
 	return SCEP_FAIL_BADREQUEST;
 }
 
-/* Open the envelope and read the CSR inside it. */
+/* ENC-08: one answer for every way decryption fails. */
 static enum scep_fail
-enroll_csr(struct enroll *e, const char **why)
+open_inner(struct enroll *e, const char **why)
 {
-	unsigned char	*inner = NULL;
-	size_t		 innersz;
-	enum scep_fail	 f;
-
-	/*
-	 * ENC-08: one answer for every way decryption fails, including
-	 * content that decrypts to garbage (a padding oracle otherwise).
-	 */
-	if (ca_open_envelope(e->srv->ca, e->rq->env, &inner, &innersz) ==
-	    -1) {
+	if (ca_open_envelope(e->srv->ca, e->rq->env, &e->inner,
+	    &e->innersz) == -1) {
 		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
 	}
-	f = csr_parse(inner, innersz, &e->ci);
-	free(inner);
-	if (f != SCEP_OK) {
+	return SCEP_OK;
+}
+
+/* The CSR inside; a self-signed signer must hold its key (decision 5). */
+static enum scep_fail
+enroll_csr(struct enroll *e, const char **why)
+{
+	enum scep_fail f;
+
+	if ((f = open_inner(e, why)) != SCEP_OK)
+		return f;
+	if ((f = csr_parse(e->inner, e->innersz, &e->ci)) != SCEP_OK) {
+		/* Decrypted garbage must look like any decryption failure. */
 		*why = e->ci.garbled ? ENGINE_UNDECRYPTABLE : e->ci.why;
 		return f;
 	}
-	if (memcmp(e->signer_kid, e->ci.kid, STORE_KID_LEN) != 0) {
+	if (e->kind == SIGNER_SELF &&
+	    memcmp(e->signer_kid, e->ci.kid, STORE_KID_LEN) != 0) {
 		*why = "RFC 8894 2.3: the self-signed signer does not hold "
 		    "the CSR's key";
 		return SCEP_FAIL_BADREQUEST;
@@ -159,9 +220,9 @@ enroll_csr(struct enroll *e, const char **why)
 	return SCEP_OK;
 }
 
-/* Answer with the stored certificate "serial" (a resent request). */
+/* Answer with the stored certificate "serial". */
 static void
-enroll_resend(struct enroll *e, const char *serial)
+answer_cert(struct enroll *e, const char *serial)
 {
 	struct store_cert	 c;
 	const unsigned char	*p;
@@ -179,18 +240,46 @@ enroll_resend(struct enroll *e, const char *serial)
 	p = c.der;
 	if ((x = d2i_X509(NULL, &p, (long)c.dersz)) == NULL)
 		engine_http(e->out, 500, "stored certificate unreadable");
-	else {
-		snprintf(e->out->serial, sizeof(e->out->serial), "%s", serial);
-		enroll_success(e, x);
-	}
+	else
+		e_success(e, x, serial);
 	X509_free(x);
 	store_cert_clear(&c);
 }
 
+/* RFC 8894 4.4: the state of a known transaction, as a CertRep. */
+static void
+answer_txn(struct enroll *e, const struct store_txn *t)
+{
+	struct store_request	r;
+	int			found;
+
+	switch (t->status) {
+	case STORE_TXN_ISSUED:
+		answer_cert(e, t->serial);
+		return;
+	case STORE_TXN_REJECTED:
+		e_fail(e, SCEP_FAIL_BADREQUEST, "request rejected");
+		return;
+	default:
+		break;
+	}
+	if (store_request_get(e->srv->store, t->request_id, &r, &found) ==
+	    -1) {
+		engine_http(e->out, 503, "certificate store unavailable");
+		return;
+	}
+	/* TXN-12: a request nobody decided on in time is over. */
+	if (!found || r.expires_at <= (int64_t)time(NULL))
+		e_fail(e, SCEP_FAIL_BADREQUEST, "transaction expired");
+	else
+		engine_send(e, SCEP_STATUS_PENDING, SCEP_OK, NULL, NULL, NULL);
+	store_request_clear(&r);
+}
+
 /*
- * Decision 4: a resent PKCSReq of a transaction that succeeded gets the
- * same certificate; with another key it is refused (TXN-05).  Returns
- * 1 if it answered, 0 if the request is new, -1 on store failure.
+ * Decision 4: a resent PKCSReq of a known transaction gets its state
+ * (the same certificate, still PENDING, rejected); with another key
+ * it is refused (TXN-05).  1 if it answered, 0 if the request is new.
  */
 static int
 enroll_known(struct enroll *e)
@@ -201,115 +290,295 @@ enroll_known(struct enroll *e)
 	if (store_txn_get(e->srv->store, e->rq->txid, e->signer_kid, &t,
 	    &found) == -1) {
 		engine_http(e->out, 503, "certificate store unavailable");
-		return -1;
+		return 1;
 	}
 	if (!found)
 		return 0;
 	if (memcmp(t.csr_kid, e->ci.kid, STORE_KID_LEN) != 0)
-		enroll_fail(e, SCEP_FAIL_BADREQUEST, "transactionID already "
-		    "used with another key");
+		e_fail(e, SCEP_FAIL_BADREQUEST, "transactionID already used "
+		    "with another key");
 	else
-		enroll_resend(e, t.serial);
+		answer_txn(e, &t);
 	return 1;
-}
-
-static int64_t
-asn1_time_unix(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (!ASN1_TIME_to_tm(t, &tm))
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
-/* Record "x" with its transaction; -1 store failure. */
-static enum store_put
-enroll_record(struct enroll *e, X509 *x, const char *serial)
-{
-	struct store_cert	 c = { 0 };
-	struct store_txn	 t = { 0 };
-	unsigned char		*der = NULL;
-	enum store_put		 r;
-	int			 n;
-
-	if ((n = i2d_X509(x, &der)) <= 0)
-		return STORE_PUT_ERROR;
-	snprintf(c.serial, sizeof(c.serial), "%s", serial);
-	c.subject = e->ci.subject_txt;
-	c.not_before = asn1_time_unix(X509_get0_notBefore(x));
-	c.not_after = asn1_time_unix(X509_get0_notAfter(x));
-	c.status = STORE_CERT_VALID;
-	c.issued_at = (int64_t)time(NULL);
-	snprintf(c.txid, sizeof(c.txid), "%s", e->rq->txid);
-	snprintf(c.profile, sizeof(c.profile), "default");
-	snprintf(c.peer, sizeof(c.peer), "%s", e->peer);
-	c.der = der;
-	c.dersz = (size_t)n;
-	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
-	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
-	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
-	snprintf(t.serial, sizeof(t.serial), "%s", serial);
-	r = store_issue(e->srv->store, &c, &t);
-	OPENSSL_free(der);
-	return r;
 }
 
 /* Issue and record; a serial collision draws again. */
 static void
 enroll_issue(struct enroll *e)
 {
-	X509		*x = NULL;
-	char		 serial[STORE_SERIAL_MAX + 1];
-	enum store_put	 r = STORE_PUT_DUP_SERIAL;
-	int		 i;
+	struct issue_ctx	 ic = { .txid = e->rq->txid, .peer = e->peer,
+	    .profile = "default", .renewed_from = e->kind == SIGNER_OURS ?
+	    e->signer_serial : "" };
+	struct store_cert	 rec = { 0 };
+	struct store_txn	 t = { 0 };
+	X509			*x = NULL;
+	enum store_put		 r = STORE_PUT_DUP_SERIAL;
+	int			 i;
 
+	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
+	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
+	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
 	for (i = 0; i < ENGINE_SERIAL_TRIES && r == STORE_PUT_DUP_SERIAL;
 	    i++) {
 		X509_free(x);
-		if ((x = ca_issue(e->srv->ca, &e->ci, &e->srv->conf->cert,
-		    serial)) == NULL) {
+		store_cert_clear(&rec);
+		if ((x = issue_sign(e->srv->ca, &e->srv->conf->cert, &e->ci,
+		    &ic, &rec)) == NULL) {
 			engine_http(e->out, 500, "cannot sign the certificate");
 			return;
 		}
-		r = enroll_record(e, x, serial);
+		snprintf(t.serial, sizeof(t.serial), "%s", rec.serial);
+		r = store_issue(e->srv->store, &rec, &t);
 	}
-	if (r == STORE_PUT_OK) {
-		snprintf(e->out->serial, sizeof(e->out->serial), "%s", serial);
-		enroll_success(e, x);
-	} else if (r == STORE_PUT_DUP_TXN) {
-		/* The same request, issued meanwhile by another thread. */
+	if (r == STORE_PUT_OK)
+		e_success(e, x, rec.serial);
+	else if (r == STORE_PUT_DUP_TXN) {
+		/* The same request, decided meanwhile by another thread. */
 		if (enroll_known(e) == 0)
 			engine_http(e->out, 500, "transaction vanished");
 	} else
 		engine_http(e->out, 503, "certificate store unavailable");
 	X509_free(x);
+	store_cert_clear(&rec);
 }
 
-/* RFC 8894 3.3.1 PKCSReq: enrolment with a self-signed signer. */
+/* approval.manual: keep the request for an administrator (4.3.1). */
+static void
+enroll_pending(struct enroll *e)
+{
+	struct store_request	 r = { 0 };
+	struct store_txn	 t = { 0 };
+	enum store_put		 p;
+
+	snprintf(r.txid, sizeof(r.txid), "%s", e->rq->txid);
+	memcpy(r.signer_kid, e->signer_kid, STORE_KID_LEN);
+	memcpy(r.csr_kid, e->ci.kid, STORE_KID_LEN);
+	r.csr = e->inner;
+	r.csrsz = e->innersz;
+	r.subject = e->ci.subject_txt;
+	snprintf(r.profile, sizeof(r.profile), "default");
+	snprintf(r.peer, sizeof(r.peer), "%s", e->peer);
+	r.created_at = (int64_t)time(NULL);
+	r.expires_at = r.created_at + e->srv->conf->policy.pending_ttl;
+	t = (struct store_txn){ .status = STORE_TXN_PENDING };
+	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
+	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
+	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
+	p = store_request_put(e->srv->store, &r, &t);
+	if (p == STORE_PUT_OK) {
+		snprintf(e->out->reason, sizeof(e->out->reason),
+		    "waiting for approval as request %lld", (long long)r.id);
+		engine_send(e, SCEP_STATUS_PENDING, SCEP_OK, NULL, NULL,
+		    NULL);
+	} else if (p == STORE_PUT_DUP_TXN) {
+		if (enroll_known(e) == 0)
+			engine_http(e->out, 500, "transaction vanished");
+	} else
+		engine_http(e->out, 503, "certificate store unavailable");
+}
+
+/* Policy for a new enrolment or a renewal; SCEP_OK to go on. */
+static enum scep_fail
+enroll_policy(struct enroll *e, char *why, size_t whysz)
+{
+	const struct conf_policy	*p = &e->srv->conf->policy;
+	struct policy_signer		 sg;
+	unsigned char			*subj = NULL;
+	int				 n;
+	enum scep_fail			 f;
+
+	if (e->kind == SIGNER_SELF)
+		return policy_enroll(p, &e->ci, strlen(e->rq->txid), why,
+		    whysz);
+	if ((n = i2d_X509_NAME(X509_get_subject_name(e->rq->signer),
+	    &subj)) <= 0)
+		return SCEP_FAIL_INTERNAL;
+	sg.subject = subj;
+	sg.subjectsz = (size_t)n;
+	sg.kid = e->signer_kid;
+	sg.not_after = issue_time(X509_get0_notAfter(e->rq->signer));
+	f = policy_renew(p, &e->ci, &sg, (int64_t)time(NULL),
+	    strlen(e->rq->txid), why, whysz);
+	OPENSSL_free(subj);
+	return f;
+}
+
+/*
+ * PKCSReq and RenewalReq (3.3.1).  A request signed by a valid
+ * certificate of ours is a renewal whatever its messageType (LEG-06,
+ * decision 5); RenewalReq from a self-signed signer is refused.
+ */
 static void
 engine_enroll(struct enroll *e)
 {
 	const char	*why = NULL;
-	char		 pwhy[160];
+	char		 pwhy[192];
 	enum scep_fail	 f;
 
-	if ((f = enroll_signer(e, &why)) != SCEP_OK ||
-	    (f = enroll_csr(e, &why)) != SCEP_OK) {
-		enroll_fail(e, f, why);
+	if ((f = signer_classify(e, &why)) == SCEP_OK &&
+	    e->kind == SIGNER_SELF && e->rq->type == SCEP_MSG_RENEWALREQ) {
+		why = "RFC 8894 3.3.1: RenewalReq needs a certificate of this "
+		    "CA as signer";
+		f = SCEP_FAIL_BADREQUEST;
+	}
+	if (f == SCEP_OK)
+		f = enroll_csr(e, &why);
+	if (f == SCEP_FAIL_INTERNAL) {
+		engine_http(e->out, 503, "certificate store unavailable");
+		return;
+	}
+	if (f != SCEP_OK) {
+		e_fail(e, f, why);
 		return;
 	}
 	snprintf(e->out->subject, sizeof(e->out->subject), "%s",
 	    e->ci.subject_txt);
 	if (enroll_known(e) != 0)
 		return;
-	f = policy_enroll(&e->srv->conf->policy, &e->ci, strlen(e->rq->txid),
-	    pwhy, sizeof(pwhy));
-	if (f != SCEP_OK) {
-		enroll_fail(e, f, pwhy);
+	if ((f = enroll_policy(e, pwhy, sizeof(pwhy))) != SCEP_OK)
+		e_fail(e, f, pwhy);
+	else if (e->kind == SIGNER_SELF && e->srv->conf->policy.manual)
+		enroll_pending(e);
+	else
+		enroll_issue(e);
+}
+
+/*
+ * CertPoll (3.3.3, 4.4): keyed by transactionID and signer key, not by
+ * the IssuerAndSubject inside (TYPE-03), which only has to parse.
+ */
+static void
+engine_poll(struct enroll *e)
+{
+	X509_NAME		*issuer = NULL, *subject = NULL;
+	struct store_txn	 t;
+	const char		*why = NULL;
+	int			 found;
+
+	if (scep_cert_kid(e->rq->signer, e->signer_kid) == -1) {
+		e_fail(e, SCEP_FAIL_BADREQUEST, "signer key unusable");
 		return;
 	}
-	enroll_issue(e);
+	if (open_inner(e, &why) != SCEP_OK ||
+	    scep_issuer_subject(e->inner, e->innersz, &issuer, &subject) ==
+	    -1) {
+		e_fail(e, SCEP_FAIL_BADREQUEST, why != NULL ? why :
+		    ENGINE_UNDECRYPTABLE);
+		goto out;
+	}
+	if (store_txn_get(e->srv->store, e->rq->txid, e->signer_kid, &t,
+	    &found) == -1)
+		engine_http(e->out, 503, "certificate store unavailable");
+	else if (!found)	/* TXN-03, TXN-04 */
+		e_fail(e, SCEP_FAIL_BADREQUEST, "no such transaction for "
+		    "this signer");
+	else
+		answer_txn(e, &t);
+ out:
+	X509_NAME_free(issuer);
+	X509_NAME_free(subject);
+}
+
+/*
+ * GetCert and GetCRL (3.3.4): only for requesters holding a valid
+ * certificate of ours (decision 6); the IssuerAndSerialNumber must name
+ * our CA.  On SCEP_OK *serial holds the serial asked for.
+ */
+static enum scep_fail
+fetch_check(struct enroll *e, char *serial, size_t sz, const char **why)
+{
+	X509_NAME	*issuer = NULL;
+	enum scep_fail	 f;
+
+	if ((f = signer_classify(e, why)) != SCEP_OK)
+		return f;
+	if (e->kind != SIGNER_OURS) {
+		*why = "GetCert and GetCRL need a certificate of this CA as "
+		    "signer";
+		return SCEP_FAIL_BADREQUEST;
+	}
+	if ((f = open_inner(e, why)) != SCEP_OK)
+		return f;
+	if (scep_issuer_serial(e->inner, e->innersz, &issuer, serial, sz) ==
+	    -1) {
+		*why = ENGINE_UNDECRYPTABLE;
+		return SCEP_FAIL_BADREQUEST;
+	}
+	f = X509_NAME_cmp(issuer, X509_get_subject_name(e->srv->ca->cert)) ==
+	    0 ? SCEP_OK : SCEP_FAIL_BADCERTID;
+	if (f != SCEP_OK)
+		*why = "issuer is not this CA";
+	X509_NAME_free(issuer);
+	return f;
+}
+
+/* GetCert (4.5): a certificate of the requester's own subject. */
+static void
+engine_getcert(struct enroll *e)
+{
+	struct store_cert	 c;
+	const unsigned char	*p;
+	X509			*x = NULL;
+	char			 serial[STORE_SERIAL_MAX + 1];
+	const char		*why = NULL;
+	enum scep_fail		 f;
+	int			 found;
+
+	if ((f = fetch_check(e, serial, sizeof(serial), &why)) != SCEP_OK) {
+		if (f == SCEP_FAIL_INTERNAL)
+			engine_http(e->out, 503, "certificate store "
+			    "unavailable");
+		else
+			e_fail(e, f, why);
+		return;
+	}
+	if (store_cert_get(e->srv->store, serial, &c, &found) == -1) {
+		engine_http(e->out, 503, "certificate store unavailable");
+		return;
+	}
+	p = c.der;
+	if (found && (x = d2i_X509(NULL, &p, (long)c.dersz)) != NULL &&
+	    X509_NAME_cmp(X509_get_subject_name(x),
+	    X509_get_subject_name(e->rq->signer)) == 0)
+		e_success(e, x, serial);
+	else
+		e_fail(e, SCEP_FAIL_BADCERTID, "no such certificate of yours");
+	X509_free(x);
+	if (found)
+		store_cert_clear(&c);
+}
+
+/* GetCRL (4.6): the current CRL, alone in a degenerate SignedData. */
+static void
+engine_getcrl(struct enroll *e)
+{
+	const unsigned char	*p;
+	unsigned char		*der = NULL;
+	X509_CRL		*crl = NULL;
+	char			 serial[STORE_SERIAL_MAX + 1];
+	const char		*why = NULL;
+	size_t			 n;
+	enum scep_fail		 f;
+
+	if ((f = fetch_check(e, serial, sizeof(serial), &why)) != SCEP_OK) {
+		if (f == SCEP_FAIL_INTERNAL)
+			engine_http(e->out, 503, "certificate store "
+			    "unavailable");
+		else
+			e_fail(e, f, why);
+		return;
+	}
+	if (pki_crl_current(e->srv, &der, &n) == -1) {
+		engine_http(e->out, 503, "CRL unavailable");
+		return;
+	}
+	p = der;
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)n)) == NULL)
+		engine_http(e->out, 500, "stored CRL unreadable");
+	else
+		engine_send(e, SCEP_STATUS_SUCCESS, SCEP_OK, NULL, NULL, crl);
+	X509_CRL_free(crl);
+	free(der);
 }
 
 void
@@ -334,13 +603,18 @@ engine_pkiop(const struct server *srv, const unsigned char *der,
 	else if (f == SCEP_FAIL_INTERNAL)
 		engine_http(out, 500, "internal error");
 	else if (f != SCEP_OK)
-		engine_reply(srv, e.rq, f, e.rq->why, NULL, NULL, out);
-	else if (e.rq->type == SCEP_MSG_PKCSREQ)
+		e_fail(&e, f, e.rq->why);
+	else if (e.rq->type == SCEP_MSG_PKCSREQ ||
+	    e.rq->type == SCEP_MSG_RENEWALREQ)
 		engine_enroll(&e);
+	else if (e.rq->type == SCEP_MSG_CERTPOLL)
+		engine_poll(&e);
+	else if (e.rq->type == SCEP_MSG_GETCERT)
+		engine_getcert(&e);
 	else
-		engine_reply(srv, e.rq, SCEP_FAIL_BADREQUEST, "messageType "
-		    "not supported by this server", NULL, NULL, out);
+		engine_getcrl(&e);
 	csr_info_clear(&e.ci);
+	free(e.inner);
 	scep_req_free(e.rq);
 	ERR_clear_error();
 }

@@ -22,6 +22,8 @@
 #include "engine.h"
 #include "http.h"
 #include "log.h"
+#include "ocsp.h"
+#include "pki.h"
 #include "util.h"
 
 /* Big enough for a 16 KiB+ GET URI (checklist HTTP-11). */
@@ -183,26 +185,110 @@ http_pkiop(struct http *h, struct MHD_Connection *c, struct http_req *r,
 	    MHD_RESPMEM_MUST_FREE, NULL);
 }
 
+/* A 200 answer that is not a CertRep, logged. */
+static enum MHD_Result
+http_ok(struct MHD_Connection *c, struct http_req *r, const char *method,
+    const char *url, const char *op, const char *ctype, void *body,
+    size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	http_log(r, method, url, op, 200, len, NULL);
+	return http_send(c, 200, ctype, body, len, mode, NULL);
+}
+
+static int
+http_is_get(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
 /* GetCACaps, GetCACert: GET only, answered from pre-encoded bodies. */
 static enum MHD_Result
 http_static(struct http *h, struct MHD_Connection *c, struct http_req *r,
     const char *method, const char *url, const char *op)
 {
-	const struct server	*s = h->srv;
-	int			 caps = strcasecmp(op, "GetCACaps") == 0;
+	const struct server *s = h->srv;
 
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+	if (!http_is_get(method))
 		return http_error(c, r, method, url, op, 405,
 		    "this operation takes GET", "GET");
-	if (caps) {
-		http_log(r, method, url, "GetCACaps", 200, strlen(s->caps),
-		    NULL);
-		return http_send(c, 200, "text/plain", (void *)s->caps,
-		    strlen(s->caps), MHD_RESPMEM_PERSISTENT, NULL);
-	}
-	http_log(r, method, url, "GetCACert", 200, s->cacertsz, NULL);
-	return http_send(c, 200, s->cacert_type, s->cacert, s->cacertsz,
-	    MHD_RESPMEM_PERSISTENT, NULL);
+	if (strcasecmp(op, "GetCACaps") == 0)
+		return http_ok(c, r, method, url, "GetCACaps", "text/plain",
+		    (void *)s->caps, strlen(s->caps), MHD_RESPMEM_PERSISTENT);
+	return http_ok(c, r, method, url, "GetCACert", s->cacert_type,
+	    s->cacert, s->cacertsz, MHD_RESPMEM_PERSISTENT);
+}
+
+/* RFC 5280 4.2.1.13: the current CRL at /crl, DER. */
+static enum MHD_Result
+http_crl(struct http *h, struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url)
+{
+	unsigned char	*der;
+	size_t		 len;
+
+	if (!http_is_get(method))
+		return http_error(c, r, method, url, "crl", 405,
+		    "the CRL is fetched with GET", "GET");
+	if (pki_crl_current(h->srv, &der, &len) == -1)
+		return http_error(c, r, method, url, "crl", 503,
+		    "CRL unavailable, try again", NULL);
+	return http_ok(c, r, method, url, "crl", "application/pkix-crl",
+	    der, len, MHD_RESPMEM_MUST_FREE);
+}
+
+/*
+ * RFC 6960 A.1: POST with the DER request as body, or GET with it in
+ * base64 (URL-escaped) after /ocsp/.
+ */
+static enum MHD_Result
+http_ocsp(struct http *h, struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url)
+{
+	struct ocsp_result	 res;
+	struct engine_out	 eo = { .msgtype = "", .txid = "" };
+	unsigned char		*der = NULL;
+	size_t			 dersz = 0;
+
+	if (strcmp(method, "POST") == 0) {
+		der = r->body.data;
+		dersz = r->body.len;
+	} else if (strncmp(url, "/ocsp/", 6) != 0 || b64_decode_lenient(
+	    url + 6, strlen(url + 6), &der, &dersz) == -1)
+		return http_error(c, r, method, url, "ocsp", 400,
+		    "want POST, or GET /ocsp/<base64 request>", NULL);
+	ocsp_respond_cached(h->srv->ocsp, h->srv->ca, der, dersz,
+	    h->srv->conf->pki.ocsp_validity, pki_ocsp_lookup,
+	    (void *)h->srv, &res);
+	if (der != r->body.data)
+		free(der);
+	eo.outcome = res.outcome;
+	snprintf(eo.serial, sizeof(eo.serial), "%s", res.serial);
+	http_log(r, method, url, "ocsp", res.http, res.dersz, &eo);
+	if (res.der == NULL)
+		return http_error(c, r, method, url, "ocsp", 500,
+		    "cannot answer", NULL);
+	return http_send(c, res.http, "application/ocsp-response", res.der,
+	    res.dersz, MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+/* Paths beside SCEP's: revocation information and the CA itself. */
+static int
+http_pki_path(struct http *h, struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url, enum MHD_Result *ret)
+{
+	if (strcmp(url, "/crl") == 0)
+		*ret = http_crl(h, c, r, method, url);
+	else if (strcmp(url, "/ocsp") == 0 || strncmp(url, "/ocsp/", 6) == 0)
+		*ret = http_ocsp(h, c, r, method, url);
+	else if (strcmp(url, "/ca.crt") == 0)
+		*ret = http_is_get(method) ? http_ok(c, r, method, url,
+		    "ca.crt", "application/pkix-cert", h->srv->cader,
+		    h->srv->caderlen, MHD_RESPMEM_PERSISTENT) :
+		    http_error(c, r, method, url, "ca.crt", 405,
+		    "the CA certificate is fetched with GET", "GET");
+	else
+		return 0;
+	return 1;
 }
 
 /* Route a complete request. */
@@ -213,7 +299,10 @@ http_route(struct http *h, struct MHD_Connection *c, struct http_req *r,
 	const char	*op;
 	size_t		 i;
 	int		 n[2] = { 0, 0 };
+	enum MHD_Result	 ret;
 
+	if (http_pki_path(h, c, r, method, url, &ret))
+		return ret;
 	for (i = 0; i < sizeof(http_paths) / sizeof(http_paths[0]); i++)
 		if (strcmp(url, http_paths[i]) == 0)
 			break;

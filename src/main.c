@@ -17,7 +17,10 @@ static const struct {
 } cmds[] = {
 	{ "init", cmd_init, "create a data directory: config, CA, store" },
 	{ "serve", cmd_serve, "serve SCEP until SIGINT or SIGTERM" },
-	{ "cert", cmd_cert, "list or show issued certificates" },
+	{ "cert", cmd_cert, "list, show or revoke issued certificates" },
+	{ "request", cmd_request, "list, show, approve or reject pending "
+	    "requests" },
+	{ "crl", cmd_crl, "write the current CRL" },
 	{ "info", cmd_info, "print the SCEP URL, challenge and CA "
 	    "fingerprint" },
 };

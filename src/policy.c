@@ -48,6 +48,9 @@ policy_challenge(const struct conf_policy *p, const struct csr_info *ci,
 		return SCEP_OK;
 	switch (ci->challenge_state) {
 	case CSR_CHALLENGE_NONE:
+		/* AUTH-04: without one, an administrator decides. */
+		if (p->manual)
+			return SCEP_OK;
 		snprintf(why, whysz, "challengePassword required");
 		return SCEP_FAIL_BADREQUEST;
 	case CSR_CHALLENGE_BAD:
@@ -65,18 +68,56 @@ policy_challenge(const struct conf_policy *p, const struct csr_info *ci,
 	return SCEP_OK;
 }
 
+/* What every request must meet: transactionID length, key policy. */
+static enum scep_fail
+policy_common(const struct conf_policy *p, const struct csr_info *ci,
+    size_t txidlen, char *why, size_t whysz)
+{
+	if (txidlen > SCEP_TXID_POLICY_MAX) {
+		snprintf(why, whysz, "transactionID longer than %d",
+		    SCEP_TXID_POLICY_MAX);
+		return SCEP_FAIL_BADREQUEST;
+	}
+	return policy_key(p, ci, why, whysz);
+}
+
+enum scep_fail
+policy_renew(const struct conf_policy *p, const struct csr_info *ci,
+    const struct policy_signer *sg, int64_t now, size_t txidlen, char *why,
+    size_t whysz)
+{
+	enum scep_fail	f;
+	int64_t		left = sg->not_after - now;
+
+	if ((f = policy_common(p, ci, txidlen, why, whysz)) != SCEP_OK)
+		return f;
+	if (p->renew_window > 0 && left > (int64_t)p->renew_window * 86400) {
+		snprintf(why, whysz, "renewal opens %d days before expiry; "
+		    "%lld days left", p->renew_window,
+		    (long long)(left / 86400));
+		return SCEP_FAIL_BADREQUEST;
+	}
+	/* REN-04: without proof of possession, the name must not move. */
+	if (!p->renew_subject && (ci->subjectsz != sg->subjectsz ||
+	    memcmp(ci->subject, sg->subject, sg->subjectsz) != 0)) {
+		snprintf(why, whysz, "renewal must keep the subject");
+		return SCEP_FAIL_BADREQUEST;
+	}
+	if (!p->renew_same_key &&
+	    memcmp(ci->kid, sg->kid, CSR_KID_LEN) == 0) {
+		snprintf(why, whysz, "renewal must use a new key");
+		return SCEP_FAIL_BADREQUEST;
+	}
+	return SCEP_OK;
+}
+
 enum scep_fail
 policy_enroll(const struct conf_policy *p, const struct csr_info *ci,
     size_t txidlen, char *why, size_t whysz)
 {
 	enum scep_fail f;
 
-	if (txidlen > SCEP_TXID_POLICY_MAX) {
-		snprintf(why, whysz, "transactionID longer than %d",
-		    SCEP_TXID_POLICY_MAX);
-		return SCEP_FAIL_BADREQUEST;
-	}
-	if ((f = policy_key(p, ci, why, whysz)) != SCEP_OK)
+	if ((f = policy_common(p, ci, txidlen, why, whysz)) != SCEP_OK)
 		return f;
 	/* An empty Name is 30 00; it needs a subjectAltName (RFC 5280). */
 	if (ci->subjectsz <= 2 && ci->san == NULL) {

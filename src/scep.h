@@ -58,7 +58,8 @@ struct scep_rep {
 	enum scep_fail		 fail;		/* for FAILURE */
 	const char		*failtext;	/* optional, for FAILURE */
 	const struct scep_req	*rq;		/* txid, nonce, md, cipher */
-	X509			*issued;	/* for SUCCESS: the leaf */
+	X509			*issued;	/* for SUCCESS: the leaf, or */
+	X509_CRL		*crl;		/* for SUCCESS to GetCRL */
 	X509			*recipient;	/* envelope to this cert */
 	const char		*password;	/* PWRI if "recipient" is not RSA */
 };
@@ -68,6 +69,8 @@ unsigned char	*scep_rep_encode(const struct scep_rep *, X509 *signcert,
 		    EVP_PKEY *signkey, size_t *);
 /* A degenerate certificates-only SignedData holding "certs" in order. */
 unsigned char	*scep_certs_only(STACK_OF(X509) *, size_t *);
+/* The same holding one CRL and no certificates (RFC 8894 3.3.2.1). */
+unsigned char	*scep_crl_only(X509_CRL *, size_t *);
 
 /* scep_asn1.c */
 int		 scep_asn1_init(void);	/* once, before any thread */
@@ -89,6 +92,18 @@ enum {
 const X509_ALGOR *scep_env_cipher(const unsigned char *, size_t,
 		    void **owner);
 void		 scep_env_free(void *);
+
+/*
+ * RFC 8894 3.3.3 IssuerAndSubject (CertPoll) and 3.3.4
+ * IssuerAndSerialNumber (GetCert, GetCRL): 0 if "der" is exactly one.
+ * The names are the caller's to free; the serial is upper-case hex.
+ */
+int		 scep_issuer_subject(const unsigned char *, size_t,
+		    X509_NAME **issuer, X509_NAME **subject);
+int		 scep_issuer_serial(const unsigned char *, size_t,
+		    X509_NAME **issuer, char *serial, size_t);
+/* A serial number as scepd stores it: upper-case hex, no sign. */
+int		 scep_serial_hex(const ASN1_INTEGER *, char *, size_t);
 
 /* csr.c: SHA-256 of the certificate's SubjectPublicKeyInfo (32 bytes). */
 int		 scep_cert_kid(X509 *, unsigned char *);

@@ -5,8 +5,13 @@
  * SHA-2 family; never single DES, RC2 or MD5).
  * Uses OpenSSL and log.c only.
  */
+#include <limits.h>
+#include <string.h>
+
 #include <openssl/asn1t.h>
+#include <openssl/bn.h>
 #include <openssl/objects.h>
+#include <openssl/pkcs7.h>
 
 #include "log.h"
 #include "scep.h"
@@ -178,6 +183,82 @@ void
 scep_env_free(void *owner)
 {
 	SCEP_ENV_CONTENT_INFO_free(owner);
+}
+
+/* RFC 8894 3.3.3: the messageData of a CertPoll. */
+typedef struct {
+	X509_NAME	*issuer;
+	X509_NAME	*subject;
+} SCEP_ISSUER_AND_SUBJECT;
+
+DECLARE_ASN1_FUNCTIONS(SCEP_ISSUER_AND_SUBJECT)
+
+ASN1_SEQUENCE(SCEP_ISSUER_AND_SUBJECT) = {
+	ASN1_SIMPLE(SCEP_ISSUER_AND_SUBJECT, issuer, X509_NAME),
+	ASN1_SIMPLE(SCEP_ISSUER_AND_SUBJECT, subject, X509_NAME),
+} ASN1_SEQUENCE_END(SCEP_ISSUER_AND_SUBJECT)
+
+IMPLEMENT_ASN1_FUNCTIONS(SCEP_ISSUER_AND_SUBJECT)
+
+int
+scep_issuer_subject(const unsigned char *der, size_t len, X509_NAME **issuer,
+    X509_NAME **subject)
+{
+	SCEP_ISSUER_AND_SUBJECT	*ias;
+	const unsigned char	*p = der;
+
+	*issuer = *subject = NULL;
+	if (len > LONG_MAX ||
+	    (ias = d2i_SCEP_ISSUER_AND_SUBJECT(NULL, &p, (long)len)) == NULL)
+		return -1;
+	if (p != der + len) {
+		SCEP_ISSUER_AND_SUBJECT_free(ias);
+		return -1;
+	}
+	*issuer = ias->issuer;
+	*subject = ias->subject;
+	ias->issuer = ias->subject = NULL;
+	SCEP_ISSUER_AND_SUBJECT_free(ias);
+	return 0;
+}
+
+int
+scep_serial_hex(const ASN1_INTEGER *ai, char *out, size_t sz)
+{
+	BIGNUM	*bn;
+	char	*hex = NULL;
+	int	 rc = -1;
+
+	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) != NULL &&
+	    !BN_is_negative(bn) && (hex = BN_bn2hex(bn)) != NULL &&
+	    strlen(hex) < sz) {
+		memcpy(out, hex, strlen(hex) + 1);
+		rc = 0;
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return rc;
+}
+
+int
+scep_issuer_serial(const unsigned char *der, size_t len, X509_NAME **issuer,
+    char *serial, size_t sz)
+{
+	PKCS7_ISSUER_AND_SERIAL	*ias;
+	const unsigned char	*p = der;
+	int			 rc = -1;
+
+	*issuer = NULL;
+	if (len > LONG_MAX ||
+	    (ias = d2i_PKCS7_ISSUER_AND_SERIAL(NULL, &p, (long)len)) == NULL)
+		return -1;
+	if (p == der + len && scep_serial_hex(ias->serial, serial, sz) == 0) {
+		*issuer = ias->issuer;
+		ias->issuer = NULL;
+		rc = 0;
+	}
+	PKCS7_ISSUER_AND_SERIAL_free(ias);
+	return rc;
 }
 
 const char *

@@ -39,8 +39,8 @@ der_take(unsigned char *ossl, int n, size_t *len)
  * in the order given, while CMS sorts the SET: clients take element 0
  * as the issued certificate (checklist REP-01).
  */
-unsigned char *
-scep_certs_only(STACK_OF(X509) *certs, size_t *len)
+static unsigned char *
+scep_degenerate(STACK_OF(X509) *certs, X509_CRL *crl, size_t *len)
 {
 	PKCS7		*p7 = NULL;
 	unsigned char	*der = NULL;
@@ -54,6 +54,8 @@ scep_certs_only(STACK_OF(X509) *certs, size_t *len)
 	for (i = 0; i < sk_X509_num(certs); i++)
 		if (!PKCS7_add_certificate(p7, sk_X509_value(certs, i)))
 			goto out;
+	if (crl != NULL && !PKCS7_add_crl(p7, crl))
+		goto out;
 	n = i2d_PKCS7(p7, &der);
 	PKCS7_free(p7);
 	return der_take(der, n, len);
@@ -61,6 +63,18 @@ scep_certs_only(STACK_OF(X509) *certs, size_t *len)
 	log_crypto("degenerate SignedData");
 	PKCS7_free(p7);
 	return NULL;
+}
+
+unsigned char *
+scep_certs_only(STACK_OF(X509) *certs, size_t *len)
+{
+	return scep_degenerate(certs, NULL, len);
+}
+
+unsigned char *
+scep_crl_only(X509_CRL *crl, size_t *len)
+{
+	return scep_degenerate(NULL, crl, len);
 }
 
 /* The pkcsPKIEnvelope of a SUCCESS: "inner" for the requester only. */
@@ -156,20 +170,20 @@ rep_attrs(CMS_SignerInfo *si, const struct scep_rep *rep)
 	return 1;
 }
 
-/* The pkcsPKIEnvelope of a SUCCESS, around the issued certificate. */
+/* The pkcsPKIEnvelope of a SUCCESS, around the certificate or CRL. */
 static unsigned char *
 rep_success_content(const struct scep_rep *rep, size_t *len)
 {
-	STACK_OF(X509)	*one;
+	STACK_OF(X509)	*one = NULL;
 	unsigned char	*inner, *env = NULL;
 	size_t		 innersz;
 
-	if ((one = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(one, rep->issued)) {
+	if (rep->issued != NULL && ((one = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(one, rep->issued))) {
 		sk_X509_free(one);
 		return NULL;
 	}
-	inner = scep_certs_only(one, &innersz);
+	inner = scep_degenerate(one, rep->crl, &innersz);
 	sk_X509_free(one);
 	if (inner != NULL)
 		env = rep_envelope(rep, inner, innersz, len);

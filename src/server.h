@@ -13,6 +13,7 @@
 #include <openssl/provider.h>
 
 #include "ca.h"
+#include "ocsp.h"
 #include "conf.h"
 #include "store.h"
 
@@ -23,7 +24,11 @@ struct server {
 	unsigned char		*cacert;	/* GetCACert body */
 	size_t			 cacertsz;
 	const char		*cacert_type;	/* its media type */
+	unsigned char		*cader;		/* the CA certificate, DER */
+	size_t			 caderlen;
 	const char		*caps;		/* GetCACaps body */
+	X509_STORE		*trust;		/* our CA only: renewal, GetCert */
+	struct ocsp_cache	*ocsp;		/* signed OCSP answers */
 	OSSL_PROVIDER		*prov_legacy;	/* single DES, when allowed */
 	OSSL_PROVIDER		*prov_default;
 };

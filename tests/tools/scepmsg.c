@@ -13,8 +13,8 @@
  *	[--digest sha1|sha256|sha512|md5]
  *	[--cipher aes128|aes192|aes256|des3|des] [--txid ID]
  *	[--signer-cert CERT.pem --signer-key KEY.pem] [--csr-key KEY.pem]
- *	[--recipient CERT.pem] [--mutate NAME[,NAME]...]... -o OUT.der
- *	--state STATE
+ *	[--recipient CERT.pem] [--issuer /CN=x] [--mutate NAME[,NAME]...]...
+ *	-o OUT.der --state STATE
  *   Writes a pkiMessage to OUT.der and what "rep" needs to STATE.
  *   --newkey creates KEY.pem (mode 0600) if it does not exist.  The
  *   signer is a fresh self-signed certificate over KEY unless
@@ -22,20 +22,25 @@
  *   KEY.  The envelope goes to --recipient, else to the CA certificate.
  *   Types 19, 17, 18 and 99 carry the CSR; 20 carries IssuerAndSubject
  *   (CA name, --subject); 21 and 22 IssuerAndSerialNumber (CA name,
- *   --serial).  Defaults: /CN=scepmsg, type 19, sha256, aes128, a
+ *   --serial).  --issuer names another issuer in those three.
+ *   Defaults: /CN=scepmsg, type 19, sha256, aes128, a
  *   random 32-hex-digit transactionID.  Mutations: mutations[] below,
  *   or "scepmsg help".  STATE holds key=value lines: txid, nonce (hex),
  *   signer_key (path), cipher, digest, signer_cert and csr_spki (hex
- *   DER), challenge (hex).
+ *   DER), challenge (hex), type, serial (hex, as given).
  *
  * scepmsg rep --state STATE --cacert CA.pem -i REPLY.der
- *	[--cert-out CERT.pem]
+ *	[--cert-out CERT.pem] [--crl-out CRL.der]
  *   Runs CHK-REP on a CertRep.  Prints one line
  *	status=SUCCESS|FAILURE|PENDING failinfo=NAME failtext="TEXT"
  *   (failinfo and failtext empty unless present) and exits 0 when the
  *   reply is a well-formed CertRep whatever its status; exits 1 with
  *   the reason on stderr when a check fails.  On SUCCESS the issued
- *   certificate is written to --cert-out (PEM).
+ *   certificate is written to --cert-out (PEM).  The request's type
+ *   decides what SUCCESS must hold (REP-01, REP-02): for GetCert (21)
+ *   certificate 0 is the one of the serial asked for, over any key;
+ *   for GetCRL (22) exactly one CRL, signed by the CA, and no
+ *   certificates, the CRL written to --crl-out (DER).
  *
  * scepmsg b64 -i IN.der [--wrap N] [--crlf] [--urlsafe] [--no-pad]
  *	[--escape] [--plus-space]
@@ -184,6 +189,7 @@ struct req_opts {
 	const char      *signer_key;
 	const char      *csr_key;       /* NULL: key */
 	const char      *recipient;     /* NULL: cacert */
+	const char      *issuer;        /* NULL: the CA's name (20, 21, 22) */
 	unsigned int     mut;           /* enum mut bits */
 	const char      *out;
 	const char      *state;
@@ -221,6 +227,8 @@ struct state {
 	char            *digest;
 	EVP_PKEY        *csrpub;        /* key in the CSR */
 	char            *challenge;     /* for a PWRI reply, or NULL */
+	int              type;          /* messageType sent, 0 if unknown */
+	BIGNUM          *serial;        /* --serial sent (21, 22), or NULL */
 };
 
 /* What a CertRep says (RFC 8894 3.3.2). */
@@ -791,6 +799,22 @@ csr_der(const struct req_opts *o, EVP_PKEY *key, unsigned char **derp)
 	return len;
 }
 
+/* The issuer of messageData: --issuer, else the CA's subject. */
+static int
+issuer_set(const struct req_opts *o, X509 *ca, X509_NAME **namep)
+{
+	X509_NAME       *name;
+	int              ok;
+
+	if (o->issuer == NULL)
+		return X509_NAME_set(namep, X509_get_subject_name(ca)) ? 0 : -1;
+	if ((name = name_parse(o->issuer)) == NULL)
+		return -1;
+	ok = X509_NAME_set(namep, name);
+	X509_NAME_free(name);
+	return ok ? 0 : -1;
+}
+
 /* RFC 8894 3.3.3: IssuerAndSubject for a CertPoll. */
 static int
 issuer_subject_der(const struct req_opts *o, X509 *ca, unsigned char **derp)
@@ -802,7 +826,7 @@ issuer_subject_der(const struct req_opts *o, X509 *ca, unsigned char **derp)
 		return -1;
 	X509_NAME_free(ias->subject);
 	if ((ias->subject = name_parse(o->subject)) != NULL &&
-	    X509_NAME_set(&ias->issuer, X509_get_subject_name(ca)))
+	    issuer_set(o, ca, &ias->issuer) == 0)
 		len = i2d_IssuerAndSubject(ias, derp);
 	IssuerAndSubject_free(ias);
 	return len;
@@ -824,7 +848,7 @@ issuer_serial_der(const struct req_opts *o, X509 *ca, unsigned char **derp)
 		return -1;
 	if (BN_hex2bn(&bn, o->serial) != 0 &&
 	    BN_to_ASN1_INTEGER(bn, ias->serial) != NULL &&
-	    X509_NAME_set(&ias->issuer, X509_get_subject_name(ca)))
+	    issuer_set(o, ca, &ias->issuer) == 0)
 		len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, derp);
 	else
 		crypto_warnx("%s: bad serial", o->serial);
@@ -1171,6 +1195,9 @@ state_write(const struct req_opts *o, const struct req_parts *rp)
 		fprintf(f, "challenge=%s\n", hex);
 		free(hex);
 	}
+	fprintf(f, "type=%d\n", o->type);
+	if (o->serial != NULL)
+		fprintf(f, "serial=%s\n", o->serial);
 	if (fclose(f) != 0 || rc != 0) {
 		warnx("%s: write failed", o->state);
 		return -1;
@@ -1221,6 +1248,7 @@ state_free(struct state *st)
 	free(st->digest);
 	EVP_PKEY_free(st->csrpub);
 	free(st->challenge);
+	BN_free(st->serial);
 }
 
 /* Decode a hex value of the state file (OPENSSL_free), or NULL. */
@@ -1250,7 +1278,14 @@ state_line(struct state *st, const char *k, const char *v)
 		st->cipher = strdup(v);
 	else if (strcmp(k, "digest") == 0)
 		st->digest = strdup(v);
-	else if (strcmp(k, "nonce") == 0) {
+	else if (strcmp(k, "type") == 0)
+		st->type = atoi(v);
+	else if (strcmp(k, "serial") == 0) {
+		if (BN_hex2bn(&st->serial, v) == 0) {
+			crypto_warnx("state: serial: bad hex");
+			return -1;
+		}
+	} else if (strcmp(k, "nonce") == 0) {
 		if ((st->nonce = state_hex(k, v, &len)) == NULL)
 			return -1;
 		st->noncelen = (size_t)len;
@@ -1703,14 +1738,29 @@ rep_envelope(BIO *content, const struct state *st, BIO *out)
 	return rc;
 }
 
-/* The issued certificate: signed by one of "cas", over the CSR key. */
+/*
+ * The issued certificate: signed by one of "cas", over the CSR key.
+ * For GetCert: the certificate of the serial asked for, over any key.
+ */
 static int
 rep_cert_check(X509 *cert, const struct state *st, STACK_OF(X509) *cas)
 {
 	X509    *ca;
-	int      i;
+	BIGNUM  *bn;
+	int      i, same;
 
-	if (EVP_PKEY_eq(X509_get0_pubkey(cert), st->csrpub) != 1) {
+	if (st->type == 21 && st->serial != NULL) {
+		if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert),
+		    NULL)) == NULL)
+			errx(2, "ASN1_INTEGER_to_BN");
+		same = BN_cmp(bn, st->serial) == 0;
+		BN_free(bn);
+		if (!same) {
+			warnx("CertRep: certificate 0 is not of the serial "
+			    "asked for");
+			return -1;
+		}
+	} else if (EVP_PKEY_eq(X509_get0_pubkey(cert), st->csrpub) != 1) {
 		warnx("CertRep: certificate 0 is not over the CSR key");
 		return -1;
 	}
@@ -1725,12 +1775,64 @@ rep_cert_check(X509 *cert, const struct state *st, STACK_OF(X509) *cas)
 }
 
 /*
+ * REP-02: a GetCRL reply holds exactly one CRL, issued and signed by
+ * one of "cas", and no certificate; the CRL goes to "crlout" (DER).
+ */
+static int
+rep_crl_check(CMS_ContentInfo *inner, STACK_OF(X509) *cas,
+    const char *crlout)
+{
+	STACK_OF(X509)          *certs;
+	STACK_OF(X509_CRL)      *crls;
+	X509_CRL                *crl;
+	X509                    *ca;
+	unsigned char           *der = NULL;
+	int                      i, len, ok = 0, rc = -1;
+
+	certs = CMS_get1_certs(inner);
+	crls = CMS_get1_crls(inner);
+	if (sk_X509_num(certs) > 0) {
+		warnx("CertRep: GetCRL reply holds %d certificates",
+		    sk_X509_num(certs));
+		goto out;
+	}
+	if (sk_X509_CRL_num(crls) != 1) {
+		warnx("CertRep: GetCRL reply holds %d CRLs, want 1",
+		    sk_X509_CRL_num(crls));
+		goto out;
+	}
+	crl = sk_X509_CRL_value(crls, 0);
+	for (i = 0; i < sk_X509_num(cas) && !ok; i++) {
+		ca = sk_X509_value(cas, i);
+		ok = X509_NAME_cmp(X509_CRL_get_issuer(crl),
+		    X509_get_subject_name(ca)) == 0 &&
+		    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1;
+	}
+	if (!ok) {
+		crypto_warnx("CertRep: the CRL is not issued by the CA");
+		goto out;
+	}
+	if (crlout != NULL && ((len = i2d_X509_CRL(crl, &der)) <= 0 ||
+	    file_write(crlout, der, (size_t)len) == -1)) {
+		warnx("%s: cannot write the CRL", crlout);
+		goto out;
+	}
+	rc = 0;
+ out:
+	OPENSSL_free(der);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return rc;
+}
+
+/*
  * REP-01: the decrypted content is a degenerate certificates-only
- * SignedData whose element 0 is the issued certificate.
+ * SignedData whose element 0 is the issued certificate (REP-02 for
+ * GetCRL: see rep_crl_check()).
  */
 static int
 rep_inner(BIO *in, const struct state *st, STACK_OF(X509) *cas,
-    const char *certout)
+    const char *certout, const char *crlout)
 {
 	CMS_ContentInfo         *inner = NULL;
 	STACK_OF(X509)          *certs = NULL;
@@ -1747,6 +1849,10 @@ rep_inner(BIO *in, const struct state *st, STACK_OF(X509) *cas,
 	if (sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(inner)) > 0 ||
 	    (pos != NULL && *pos != NULL)) {
 		warnx("CertRep: inner SignedData is not degenerate");
+		goto out;
+	}
+	if (st->type == 22) {
+		rc = rep_crl_check(inner, cas, crlout);
 		goto out;
 	}
 	if ((certs = CMS_get1_certs(inner)) == NULL ||
@@ -1839,7 +1945,7 @@ rep_load(const char *statepath, const char *cacert, const char *in,
 /* Run CHK-REP; 0 when the reply is a well-formed CertRep. */
 static int
 rep_run(const char *statepath, const char *cacert, const char *in,
-    const char *certout)
+    const char *certout, const char *crlout)
 {
 	struct state             st;
 	struct reply             r;
@@ -1863,7 +1969,7 @@ rep_run(const char *statepath, const char *cacert, const char *in,
 	}
 	if (r.status == 0 && ((plain = BIO_new(BIO_s_mem())) == NULL ||
 	    rep_envelope(content, &st, plain) == -1 ||
-	    rep_inner(plain, &st, cas, certout) == -1))
+	    rep_inner(plain, &st, cas, certout, crlout) == -1))
 		goto out;
 	rep_print(&r);
 	rc = 0;
@@ -1944,10 +2050,10 @@ usage(void)
 	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha512|md5]\n"
 	    "\t[--cipher aes128|aes192|aes256|des3|des] [--txid ID]\n"
 	    "\t[--signer-cert CERT --signer-key KEY] [--csr-key KEY]\n"
-	    "\t[--recipient CERT] [--mutate NAME[,NAME]...] -o OUT "
-	    "--state STATE\n"
+	    "\t[--recipient CERT] [--issuer /CN=x] [--mutate NAME[,NAME]...] "
+	    "-o OUT --state STATE\n"
 	    "       scepmsg rep --state STATE --cacert CA.pem -i REPLY "
-	    "[--cert-out CERT.pem]\n"
+	    "[--cert-out CERT.pem] [--crl-out CRL.der]\n"
 	    "       scepmsg b64 -i IN [--wrap N] [--crlf] [--urlsafe] "
 	    "[--no-pad] [--escape] [--plus-space]\n"
 	    "mutations:\n");
@@ -2009,6 +2115,7 @@ req_opt_slot(struct req_opts *o, int c)
 	case 'y': return &o->signer_key;
 	case 'K': return &o->csr_key;
 	case 'r': return &o->recipient;
+	case 'I': return &o->issuer;
 	case 'o': return &o->out;
 	case 'z': return &o->state;
 	default: return NULL;
@@ -2034,6 +2141,7 @@ cmd_req(int argc, char *argv[])
 		{ "signer-key", required_argument, NULL, 'y' },
 		{ "csr-key", required_argument, NULL, 'K' },
 		{ "recipient", required_argument, NULL, 'r' },
+		{ "issuer", required_argument, NULL, 'I' },
 		{ "mutate", required_argument, NULL, 'm' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "state", required_argument, NULL, 'z' },
@@ -2075,10 +2183,11 @@ cmd_rep(int argc, char *argv[])
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "in", required_argument, NULL, 'i' },
 		{ "cert-out", required_argument, NULL, 'O' },
+		{ "crl-out", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char      *state = NULL, *cacert = NULL, *in = NULL;
-	const char      *certout = NULL;
+	const char      *certout = NULL, *crlout = NULL;
 	int              c;
 
 	while ((c = getopt_long(argc, argv, "i:", lopts, NULL)) != -1) {
@@ -2087,12 +2196,13 @@ cmd_rep(int argc, char *argv[])
 		case 'C': cacert = optarg; break;
 		case 'i': in = optarg; break;
 		case 'O': certout = optarg; break;
+		case 'L': crlout = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || state == NULL || cacert == NULL || in == NULL)
 		usage();
-	return rep_run(state, cacert, in, certout) == 0 ? 0 : 1;
+	return rep_run(state, cacert, in, certout, crlout) == 0 ? 0 : 1;
 }
 
 static int

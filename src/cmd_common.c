@@ -1,0 +1,62 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * cmd_common.c: what the admin commands share: opening a data
+ * directory's configuration, store and (when signing) CA, and printing
+ * times the same way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "scep.h"
+
+struct conf *
+cmd_conf(const char *dir)
+{
+	struct conf	*c;
+	char		*path;
+
+	if ((path = conf_path(dir)) == NULL)
+		return NULL;
+	c = conf_load(path);
+	free(path);
+	return c;
+}
+
+int
+cmd_open(const char *dir, int need_ca, struct cmd_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	if ((env->conf = cmd_conf(dir)) == NULL ||
+	    (env->store = store_open(&env->conf->store, 0)) == NULL ||
+	    (need_ca && (scep_asn1_init() == -1 ||
+	    (env->ca = ca_load(&env->conf->ca)) == NULL))) {
+		cmd_close(env);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cmd_close(struct cmd_env *env)
+{
+	ca_free(env->ca);
+	store_close(env->store);
+	conf_free(env->conf);
+	memset(env, 0, sizeof(*env));
+}
+
+void
+cmd_time(int64_t t, char *buf, size_t sz)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,37 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * issue.h: sign a certificate for a CSR and describe it for the store.
+ * Shared by the engine (automatic issuance, renewal) and by "scepd
+ * request approve", so both record exactly the same thing.
+ */
+#ifndef SCEPD_ISSUE_H
+#define SCEPD_ISSUE_H
+
+#include <openssl/x509.h>
+
+#include "ca.h"
+#include "conf.h"
+#include "csr.h"
+#include "store.h"
+
+/* Who asked, for the record. */
+struct issue_ctx {
+	const char	*txid;
+	const char	*peer;
+	const char	*profile;
+	const char	*renewed_from;	/* serial of the old certificate, or "" */
+};
+
+/*
+ * Sign "ci" under template "tc" and fill "rec" (which then owns a
+ * malloc'd DER and subject: store_cert_clear() it).  Returns the
+ * certificate (caller frees) or NULL, logged.
+ */
+X509	*issue_sign(const struct ca *, const struct conf_cert *,
+	    const struct csr_info *, const struct issue_ctx *,
+	    struct store_cert *rec);
+
+/* Unix seconds of an ASN1_TIME, 0 if it cannot be read. */
+int64_t	 issue_time(const ASN1_TIME *);
+
+#endif

@@ -1,0 +1,745 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * ocsp.c: the OCSP responder, RFC 6960 4.1 (OCSPRequest), 4.2
+ * (OCSPResponse, BasicOCSPResponse), 2.3 (error statuses), 4.4.1 and
+ * RFC 8954 2.1 (nonce), and a cache of signed responses.
+ * Uses OpenSSL, ca.h (the key, read only) and log.c.  What a serial's
+ * status is comes from the caller's lookup function, never the store.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/rand.h>
+
+#include "ca.h"
+#include "log.h"
+#include "ocsp.h"
+
+#define OCSP_SERIAL_OCTETS	20	/* RFC 5280 4.1.2.2 */
+#define OCSP_NONCE_MAX		32	/* RFC 8954 2.1 */
+#define OCSP_CACHE_LIMIT	(1U << 22)	/* entries, ~4 GiB */
+
+/* One CertID of a request and what we will say about it. */
+struct ocsp_item {
+	OCSP_CERTID		*cid;		/* borrowed from the request */
+	int			 ours;		/* our issuer hashes */
+	struct ocsp_status	 st;		/* unknown unless looked up */
+	char			 serial[41];	/* "" if not a serial of ours */
+};
+
+/* A parsed request; "req" owns what the items borrow. */
+struct ocsp_job {
+	OCSP_REQUEST		*req;
+	struct ocsp_item	 items[OCSP_CERTIDS_MAX];
+	int			 n;		/* items in use, >= 1 */
+};
+
+static void
+ocsp_result_init(struct ocsp_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->http = 500;
+	res->outcome = "internalError";
+}
+
+/* The DER of "resp" into res, malloc'd. */
+static int
+ocsp_encode(OCSP_RESPONSE *resp, struct ocsp_result *res)
+{
+	unsigned char	*der, *p;
+	int		 n;
+
+	if ((n = i2d_OCSP_RESPONSE(resp, NULL)) <= 0)
+		return -1;
+	if ((der = malloc((size_t)n)) == NULL)
+		return -1;
+	p = der;
+	if (i2d_OCSP_RESPONSE(resp, &p) != n) {
+		free(der);
+		return -1;
+	}
+	res->der = der;
+	res->dersz = (size_t)n;
+	res->http = 200;
+	return 0;
+}
+
+/* RFC 6960 4.2.1: an error status has no responseBytes to sign. */
+static void
+ocsp_fail(struct ocsp_result *res, int status)
+{
+	OCSP_RESPONSE	*resp;
+
+	switch (status) {
+	case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST:
+		res->outcome = "malformed";
+		break;
+	case OCSP_RESPONSE_STATUS_TRYLATER:
+		res->outcome = "tryLater";
+		break;
+	case OCSP_RESPONSE_STATUS_UNAUTHORIZED:
+		res->outcome = "unauthorized";
+		break;
+	default:
+		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+		res->outcome = "internalError";
+		break;
+	}
+	if ((resp = OCSP_response_create(status, NULL)) == NULL ||
+	    ocsp_encode(resp, res) == -1) {
+		log_crypto("ocsp: cannot encode a %s response", res->outcome);
+		res->http = 500;
+	}
+	OCSP_RESPONSE_free(resp);
+}
+
+/*
+ * RFC 8954 2.1: Nonce ::= OCTET STRING (SIZE(1..32)), DER in extnValue;
+ * other lengths are malformedRequest.  Clients that followed RFC 2560's
+ * ambiguity put the bytes in extnValue bare; those are measured bare.
+ */
+static int
+ocsp_nonce(OCSP_REQUEST *req, int *present)
+{
+	X509_EXTENSION		*ext;
+	ASN1_OCTET_STRING	*v, *inner;
+	const unsigned char	*p, *end;
+	int			 idx, len;
+
+	*present = 0;
+	if ((idx = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce,
+	    -1)) < 0)
+		return 0;
+	*present = 1;
+	if ((ext = OCSP_REQUEST_get_ext(req, idx)) == NULL)
+		return -1;
+	v = X509_EXTENSION_get_data(ext);
+	p = ASN1_STRING_get0_data(v);
+	len = ASN1_STRING_length(v);
+	end = p + len;
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, len)) != NULL &&
+	    p == end)
+		len = ASN1_STRING_length(inner);
+	ASN1_OCTET_STRING_free(inner);
+	ERR_clear_error();
+	if (len < 1 || len > OCSP_NONCE_MAX) {
+		log_warnx("ocsp: RFC 8954 2.1: nonce of %d octets", len);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The serialNumber as BN_bn2hex() prints it, which for our serials is
+ * what ca_issue() stored; -1 for what cannot be one of ours (not
+ * positive, or longer than RFC 5280 4.1.2.2 allows).
+ */
+static int
+ocsp_serial(OCSP_CERTID *cid, char *out, size_t outsz)
+{
+	ASN1_INTEGER	*ai;
+	BIGNUM		*bn = NULL;
+	char		*hex = NULL;
+	int		 rc = -1;
+
+	out[0] = '\0';
+	if (!OCSP_id_get0_info(NULL, NULL, NULL, &ai, cid) ||
+	    (bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
+		goto out;
+	if (BN_is_negative(bn) || BN_is_zero(bn) ||
+	    BN_num_bytes(bn) > OCSP_SERIAL_OCTETS)
+		goto out;
+	if ((hex = BN_bn2hex(bn)) == NULL || strlen(hex) >= outsz)
+		goto out;
+	memcpy(out, hex, strlen(hex) + 1);
+	rc = 0;
+ out:
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return rc;
+}
+
+/* Parse and bound a request; malformedRequest (logged) on -1. */
+static int
+ocsp_parse(struct ocsp_job *job, const unsigned char *req, size_t reqsz,
+    struct ocsp_result *res)
+{
+	const unsigned char	*p = req;
+	OCSP_ONEREQ		*one;
+	int			 i;
+
+	if (req == NULL || reqsz == 0 || reqsz > OCSP_REQ_MAX) {
+		log_warnx("ocsp: RFC 6960 4.1.1: request of %zu bytes", reqsz);
+		return -1;
+	}
+	if ((job->req = d2i_OCSP_REQUEST(NULL, &p, (long)reqsz)) == NULL) {
+		ERR_clear_error();
+		log_warnx("ocsp: RFC 6960 4.1.1: not an OCSPRequest");
+		return -1;
+	}
+	if (p != req + reqsz) {
+		log_warnx("ocsp: RFC 6960 4.1.1: %zu bytes after the "
+		    "OCSPRequest", reqsz - (size_t)(p - req));
+		return -1;
+	}
+	job->n = OCSP_request_onereq_count(job->req);
+	if (job->n < 1 || job->n > OCSP_CERTIDS_MAX) {
+		log_warnx("ocsp: RFC 6960 4.1.1: %d CertIDs, we answer 1 to "
+		    "%d", job->n, OCSP_CERTIDS_MAX);
+		return -1;
+	}
+	if (ocsp_nonce(job->req, &res->nonce) == -1)
+		return -1;
+	for (i = 0; i < job->n; i++) {
+		if ((one = OCSP_request_onereq_get0(job->req, i)) == NULL ||
+		    (job->items[i].cid = OCSP_onereq_get0_id(one)) == NULL)
+			return -1;
+		ocsp_serial(job->items[i].cid, job->items[i].serial,
+		    sizeof(job->items[i].serial));
+	}
+	ERR_clear_error();	/* ocsp_serial() may leave a BN error */
+	memcpy(res->serial, job->items[0].serial, sizeof(res->serial));
+	return 0;
+}
+
+/* The CertID hash algorithms we recognise (RFC 6960 4.1.1, 4.3). */
+static const EVP_MD *
+ocsp_md(const ASN1_OBJECT *alg)
+{
+	switch (OBJ_obj2nid(alg)) {
+	case NID_sha1:
+		return EVP_sha1();
+	case NID_sha224:
+		return EVP_sha224();
+	case NID_sha256:
+		return EVP_sha256();
+	case NID_sha384:
+		return EVP_sha384();
+	case NID_sha512:
+		return EVP_sha512();
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Does "cid" name our CA?  Hash our name and key the way the client
+ * did and compare (algorithm OID, issuerNameHash, issuerKeyHash).
+ * 1 yes, 0 no, -1 error (logged).
+ */
+static int
+ocsp_ours(const struct ca *ca, OCSP_CERTID *cid)
+{
+	ASN1_OBJECT	*alg;
+	const EVP_MD	*md;
+	OCSP_CERTID	*mine;
+	int		 rc;
+
+	if (!OCSP_id_get0_info(NULL, &alg, NULL, NULL, cid))
+		return -1;
+	if ((md = ocsp_md(alg)) == NULL)
+		return 0;
+	if ((mine = OCSP_cert_to_id(md, NULL, ca->cert)) == NULL) {
+		log_crypto("ocsp: cannot hash the CA's name and key");
+		return -1;
+	}
+	rc = OCSP_id_issuer_cmp(mine, cid) == 0;
+	OCSP_CERTID_free(mine);
+	return rc;
+}
+
+/* Ask the store about one item; an OCSPResponseStatus. */
+static int
+ocsp_lookup(struct ocsp_item *it, ocsp_lookup_fn lookup, void *arg)
+{
+	if (lookup(arg, it->serial, &it->st) == -1)
+		return OCSP_RESPONSE_STATUS_TRYLATER;
+	switch (it->st.status) {
+	case OCSP_ST_GOOD:
+	case OCSP_ST_REVOKED:
+	case OCSP_ST_UNKNOWN:
+		return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	}
+	log_warnx("ocsp: serial %s: lookup gave status %d", it->serial,
+	    (int)it->st.status);
+	return OCSP_RESPONSE_STATUS_INTERNALERROR;
+}
+
+static const char *
+ocsp_status_str(enum ocsp_cert_status st)
+{
+	switch (st) {
+	case OCSP_ST_GOOD:
+		return "good";
+	case OCSP_ST_REVOKED:
+		return "revoked";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Decide every item: ours or not, then its status.  Returns an
+ * OCSPResponseStatus: successful, tryLater (the store failed),
+ * unauthorized (2.3: no CertID is ours) or internalError.
+ */
+static int
+ocsp_collect(const struct ca *ca, struct ocsp_job *job,
+    ocsp_lookup_fn lookup, void *arg, struct ocsp_result *res)
+{
+	struct ocsp_item	*it;
+	int			 i, r, nours = 0;
+
+	for (i = 0; i < job->n; i++) {
+		it = &job->items[i];
+		it->st.status = OCSP_ST_UNKNOWN;
+		it->st.revoked_at = 0;
+		it->st.reason = -1;
+		if ((it->ours = ocsp_ours(ca, it->cid)) == -1)
+			return OCSP_RESPONSE_STATUS_INTERNALERROR;
+		nours += it->ours;
+		if (!it->ours || it->serial[0] == '\0')
+			continue;
+		if ((r = ocsp_lookup(it, lookup, arg)) !=
+		    OCSP_RESPONSE_STATUS_SUCCESSFUL)
+			return r;
+	}
+	res->outcome = ocsp_status_str(job->items[0].st.status);
+	if (nours == 0) {
+		log_debug("ocsp: serial %s: RFC 6960 2.3: no CertID names "
+		    "our CA", res->serial);
+		return OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+	}
+	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+}
+
+/*
+ * RFC 6960 4.2.1 revocationReason: as for CRL entries (RFC 5280
+ * 5.3.1), none for unspecified, and removeFromCRL cannot describe a
+ * revoked certificate; unknown codes are left out too.
+ */
+static int
+ocsp_reason(int reason)
+{
+	if (reason < 1 || reason > OCSP_REVOKED_STATUS_AACOMPROMISE ||
+	    reason == 7 || reason == OCSP_REVOKED_STATUS_REMOVEFROMCRL)
+		return OCSP_REVOKED_STATUS_NOSTATUS;
+	return reason;
+}
+
+/* One SingleResponse (4.2.1); the CertID is the request's, copied. */
+static int
+ocsp_add(OCSP_BASICRESP *bs, const struct ocsp_item *it, ASN1_TIME *thisupd,
+    ASN1_TIME *nextupd)
+{
+	ASN1_TIME	*rev = NULL;
+	int		 status, reason = OCSP_REVOKED_STATUS_NOSTATUS, ok;
+
+	switch (it->st.status) {
+	case OCSP_ST_GOOD:
+		status = V_OCSP_CERTSTATUS_GOOD;
+		break;
+	case OCSP_ST_REVOKED:
+		status = V_OCSP_CERTSTATUS_REVOKED;
+		reason = ocsp_reason(it->st.reason);
+		if ((rev = ASN1_GENERALIZEDTIME_set(NULL,
+		    (time_t)it->st.revoked_at)) == NULL)
+			return -1;
+		break;
+	default:
+		status = V_OCSP_CERTSTATUS_UNKNOWN;
+		break;
+	}
+	ok = OCSP_basic_add1_status(bs, it->cid, status, reason, rev, thisupd,
+	    nextupd) != NULL;
+	ASN1_TIME_free(rev);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Sign a successful response over every item (4.2.1, 4.2.2.2): the
+ * nonce echoed, ResponderID byKey, no certificates since the CA itself
+ * signs.  0, or -1 (logged) with "res" untouched.
+ */
+static int
+ocsp_sign(const struct ca *ca, struct ocsp_job *job, time_t now,
+    int validity, struct ocsp_result *res)
+{
+	OCSP_BASICRESP	*bs = NULL;
+	OCSP_RESPONSE	*resp = NULL;
+	ASN1_TIME	*thisupd = NULL, *nextupd = NULL;
+	int		 i, rc = -1;
+
+	if ((bs = OCSP_BASICRESP_new()) == NULL ||
+	    (thisupd = ASN1_GENERALIZEDTIME_set(NULL, now)) == NULL)
+		goto out;
+	/* 4.2.2.1: without nextUpdate, newer information is always there. */
+	if (validity > 0 && (nextupd = ASN1_GENERALIZEDTIME_adj(NULL, now, 0,
+	    validity)) == NULL)
+		goto out;
+	for (i = 0; i < job->n; i++)
+		if (ocsp_add(bs, &job->items[i], thisupd, nextupd) == -1)
+			goto out;
+	if (!OCSP_copy_nonce(bs, job->req) ||
+	    !OCSP_basic_sign(bs, ca->cert, ca->key, EVP_sha256(), NULL,
+	    OCSP_NOCERTS | OCSP_RESPID_KEY) ||
+	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
+	    bs)) == NULL || ocsp_encode(resp, res) == -1)
+		goto out;
+	rc = 0;
+ out:
+	if (rc == -1)
+		log_crypto("ocsp: serial %s: cannot sign the response",
+		    res->serial);
+	OCSP_RESPONSE_free(resp);
+	ASN1_TIME_free(nextupd);
+	ASN1_TIME_free(thisupd);
+	OCSP_BASICRESP_free(bs);
+	return rc;
+}
+
+/*
+ * Parse and decide: 0 with every item decided, or -1 with the error
+ * response already in "res".
+ */
+static int
+ocsp_prepare(const struct ca *ca, struct ocsp_job *job,
+    const unsigned char *req, size_t reqsz, ocsp_lookup_fn lookup,
+    void *arg, struct ocsp_result *res)
+{
+	int	 status;
+
+	ocsp_result_init(res);
+	ERR_clear_error();
+	if (ocsp_parse(job, req, reqsz, res) == -1) {
+		ocsp_fail(res, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+		return -1;
+	}
+	status = ocsp_collect(ca, job, lookup, arg, res);
+	if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		ocsp_fail(res, status);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ocsp_respond(const struct ca *ca, const unsigned char *req, size_t reqsz,
+    int validity, ocsp_lookup_fn lookup, void *arg, struct ocsp_result *res)
+{
+	struct ocsp_job	 job;
+
+	memset(&job, 0, sizeof(job));
+	if (ocsp_prepare(ca, &job, req, reqsz, lookup, arg, res) == 0 &&
+	    ocsp_sign(ca, &job, time(NULL), validity, res) == -1)
+		ocsp_fail(res, OCSP_RESPONSE_STATUS_INTERNALERROR);
+	OCSP_REQUEST_free(job.req);
+}
+
+/*
+ * The cache.  Entries hang off a power-of-two hash table (chained) and
+ * off one list in insertion order, whose head is evicted first: it is
+ * also the entry nearest its nextUpdate.  One allocation per entry
+ * holds the CertID DER (the key) and then the response DER.
+ */
+struct ocsp_cache_ent {
+	struct ocsp_cache_ent	*hnext;		/* same bucket */
+	struct ocsp_cache_ent	*older;		/* insertion order */
+	struct ocsp_cache_ent	*newer;
+	uint64_t		 hash;		/* of the key */
+	struct ocsp_status	 st;		/* what the response says */
+	time_t			 this_update;
+	time_t			 next_update;
+	size_t			 keysz;		/* key at data[0] */
+	size_t			 dersz;		/* response at data[keysz] */
+	unsigned char		 data[];
+};
+
+struct ocsp_cache {
+	pthread_mutex_t		  mtx;		/* guards all below */
+	struct ocsp_cache_ent	**tab;
+	size_t			  tabsz;	/* power of two */
+	size_t			  n;		/* entries */
+	size_t			  max;
+	struct ocsp_cache_ent	 *oldest;
+	struct ocsp_cache_ent	 *newest;
+	uint64_t		  seed;		/* hash seed, random */
+	uint64_t		  hits, misses;
+	time_t			(*clock)(void);
+};
+
+static time_t
+ocsp_time(void)
+{
+	return time(NULL);
+}
+
+struct ocsp_cache *
+ocsp_cache_new(size_t max)
+{
+	struct ocsp_cache	*c;
+
+	if (max == 0 || max > OCSP_CACHE_LIMIT) {
+		log_warnx("ocsp: a cache of %zu entries: want 1 to %u", max,
+		    OCSP_CACHE_LIMIT);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("ocsp: cache");
+		return NULL;
+	}
+	c->max = max;
+	for (c->tabsz = 16; c->tabsz < max; c->tabsz *= 2)
+		;
+	if ((c->tab = calloc(c->tabsz, sizeof(*c->tab))) == NULL) {
+		log_warn("ocsp: cache of %zu entries", max);
+		free(c);
+		return NULL;
+	}
+	/* A fixed seed would let anyone pick colliding CertIDs. */
+	if (RAND_bytes((unsigned char *)&c->seed, sizeof(c->seed)) != 1)
+		ERR_clear_error();
+	c->clock = ocsp_time;
+	pthread_mutex_init(&c->mtx, NULL);
+	return c;
+}
+
+void
+ocsp_cache_free(struct ocsp_cache *c)
+{
+	struct ocsp_cache_ent	*e, *next;
+
+	if (c == NULL)
+		return;
+	for (e = c->oldest; e != NULL; e = next) {
+		next = e->newer;
+		free(e);
+	}
+	pthread_mutex_destroy(&c->mtx);
+	free(c->tab);
+	free(c);
+}
+
+void
+ocsp_cache_stats(struct ocsp_cache *c, struct ocsp_cache_stats *s)
+{
+	pthread_mutex_lock(&c->mtx);
+	s->hits = c->hits;
+	s->misses = c->misses;
+	s->entries = c->n;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+void
+ocsp_cache_set_clock(struct ocsp_cache *c, time_t (*clock)(void))
+{
+	c->clock = clock != NULL ? clock : ocsp_time;
+}
+
+/* FNV-1a, seeded. */
+static uint64_t
+ocsp_cache_hash(const struct ocsp_cache *c, const unsigned char *p,
+    size_t n)
+{
+	uint64_t	 h = 14695981039346656037ULL ^ c->seed;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Where the entry for "key" is, or would go: *slot is NULL if absent. */
+static struct ocsp_cache_ent **
+ocsp_cache_slot(struct ocsp_cache *c, const unsigned char *key,
+    size_t keysz, uint64_t h)
+{
+	struct ocsp_cache_ent	**pp;
+
+	for (pp = &c->tab[h & (c->tabsz - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if ((*pp)->hash == h && (*pp)->keysz == keysz &&
+		    memcmp((*pp)->data, key, keysz) == 0)
+			break;
+	return pp;
+}
+
+/* Unlink *slot from both lists and free it.  Lock held. */
+static void
+ocsp_cache_drop(struct ocsp_cache *c, struct ocsp_cache_ent **slot)
+{
+	struct ocsp_cache_ent	*e = *slot;
+
+	*slot = e->hnext;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	c->n--;
+	free(e);
+}
+
+/*
+ * May "e" answer for a serial whose status is now "st"?  Same status,
+ * same revocation, signed at or before now (a clock stepped back must
+ * not hand out a thisUpdate in the future), and more than a quarter of
+ * its validity left.
+ */
+static int
+ocsp_cache_fresh(const struct ocsp_cache_ent *e,
+    const struct ocsp_status *st, time_t now, int validity)
+{
+	if (e->st.status != st->status)
+		return 0;
+	if (st->status == OCSP_ST_REVOKED &&
+	    (e->st.revoked_at != st->revoked_at ||
+	    ocsp_reason(e->st.reason) != ocsp_reason(st->reason)))
+		return 0;
+	return e->this_update <= now && e->next_update - now > validity / 4;
+}
+
+/* A copy of a fresh cached response into "res": 1, else 0. */
+static int
+ocsp_cache_get(struct ocsp_cache *c, const unsigned char *key,
+    size_t keysz, const struct ocsp_status *st, time_t now, int validity,
+    struct ocsp_result *res)
+{
+	struct ocsp_cache_ent	**slot;
+	unsigned char		 *der = NULL;
+	size_t			  dersz = 0;
+	uint64_t		  h = ocsp_cache_hash(c, key, keysz);
+
+	pthread_mutex_lock(&c->mtx);
+	slot = ocsp_cache_slot(c, key, keysz, h);
+	if (*slot != NULL && ocsp_cache_fresh(*slot, st, now, validity)) {
+		dersz = (*slot)->dersz;
+		if ((der = malloc(dersz)) != NULL)
+			memcpy(der, (*slot)->data + keysz, dersz);
+	} else if (*slot != NULL)
+		ocsp_cache_drop(c, slot);	/* stale for everyone */
+	if (der != NULL)
+		c->hits++;
+	else
+		c->misses++;
+	pthread_mutex_unlock(&c->mtx);
+	if (der == NULL)
+		return 0;
+	res->der = der;
+	res->dersz = dersz;
+	res->http = 200;
+	res->cached = 1;
+	return 1;
+}
+
+/* Keep a copy of a fresh response, replacing any for the same key. */
+static void
+ocsp_cache_put(struct ocsp_cache *c, const unsigned char *key,
+    size_t keysz, const struct ocsp_status *st, time_t now, int validity,
+    const struct ocsp_result *res)
+{
+	struct ocsp_cache_ent	*e, **slot;
+
+	if (res->dersz > SIZE_MAX - sizeof(*e) - keysz ||
+	    (e = malloc(sizeof(*e) + keysz + res->dersz)) == NULL)
+		return;		/* a cache may forget */
+	memset(e, 0, sizeof(*e));
+	e->hash = ocsp_cache_hash(c, key, keysz);
+	e->st = *st;
+	e->this_update = now;
+	e->next_update = now + validity;
+	e->keysz = keysz;
+	e->dersz = res->dersz;
+	memcpy(e->data, key, keysz);
+	memcpy(e->data + keysz, res->der, res->dersz);
+
+	pthread_mutex_lock(&c->mtx);
+	if (*(slot = ocsp_cache_slot(c, key, keysz, e->hash)) != NULL)
+		ocsp_cache_drop(c, slot);
+	if (c->n >= c->max)
+		ocsp_cache_drop(c, ocsp_cache_slot(c, c->oldest->data,
+		    c->oldest->keysz, c->oldest->hash));
+	slot = &c->tab[e->hash & (c->tabsz - 1)];
+	e->hnext = *slot;
+	*slot = e;
+	e->older = c->newest;
+	if (c->newest != NULL)
+		c->newest->newer = e;
+	else
+		c->oldest = e;
+	c->newest = e;
+	c->n++;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* One CertID of ours, no nonce, a status worth keeping. */
+static int
+ocsp_cacheable(const struct ocsp_job *job, const struct ocsp_result *res,
+    int validity)
+{
+	return job->n == 1 && !res->nonce && job->items[0].ours &&
+	    job->items[0].st.status != OCSP_ST_UNKNOWN && validity > 0;
+}
+
+/* The key of a cache entry: the CertID's DER, malloc'd. */
+static unsigned char *
+ocsp_cid_der(OCSP_CERTID *cid, size_t *len)
+{
+	unsigned char	*der, *p;
+	int		 n;
+
+	if ((n = i2d_OCSP_CERTID(cid, NULL)) <= 0 ||
+	    (der = malloc((size_t)n)) == NULL)
+		return NULL;
+	p = der;
+	if (i2d_OCSP_CERTID(cid, &p) != n) {
+		free(der);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return der;
+}
+
+void
+ocsp_respond_cached(struct ocsp_cache *c, const struct ca *ca,
+    const unsigned char *req, size_t reqsz, int validity,
+    ocsp_lookup_fn lookup, void *arg, struct ocsp_result *res)
+{
+	struct ocsp_job	 job;
+	unsigned char	*key = NULL;
+	size_t		 keysz = 0;
+	time_t		 now;
+
+	if (c == NULL) {
+		ocsp_respond(ca, req, reqsz, validity, lookup, arg, res);
+		return;
+	}
+	memset(&job, 0, sizeof(job));
+	if (ocsp_prepare(ca, &job, req, reqsz, lookup, arg, res) == -1)
+		goto out;
+	now = c->clock();
+	if (ocsp_cacheable(&job, res, validity) &&
+	    (key = ocsp_cid_der(job.items[0].cid, &keysz)) != NULL &&
+	    ocsp_cache_get(c, key, keysz, &job.items[0].st, now, validity,
+	    res) == 1)
+		goto out;
+	if (ocsp_sign(ca, &job, now, validity, res) == -1) {
+		ocsp_fail(res, OCSP_RESPONSE_STATUS_INTERNALERROR);
+		goto out;
+	}
+	if (key != NULL)
+		ocsp_cache_put(c, key, keysz, &job.items[0].st, now, validity,
+		    res);
+ out:
+	free(key);
+	OCSP_REQUEST_free(job.req);
+}

@@ -1,0 +1,26 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * pki.h: revocation information served from the store: the current CRL
+ * (rebuilt when a revocation or the approach of nextUpdate makes the
+ * stored one stale) and the OCSP status lookup.  Every node of a shared
+ * store computes the same answers, because both read the store.
+ */
+#ifndef SCEPD_PKI_H
+#define SCEPD_PKI_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+/*
+ * The current CRL as DER (a malloc'd copy).  Builds, signs and stores
+ * a new one when the store's revocation counter moved past the stored
+ * CRL or less than half its validity is left.  0 or -1 (logged).
+ */
+int	pki_crl_current(const struct server *, unsigned char **, size_t *);
+
+/* ocsp_lookup_fn over the store; "arg" is the struct server. */
+struct ocsp_status;
+int	pki_ocsp_lookup(void *, const char *serial, struct ocsp_status *);
+
+#endif

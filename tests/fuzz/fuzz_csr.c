@@ -1,0 +1,82 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * fuzz_csr.c: libFuzzer target for a PKCS#10 request (RFC 2986) as it
+ * comes out of a pkcsPKIEnvelope: csr_parse(), then for a parsed one
+ * policy_enroll() and ca_issue() with a throwaway CA, since the subject
+ * and subjectAltName DER are copied into the certificate.
+ * A broken contract of csr.h is a crash: abort().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "ca.h"
+#include "csr.h"
+#include "fuzz.h"
+#include "log.h"
+#include "policy.h"
+#include "scep.h"
+#include "testutil.h"
+
+static struct ca	*fz_ca;
+
+/* An EC CA: signing per input must be cheap. */
+static void
+fz_init(void)
+{
+	if (fz_ca != NULL)
+		return;
+	log_init(getenv("SCEPD_FUZZ_LOG") != NULL ? LOG_LVL_DEBUG :
+	    LOG_LVL_ERROR);
+	if ((fz_ca = calloc(1, sizeof(*fz_ca))) == NULL ||
+	    (fz_ca->key = tu_key_ec("P-256")) == NULL ||
+	    (fz_ca->cert = tu_cert_self(fz_ca->key, "fuzz CA", 1)) == NULL)
+		abort();
+	fz_ca->md = EVP_sha256();
+}
+
+/* csr.h's promises about a parsed request. */
+static void
+fz_check(const struct csr_info *ci)
+{
+	if (ci->subject == NULL || ci->subjectsz < 2 || ci->spki == NULL ||
+	    ci->spkisz == 0 || ci->subject_txt == NULL || ci->why != NULL)
+		abort();
+	if ((ci->san == NULL) != (ci->sansz == 0))
+		abort();
+	if (ci->challengesz > CSR_CHALLENGE_MAX ||
+	    ci->challenge[ci->challengesz] != '\0' ||
+	    (ci->challenge_state == CSR_CHALLENGE_ONE &&
+	    (ci->challengesz == 0 ||
+	    strlen(ci->challenge) != ci->challengesz)))
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct conf_policy	 pol = { .rsa_min_bits = 1024,
+	    .rsa_max_bits = 16384, .ec_p256 = 1, .ec_p384 = 1 };
+	struct conf_cert	 tc = { .validity_days = 30 };
+	struct csr_info		 ci;
+	enum scep_fail		 f;
+	X509			*x;
+	char			 why[256], serial[64];
+
+	fz_init();
+	f = csr_parse(data, size, &ci);
+	if (f == SCEP_OK) {
+		fz_check(&ci);
+		if (policy_enroll(&pol, &ci, 8, why, sizeof(why)) ==
+		    SCEP_OK) {
+			x = ca_issue(fz_ca, &ci, &tc, serial);
+			X509_free(x);
+		}
+	} else if (ci.why == NULL || (f != SCEP_FAIL_BADREQUEST &&
+	    f != SCEP_FAIL_BADALG))
+		abort();
+	csr_info_clear(&ci);
+	ERR_clear_error();
+	return 0;
+}

@@ -1,0 +1,145 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * fuzz_pkiop.c: libFuzzer target for a PKIOperation body, taken down the
+ * road engine.c takes it: scep_req_parse() (RFC 8894 3.2); for anything
+ * a CertRep can answer, scep_rep_encode() of the FAILURE that echoes its
+ * transactionID and nonce (3.3.2); for a well-formed request, the CA
+ * opens the envelope and csr_parse() and policy_enroll() judge the CSR.
+ *
+ * Input: the low bit of byte 0 selects legacy mode (single DES, MD5);
+ * the rest is the message.  The CA is the PEM pair named by
+ * SCEPD_FUZZ_CA_CERT and SCEPD_FUZZ_CA_KEY when set (scripts/fuzz.sh
+ * seeds messages addressed to it), else a throwaway one.
+ * A broken contract (below) is a crash: abort().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "ca.h"
+#include "csr.h"
+#include "fuzz.h"
+#include "log.h"
+#include "policy.h"
+#include "scep.h"
+#include "testutil.h"
+
+static struct ca	*fz_ca;
+
+/* A CA struct around a fresh RSA key, as ca_load() would fill it. */
+static struct ca *
+fz_ca_throwaway(void)
+{
+	struct ca *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->key = tu_key_rsa(2048)) == NULL ||
+	    (c->cert = tu_cert_self(c->key, "fuzz CA", 1)) == NULL ||
+	    (c->chain = sk_X509_new_null()) == NULL ||
+	    !X509_add_cert(c->chain, c->cert, X509_ADD_FLAG_UP_REF))
+		abort();
+	c->md = EVP_sha256();
+	return c;
+}
+
+static void
+fz_init(void)
+{
+	struct conf_ca	 cc = { 0 };
+
+	if (fz_ca != NULL)
+		return;
+	log_init(getenv("SCEPD_FUZZ_LOG") != NULL ? LOG_LVL_DEBUG :
+	    LOG_LVL_ERROR);
+	if (scep_asn1_init() == -1)
+		abort();
+	cc.cert = getenv("SCEPD_FUZZ_CA_CERT");
+	cc.key = getenv("SCEPD_FUZZ_CA_KEY");
+	if (cc.cert != NULL && cc.key != NULL) {
+		if ((fz_ca = ca_load(&cc)) == NULL)
+			abort();
+	} else
+		fz_ca = fz_ca_throwaway();
+}
+
+/* What engine_reply() does for a refused request. */
+static void
+fz_reply(const struct scep_req *rq, enum scep_fail f)
+{
+	struct scep_rep	 rep;
+	unsigned char	*der;
+	size_t		 n;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.status = SCEP_STATUS_FAILURE;
+	rep.fail = f == SCEP_OK ? SCEP_FAIL_BADREQUEST : f;
+	rep.failtext = rq->why;
+	rep.rq = rq;
+	rep.recipient = rq->signer;
+	/* Every request that got this far must get a signed answer. */
+	if ((der = scep_rep_encode(&rep, fz_ca->cert, fz_ca->key, &n)) ==
+	    NULL)
+		abort();
+	free(der);
+}
+
+/* Open the envelope and judge the CSR, as engine.c's enrolment does. */
+static void
+fz_enroll(const struct scep_req *rq)
+{
+	struct conf_policy	 pol = { .rsa_min_bits = 2048,
+	    .rsa_max_bits = 8192, .ec_p256 = 1, .ec_p384 = 1,
+	    .challenge = (char *)"fuzz" };
+	struct csr_info		 ci;
+	unsigned char		*inner = NULL;
+	size_t			 n;
+	char			 why[256];
+
+	if (ca_open_envelope(fz_ca, rq->env, &inner, &n) == -1) {
+		if (inner != NULL)
+			abort();
+		return;
+	}
+	if (csr_parse(inner, n, &ci) == SCEP_OK)
+		(void)policy_enroll(&pol, &ci, strlen(rq->txid), why,
+		    sizeof(why));
+	csr_info_clear(&ci);
+	free(inner);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct scep_req	*rq = NULL;
+	enum scep_fail	 f;
+
+	fz_init();
+	if (size < 1)
+		return 0;
+	f = scep_req_parse(data + 1, size - 1, data[0] & 1, &rq);
+	/* scep.h: *rq is always set, except when out of memory. */
+	if (rq == NULL) {
+		if (f != SCEP_FAIL_INTERNAL)
+			abort();
+		return 0;
+	}
+	if (f != SCEP_OK && rq->why == NULL)
+		abort();
+	if (f != SCEP_FAIL_HTTP && f != SCEP_FAIL_INTERNAL) {
+		/* Answerable: the transaction and nonce are known. */
+		if (rq->txid[0] == '\0' || rq->noncesz == 0 ||
+		    rq->noncesz > SCEP_NONCE_MAX)
+			abort();
+		fz_reply(rq, f);
+	}
+	if (f == SCEP_OK) {
+		if (rq->env == NULL || rq->signer == NULL || rq->md == NULL ||
+		    rq->cipher == NULL || !rq->env_ktri)
+			abort();
+		fz_enroll(rq);
+	}
+	scep_req_free(rq);
+	ERR_clear_error();
+	return 0;
+}

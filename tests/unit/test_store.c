@@ -1,0 +1,945 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * test_store.c: the SQLite backend through store.h only, as the engine
+ * sees it: schema migration (fresh, and from version 1), round trips of
+ * every field, the two duplicate outcomes of store_issue() (each leaving
+ * nothing written), listing order, reopening, revocation and the store
+ * revision, pending requests and their decisions, CRLs, and concurrent
+ * issuance from many threads.  Only the schema checks open the file with
+ * sqlite3 directly.
+ */
+#include <sys/stat.h>
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "testutil.h"
+
+#define NTHREADS	8
+#define NPERTHREAD	50
+
+static char		*dir, *dbpath;
+static struct conf_store cs;
+
+static int
+setup(void **state)
+{
+	if ((dir = tu_tmpdir()) == NULL ||
+	    (dbpath = tu_path(dir, "scepd.db")) == NULL)
+		return -1;
+	cs.backend = (char *)"sqlite";
+	cs.path = dbpath;
+	cs.conns = 0;
+	return 0;
+}
+
+/* Each test starts from no database at all. */
+static int
+teardown(void **state)
+{
+	char *p;
+
+	unlink(dbpath);
+	if (asprintf(&p, "%s-wal", dbpath) != -1) {
+		unlink(p);
+		free(p);
+	}
+	if (asprintf(&p, "%s-shm", dbpath) != -1) {
+		unlink(p);
+		free(p);
+	}
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	teardown(state);
+	tu_rmrf(dir);
+	free(dir);
+	free(dbpath);
+	return 0;
+}
+
+/* A certificate record whose every field depends on "i". */
+static void
+rec_make(int i, struct store_cert *c, struct store_txn *t,
+    unsigned char *der, size_t dersz)
+{
+	memset(c, 0, sizeof(*c));
+	memset(t, 0, sizeof(*t));
+	snprintf(c->serial, sizeof(c->serial), "%040X", (unsigned)i + 0x1000);
+	c->serial[0] = '4';
+	if (asprintf(&c->subject, "CN=device-%d,O=Example \"quoted\"", i) ==
+	    -1)
+		c->subject = NULL;
+	c->not_before = 1700000000 + i;
+	c->not_after = 1700000000 + 365 * 86400LL + i;
+	c->status = STORE_CERT_VALID;
+	c->revoke_reason = -1;
+	c->issued_at = 1700000100 + i;
+	snprintf(c->txid, sizeof(c->txid), "txid-%d", i);
+	snprintf(c->profile, sizeof(c->profile), "profile-%d", i % 3);
+	snprintf(c->peer, sizeof(c->peer), "192.0.2.%d", i % 250);
+	tu_fill(der, dersz, (uint32_t)i);
+	der[0] = 0x30;
+	der[dersz / 2] = 0x00;		/* a NUL inside the blob */
+	c->der = der;
+	c->dersz = dersz;
+	snprintf(t->txid, sizeof(t->txid), "%s", c->txid);
+	tu_fill(t->signer_kid, sizeof(t->signer_kid), (uint32_t)i + 1000);
+	tu_fill(t->csr_kid, sizeof(t->csr_kid), (uint32_t)i + 2000);
+	memcpy(t->serial, c->serial, sizeof(t->serial));
+}
+
+static void
+cert_equal(const struct store_cert *a, const struct store_cert *b)
+{
+	assert_string_equal(a->serial, b->serial);
+	assert_string_equal(a->subject, b->subject);
+	assert_true(a->not_before == b->not_before);
+	assert_true(a->not_after == b->not_after);
+	assert_int_equal(a->status, b->status);
+	assert_true(a->issued_at == b->issued_at);
+	assert_string_equal(a->txid, b->txid);
+	assert_string_equal(a->profile, b->profile);
+	assert_string_equal(a->peer, b->peer);
+	assert_int_equal(a->dersz, b->dersz);
+	assert_memory_equal(a->der, b->der, a->dersz);
+	assert_string_equal(a->renewed_from, b->renewed_from);
+}
+
+/* store_issue() of record "i", which must succeed. */
+static void
+issue_ok(struct store *st, int i)
+{
+	struct store_cert	c;
+	struct store_txn	t;
+	unsigned char		der[300];
+
+	rec_make(i, &c, &t, der, sizeof(der));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	free(c.subject);
+}
+
+static void
+test_schema(void **state)
+{
+	struct store	*st;
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	int		 n = 0;
+
+	assert_non_null(st = store_open(&cs, 1));
+	store_close(st);
+
+	assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
+	    &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_int(q, 0) >= 1);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM "
+	    "sqlite_master WHERE type = 'table' AND name IN "
+	    "('certs', 'txns')", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(q);
+	assert_int_equal(n, 2);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1,
+	    &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+
+	/* Opening again does not migrate twice (nor fail). */
+	assert_non_null(st = store_open(&cs, 1));
+	store_close(st);
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, got;
+	struct store_txn	 t, gott;
+	unsigned char		 der[777];
+	int			 found = -1;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(7, &c, &t, der, sizeof(der));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_int_equal(found, 1);
+	cert_equal(&c, &got);
+	store_cert_clear(&got);
+	assert_null(got.der);
+
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(gott.txid, t.txid);
+	assert_memory_equal(gott.signer_kid, t.signer_kid, STORE_KID_LEN);
+	assert_memory_equal(gott.csr_kid, t.csr_kid, STORE_KID_LEN);
+	assert_string_equal(gott.serial, t.serial);
+
+	/* Not found is not an error. */
+	assert_int_equal(store_cert_get(st, "00", &got, &found), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_txn_get(st, "no-such-txid", t.signer_kid,
+	    &gott, &found), 0);
+	assert_int_equal(found, 0);
+	/* The signer is part of the key: same txid, other signer. */
+	t.signer_kid[0] ^= 0xff;
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 0);
+
+	free(c.subject);
+	store_close(st);
+}
+
+/* Longest values the structs can hold survive the trip. */
+static void
+test_roundtrip_limits(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, got;
+	struct store_txn	 t, gott;
+	unsigned char		 der[1];
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	memset(c.txid, 'T', STORE_TXID_MAX);
+	c.txid[STORE_TXID_MAX] = '\0';
+	memcpy(t.txid, c.txid, sizeof(t.txid));
+	memset(c.profile, 'p', sizeof(c.profile) - 1);
+	memset(c.peer, 'a', sizeof(c.peer) - 1);
+	c.not_after = INT64_MAX;
+	c.not_before = INT64_MIN;
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_int_equal(found, 1);
+	cert_equal(&c, &got);
+	store_cert_clear(&got);
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(gott.txid, t.txid);
+	free(c.subject);
+	store_close(st);
+}
+
+static void
+test_dup_serial(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, c2, got;
+	struct store_txn	 t, t2, gott;
+	unsigned char		 der[100], der2[100];
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+
+	/* Another transaction drew the same serial. */
+	rec_make(2, &c2, &t2, der2, sizeof(der2));
+	memcpy(c2.serial, c.serial, sizeof(c2.serial));
+	memcpy(t2.serial, c.serial, sizeof(t2.serial));
+	assert_int_equal(store_issue(st, &c2, &t2), STORE_PUT_DUP_SERIAL);
+
+	/* Nothing of the second was written; the first is intact. */
+	assert_int_equal(store_txn_get(st, t2.txid, t2.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_int_equal(found, 1);
+	cert_equal(&c, &got);
+	store_cert_clear(&got);
+
+	/* The engine retries with a fresh serial: that works. */
+	snprintf(c2.serial, sizeof(c2.serial), "7FFF");
+	memcpy(t2.serial, c2.serial, sizeof(t2.serial));
+	assert_int_equal(store_issue(st, &c2, &t2), STORE_PUT_OK);
+	assert_int_equal(store_txn_get(st, t2.txid, t2.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(gott.serial, "7FFF");
+
+	free(c.subject);
+	free(c2.subject);
+	store_close(st);
+}
+
+static void
+test_dup_txn(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, c2, got;
+	struct store_txn	 t, t2, gott;
+	unsigned char		 der[100], der2[100];
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+
+	/* The same (txid, signer) again, with a new certificate. */
+	rec_make(2, &c2, &t2, der2, sizeof(der2));
+	memcpy(t2.txid, t.txid, sizeof(t2.txid));
+	memcpy(t2.signer_kid, t.signer_kid, sizeof(t2.signer_kid));
+	assert_int_equal(store_issue(st, &c2, &t2), STORE_PUT_DUP_TXN);
+
+	/* The second certificate was rolled back with the transaction. */
+	assert_int_equal(store_cert_get(st, c2.serial, &got, &found), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(gott.serial, c.serial);
+	assert_memory_equal(gott.csr_kid, t.csr_kid, STORE_KID_LEN);
+
+	/* The same txid from another signer is another transaction. */
+	t2.signer_kid[0] ^= 0xff;
+	assert_int_equal(store_issue(st, &c2, &t2), STORE_PUT_OK);
+
+	free(c.subject);
+	free(c2.subject);
+	store_close(st);
+}
+
+struct list_ctx {
+	int	 n;
+	int	 stop_at;	/* return -1 on this call, 0 = never */
+	char	 serials[64][STORE_SERIAL_MAX + 1];
+};
+
+static int
+list_cb(const struct store_cert *c, void *arg)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n < 64)
+		memcpy(lc->serials[lc->n], c->serial, sizeof(lc->serials[0]));
+	lc->n++;
+	if (c->der == NULL || c->subject == NULL)
+		return -1;
+	return lc->n == lc->stop_at ? -1 : 0;
+}
+
+static void
+test_list(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	struct list_ctx		 lc;
+	unsigned char		 der[50];
+	/* Issue order deliberately differs from serial order. */
+	int			 order[] = { 5, 1, 9, 3, 7, 2, 8, 4, 6, 0 };
+	size_t			 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_cert_list(st, list_cb, &lc), 0);
+	assert_int_equal(lc.n, 0);
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		issue_ok(st, order[i]);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_cert_list(st, list_cb, &lc), 0);
+	assert_int_equal(lc.n, 10);
+	/* Oldest first. */
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		rec_make(order[i], &c, &t, der, sizeof(der));
+		assert_string_equal(lc.serials[i], c.serial);
+		free(c.subject);
+	}
+
+	/* A callback's -1 stops the walk. */
+	memset(&lc, 0, sizeof(lc));
+	lc.stop_at = 3;
+	assert_int_equal(store_cert_list(st, list_cb, &lc), -1);
+	assert_int_equal(lc.n, 3);
+	/* And the store is still usable: the statement was reset. */
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_cert_list(st, list_cb, &lc), 0);
+	assert_int_equal(lc.n, 10);
+	store_close(st);
+}
+
+static void
+test_reopen(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, got;
+	struct store_txn	 t, gott;
+	struct list_ctx		 lc;
+	unsigned char		 der[300];
+	int			 found, i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 5; i++)
+		issue_ok(st, i);
+	store_close(st);
+
+	assert_non_null(st = store_open(&cs, 0));
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_cert_list(st, list_cb, &lc), 0);
+	assert_int_equal(lc.n, 5);
+	rec_make(3, &c, &t, der, sizeof(der));
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_int_equal(found, 1);
+	cert_equal(&c, &got);
+	store_cert_clear(&got);
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 1);
+	free(c.subject);
+	/* Still writable. */
+	issue_ok(st, 5);
+	store_close(st);
+}
+
+static void
+test_open_missing(void **state)
+{
+	struct stat		 sb;
+	struct conf_store	 bad = cs;
+
+	assert_int_equal(stat(dbpath, &sb), -1);
+	assert_null(store_open(&cs, 0));
+	/* ... and did not leave an empty database behind. */
+	assert_int_equal(stat(dbpath, &sb), -1);
+
+	bad.backend = (char *)"pgsql";
+	assert_null(store_open(&bad, 1));
+	assert_int_equal(stat(dbpath, &sb), -1);
+
+	bad.backend = (char *)"sqlite";
+	bad.path = (char *)"/nonexistent-dir/x/scepd.db";
+	assert_null(store_open(&bad, 1));
+	store_close(NULL);
+}
+
+static void
+test_not_a_database(void **state)
+{
+	assert_int_equal(tu_write_str(dbpath, "this is not SQLite, just "
+	    "text that is long enough to be a header and more ...........\n"
+	    "...............................................................",
+	    0600), 0);
+	assert_null(store_open(&cs, 0));
+	assert_null(store_open(&cs, 1));
+}
+
+static void
+test_renewed_from(void **state)
+{
+	struct store		*st;
+	struct store_cert	 old, c, got;
+	struct store_txn	 t;
+	unsigned char		 der[64], der2[64];
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &old, &t, der, sizeof(der));
+	assert_int_equal(store_issue(st, &old, &t), STORE_PUT_OK);
+	rec_make(2, &c, &t, der2, sizeof(der2));
+	memcpy(c.renewed_from, old.serial, sizeof(c.renewed_from));
+	free(old.subject);
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_int_equal(found, 1);
+	cert_equal(&c, &got);
+	assert_int_equal(got.revoke_reason, -1);
+	assert_true(got.revoked_at == 0);
+	store_cert_clear(&got);
+	free(c.subject);
+	store_close(st);
+}
+
+/* Count and remember what store_revoked_list() reports. */
+static int
+revoked_cb(const struct store_cert *c, void *arg)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n < 64)
+		memcpy(lc->serials[lc->n], c->serial, sizeof(lc->serials[0]));
+	lc->n++;
+	return c->status == STORE_CERT_REVOKED ? 0 : -1;
+}
+
+static void
+test_revoke(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c1, c2, got;
+	struct store_txn	 t;
+	struct store_status	 ss;
+	struct list_ctx		 lc;
+	unsigned char		 der[64];
+	int64_t			 rev = -1;
+	int			 found, i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 1; i <= 3; i++)
+		issue_ok(st, i);
+	rec_make(1, &c1, &t, der, sizeof(der));
+	rec_make(2, &c2, &t, der, sizeof(der));
+	assert_int_equal(store_revision(st, &rev), 0);
+	assert_true(rev == 0);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_revoked_list(st, revoked_cb, &lc), 0);
+	assert_int_equal(lc.n, 0);
+
+	/* keyCompromise (1), at a fixed time. */
+	assert_int_equal(store_cert_revoke(st, c2.serial, 1, 1750000000),
+	    STORE_REVOKE_DONE);
+	assert_int_equal(store_revision(st, &rev), 0);
+	assert_true(rev == 1);
+	assert_int_equal(store_cert_status(st, c2.serial, &ss, &found), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(ss.status, STORE_CERT_REVOKED);
+	assert_true(ss.revoked_at == 1750000000);
+	assert_int_equal(ss.revoke_reason, 1);
+	assert_true(ss.not_after == c2.not_after);
+	assert_int_equal(store_cert_get(st, c2.serial, &got, &found), 0);
+	assert_int_equal(got.status, STORE_CERT_REVOKED);
+	assert_true(got.revoked_at == 1750000000);
+	assert_int_equal(got.revoke_reason, 1);
+	store_cert_clear(&got);
+
+	/* Again: already revoked, nothing changes, no new revision. */
+	assert_int_equal(store_cert_revoke(st, c2.serial, 4, 1760000000),
+	    STORE_REVOKE_ALREADY);
+	assert_int_equal(store_revision(st, &rev), 0);
+	assert_true(rev == 1);
+	assert_int_equal(store_cert_status(st, c2.serial, &ss, &found), 0);
+	assert_true(ss.revoked_at == 1750000000);
+	assert_int_equal(ss.revoke_reason, 1);
+	assert_int_equal(store_cert_revoke(st, "0123", 1, 1750000000),
+	    STORE_REVOKE_UNKNOWN);
+	assert_int_equal(store_cert_status(st, "0123", &ss, &found), 0);
+	assert_int_equal(found, 0);
+
+	/* No reason code at all (-1). */
+	assert_int_equal(store_cert_revoke(st, c1.serial, -1, 1750000001),
+	    STORE_REVOKE_DONE);
+	assert_int_equal(store_cert_status(st, c1.serial, &ss, &found), 0);
+	assert_int_equal(ss.status, STORE_CERT_REVOKED);
+	assert_int_equal(ss.revoke_reason, -1);
+	assert_int_equal(store_revision(st, &rev), 0);
+	assert_true(rev == 2);
+
+	/* Only the revoked ones, oldest issued first. */
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_revoked_list(st, revoked_cb, &lc), 0);
+	assert_int_equal(lc.n, 2);
+	assert_string_equal(lc.serials[0], c1.serial);
+	assert_string_equal(lc.serials[1], c2.serial);
+	free(c1.subject);
+	free(c2.subject);
+	store_close(st);
+}
+
+/* A pending request for record "i", expiring at "expires". */
+static void
+req_make(int i, struct store_request *r, struct store_txn *t,
+    unsigned char *csr, size_t csrsz, int64_t expires)
+{
+	struct store_cert c;
+
+	rec_make(i, &c, t, csr, csrsz);
+	free(c.subject);
+	memset(r, 0, sizeof(*r));
+	memcpy(r->txid, t->txid, sizeof(r->txid));
+	memcpy(r->signer_kid, t->signer_kid, STORE_KID_LEN);
+	memcpy(r->csr_kid, t->csr_kid, STORE_KID_LEN);
+	r->csr = csr;
+	r->csrsz = csrsz;
+	r->subject = (char *)"CN=pending";
+	snprintf(r->profile, sizeof(r->profile), "p%d", i);
+	snprintf(r->peer, sizeof(r->peer), "198.51.100.%d", i);
+	r->created_at = 1700000000 + i;
+	r->expires_at = expires;
+	t->serial[0] = '\0';
+}
+
+static int
+request_cb(const struct store_request *r, void *arg)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n < 64)
+		snprintf(lc->serials[lc->n], sizeof(lc->serials[0]), "%lld",
+		    (long long)r->id);
+	lc->n++;
+	return r->csr == NULL ? -1 : 0;
+}
+
+static void
+test_requests(void **state)
+{
+	struct store		*st;
+	struct store_request	 r, r2, got;
+	struct store_txn	 t, t2, gott;
+	struct store_cert	 c, gotc;
+	struct list_ctx		 lc;
+	unsigned char		 csr[200], csr2[200], der[64];
+	char			 id1[32];
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	req_make(1, &r, &t, csr, sizeof(csr), 1800000000);
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+	assert_true(r.id > 0);
+	assert_int_equal(r.status, STORE_TXN_PENDING);
+
+	/* The transaction now says PENDING and points at the request. */
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(gott.status, STORE_TXN_PENDING);
+	assert_true(gott.request_id == r.id);
+	assert_string_equal(gott.serial, "");
+
+	assert_int_equal(store_request_get(st, r.id, &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_true(got.id == r.id);
+	assert_string_equal(got.txid, r.txid);
+	assert_memory_equal(got.signer_kid, r.signer_kid, STORE_KID_LEN);
+	assert_memory_equal(got.csr_kid, r.csr_kid, STORE_KID_LEN);
+	assert_int_equal(got.csrsz, sizeof(csr));
+	assert_memory_equal(got.csr, csr, sizeof(csr));
+	assert_string_equal(got.subject, "CN=pending");
+	assert_string_equal(got.profile, r.profile);
+	assert_string_equal(got.peer, r.peer);
+	assert_true(got.created_at == r.created_at);
+	assert_true(got.expires_at == r.expires_at);
+	assert_int_equal(got.status, STORE_TXN_PENDING);
+	assert_string_equal(got.serial, "");
+	store_request_clear(&got);
+	assert_int_equal(store_request_get(st, r.id + 100, &got, &found), 0);
+	assert_int_equal(found, 0);
+
+	/* A resent PKCSReq of the same transaction is not a new request. */
+	req_make(1, &r2, &t2, csr2, sizeof(csr2), 1800000000);
+	assert_int_equal(store_request_put(st, &r2, &t2), STORE_PUT_DUP_TXN);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_request_list(st, request_cb, &lc), 0);
+	assert_int_equal(lc.n, 1);
+
+	/* Approve: the certificate, the request, the transaction. */
+	rec_make(10, &c, &t2, der, sizeof(der));
+	c.issued_at = 1700000500;
+	assert_int_equal(store_request_issue(st, r.id, &c), STORE_PUT_OK);
+	assert_int_equal(store_cert_get(st, c.serial, &gotc, &found), 0);
+	assert_int_equal(found, 1);
+	store_cert_clear(&gotc);
+	assert_int_equal(store_request_get(st, r.id, &got, &found), 0);
+	assert_int_equal(got.status, STORE_TXN_ISSUED);
+	assert_string_equal(got.serial, c.serial);
+	store_request_clear(&got);
+	assert_int_equal(store_txn_get(st, t.txid, t.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(gott.status, STORE_TXN_ISSUED);
+	assert_string_equal(gott.serial, c.serial);
+	free(c.subject);
+
+	/* Decided once: a second approval or a rejection is stale. */
+	rec_make(11, &c, &t2, der, sizeof(der));
+	c.issued_at = 1700000600;
+	assert_int_equal(store_request_issue(st, r.id, &c), STORE_PUT_STALE);
+	assert_int_equal(store_cert_get(st, c.serial, &gotc, &found), 0);
+	assert_int_equal(found, 0);	/* rolled back with it */
+	assert_int_equal(store_request_reject(st, r.id, "no", 1700000700),
+	    STORE_PUT_STALE);
+	free(c.subject);
+
+	/* Reject another. */
+	req_make(2, &r2, &t2, csr2, sizeof(csr2), 1800000000);
+	assert_int_equal(store_request_put(st, &r2, &t2), STORE_PUT_OK);
+	assert_true(r2.id > r.id);
+	assert_int_equal(store_request_reject(st, r2.id, "not this one",
+	    1700000800), STORE_PUT_OK);
+	assert_int_equal(store_request_get(st, r2.id, &got, &found), 0);
+	assert_int_equal(got.status, STORE_TXN_REJECTED);
+	assert_string_equal(got.reason, "not this one");
+	store_request_clear(&got);
+	assert_int_equal(store_txn_get(st, t2.txid, t2.signer_kid, &gott,
+	    &found), 0);
+	assert_int_equal(gott.status, STORE_TXN_REJECTED);
+	assert_int_equal(store_request_reject(st, 9999, "x", 1700000900),
+	    STORE_PUT_STALE);
+
+	/* Expired before approval: stale, and nothing issued. */
+	req_make(3, &r2, &t2, csr2, sizeof(csr2), 1700000000);
+	assert_int_equal(store_request_put(st, &r2, &t2), STORE_PUT_OK);
+	rec_make(12, &c, &t2, der, sizeof(der));
+	c.issued_at = 1700000001;
+	assert_int_equal(store_request_issue(st, r2.id, &c), STORE_PUT_STALE);
+	assert_int_equal(store_cert_get(st, c.serial, &gotc, &found), 0);
+	assert_int_equal(found, 0);
+	free(c.subject);
+
+	/* Newest first. */
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_request_list(st, request_cb, &lc), 0);
+	assert_int_equal(lc.n, 3);
+	snprintf(id1, sizeof(id1), "%lld", (long long)r.id);
+	assert_string_equal(lc.serials[2], id1);
+	store_close(st);
+}
+
+static void
+test_crls(void **state)
+{
+	struct store		*st;
+	struct store_crl	 cr, got;
+	unsigned char		 der[300];
+	int			 found, i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	assert_int_equal(store_crl_latest(st, &got, &found), 0);
+	assert_int_equal(found, 0);
+	tu_fill(der, sizeof(der), 5);
+	memset(&cr, 0, sizeof(cr));
+	cr.der = der;
+	cr.dersz = sizeof(der);
+	for (i = 1; i <= 40; i++) {
+		cr.number = i;
+		cr.revision = i / 2;
+		cr.this_update = 1700000000 + i;
+		cr.next_update = 1700086400 + i;
+		der[0] = (unsigned char)i;
+		assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
+	}
+	assert_int_equal(store_crl_latest(st, &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_true(got.number == 40);
+	assert_true(got.revision == 20);
+	assert_true(got.this_update == 1700000040);
+	assert_true(got.next_update == 1700086440);
+	assert_int_equal(got.dersz, sizeof(der));
+	assert_memory_equal(got.der, der, sizeof(der));
+	store_crl_clear(&got);
+
+	/* A number taken (another node was first): refused, latest kept. */
+	cr.number = 40;
+	der[0] = 0xff;
+	assert_int_equal(store_crl_put(st, &cr), STORE_PUT_DUP_SERIAL);
+	assert_int_equal(store_crl_latest(st, &got, &found), 0);
+	assert_int_equal(got.der[0], 40);
+	store_crl_clear(&got);
+	store_close(st);
+}
+
+/* The schema of version 1, as the first release created it. */
+static const char v1_schema[] =
+	"CREATE TABLE certs ("
+	"  serial TEXT NOT NULL UNIQUE, subject TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL DEFAULT 0, issued_at INTEGER NOT NULL,"
+	"  txid TEXT NOT NULL, profile TEXT NOT NULL, peer TEXT NOT NULL,"
+	"  der BLOB NOT NULL);"
+	"CREATE INDEX certs_subject ON certs(subject);"
+	"CREATE INDEX certs_not_after ON certs(not_after);"
+	"CREATE TABLE txns ("
+	"  txid TEXT NOT NULL, signer_kid BLOB NOT NULL,"
+	"  csr_kid BLOB NOT NULL,"
+	"  serial TEXT NOT NULL REFERENCES certs(serial),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (txid, signer_kid));"
+	"INSERT INTO certs VALUES ('4ABC', 'CN=old', 1, 2, 0, 3, 'old-txid',"
+	"  'default', '192.0.2.9', x'3000');"
+	"INSERT INTO txns VALUES ('old-txid', zeroblob(32), zeroblob(32),"
+	"  '4ABC', 3);"
+	"PRAGMA user_version = 1;";
+
+/* A database from the first schema is migrated and keeps its rows. */
+static void
+test_migrate_v1(void **state)
+{
+	struct store		*st;
+	struct store_cert	 got;
+	struct store_txn	 gott;
+	struct store_status	 ss;
+	sqlite3			*db;
+	unsigned char		 zero[STORE_KID_LEN] = { 0 };
+	int64_t			 rev = -1;
+	int			 found;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_non_null(st = store_open(&cs, 0));
+	assert_int_equal(store_cert_get(st, "4ABC", &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(got.subject, "CN=old");
+	assert_string_equal(got.txid, "old-txid");
+	assert_int_equal(got.dersz, 2);
+	assert_int_equal(got.revoke_reason, -1);
+	assert_string_equal(got.renewed_from, "");
+	store_cert_clear(&got);
+	assert_int_equal(store_txn_get(st, "old-txid", zero, &gott, &found),
+	    0);
+	assert_int_equal(found, 1);
+	assert_int_equal(gott.status, STORE_TXN_ISSUED);
+	assert_string_equal(gott.serial, "4ABC");
+	assert_int_equal(store_revision(st, &rev), 0);
+	assert_true(rev == 0);
+	/* The new operations work on the old rows. */
+	assert_int_equal(store_cert_revoke(st, "4ABC", 0, 10),
+	    STORE_REVOKE_DONE);
+	assert_int_equal(store_cert_status(st, "4ABC", &ss, &found), 0);
+	assert_int_equal(ss.status, STORE_CERT_REVOKED);
+	issue_ok(st, 1);
+	store_close(st);
+}
+
+/* A database from a newer scepd is refused, not downgraded. */
+static void
+test_schema_too_new(void **state)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999;", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(store_open(&cs, 0));
+	assert_null(store_open(&cs, 1));
+}
+
+struct worker {
+	struct store	*st;
+	int		 base;
+	int		 errors;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker		*w = arg;
+	struct store_cert	 c, got;
+	struct store_txn	 t, gott;
+	unsigned char		 der[400];
+	int			 i, found;
+
+	for (i = 0; i < NPERTHREAD; i++) {
+		rec_make(w->base + i, &c, &t, der, sizeof(der));
+		if (store_issue(w->st, &c, &t) != STORE_PUT_OK)
+			w->errors++;
+		/* Reads interleave with the other threads' writes. */
+		if (store_txn_get(w->st, t.txid, t.signer_kid, &gott,
+		    &found) == -1 || !found)
+			w->errors++;
+		if (store_cert_get(w->st, c.serial, &got, &found) == -1 ||
+		    !found)
+			w->errors++;
+		else
+			store_cert_clear(&got);
+		free(c.subject);
+	}
+	return NULL;
+}
+
+static void
+test_concurrent(void **state)
+{
+	struct store	*st;
+	struct worker	 w[NTHREADS];
+	pthread_t	 th[NTHREADS];
+	struct list_ctx	 lc;
+	int		 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < NTHREADS; i++) {
+		w[i].st = st;
+		w[i].base = i * NPERTHREAD;
+		w[i].errors = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, worker_run,
+		    &w[i]), 0);
+	}
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(w[i].errors, 0);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_cert_list(st, list_cb, &lc), 0);
+	assert_int_equal(lc.n, NTHREADS * NPERTHREAD);
+	store_close(st);
+}
+
+/* A pool smaller than the number of threads makes them wait, not fail. */
+static void
+test_concurrent_small_pool(void **state)
+{
+	struct conf_store	 one = cs;
+	struct store		*st;
+	struct worker		 w[4];
+	pthread_t		 th[4];
+	int			 i;
+
+	one.conns = 2;
+	assert_non_null(st = store_open(&one, 1));
+	for (i = 0; i < 4; i++) {
+		w[i].st = st;
+		w[i].base = 10000 + i * NPERTHREAD;
+		w[i].errors = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, worker_run,
+		    &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(w[i].errors, 0);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_schema, teardown),
+		cmocka_unit_test_teardown(test_roundtrip, teardown),
+		cmocka_unit_test_teardown(test_roundtrip_limits, teardown),
+		cmocka_unit_test_teardown(test_dup_serial, teardown),
+		cmocka_unit_test_teardown(test_dup_txn, teardown),
+		cmocka_unit_test_teardown(test_list, teardown),
+		cmocka_unit_test_teardown(test_reopen, teardown),
+		cmocka_unit_test_teardown(test_open_missing, teardown),
+		cmocka_unit_test_teardown(test_not_a_database, teardown),
+		cmocka_unit_test_teardown(test_renewed_from, teardown),
+		cmocka_unit_test_teardown(test_revoke, teardown),
+		cmocka_unit_test_teardown(test_requests, teardown),
+		cmocka_unit_test_teardown(test_crls, teardown),
+		cmocka_unit_test_teardown(test_migrate_v1, teardown),
+		cmocka_unit_test_teardown(test_schema_too_new, teardown),
+		cmocka_unit_test_teardown(test_concurrent, teardown),
+		cmocka_unit_test_teardown(test_concurrent_small_pool,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, setup, group_teardown);
+}
