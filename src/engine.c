@@ -42,6 +42,7 @@ struct enroll {
 	enum signer_kind	 kind;
 	unsigned char		 signer_kid[STORE_KID_LEN];
 	char			 signer_serial[STORE_SERIAL_MAX + 1];
+	char			 replaces[STORE_SERIAL_MAX + 1];
 	unsigned char		*inner;		/* decrypted messageData */
 	size_t			 innersz;
 	struct csr_info		 ci;
@@ -294,6 +295,16 @@ enroll_known(struct enroll *e)
 	}
 	if (!found)
 		return 0;
+	/*
+	 * Signed by the very certificate this transaction issued: the
+	 * client has it already, so this is a same-key renewal reusing the
+	 * enrolment's transactionID (scepclient, certmonger), not a resend.
+	 */
+	if (e->kind == SIGNER_OURS && t.status == STORE_TXN_ISSUED &&
+	    strcmp(t.serial, e->signer_serial) == 0) {
+		snprintf(e->replaces, sizeof(e->replaces), "%s", t.serial);
+		return 0;
+	}
 	if (memcmp(t.csr_kid, e->ci.kid, STORE_KID_LEN) != 0)
 		e_fail(e, SCEP_FAIL_BADREQUEST, "transactionID already used "
 		    "with another key");
@@ -318,6 +329,7 @@ enroll_issue(struct enroll *e)
 	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
 	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
 	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
+	snprintf(t.replaces, sizeof(t.replaces), "%s", e->replaces);
 	for (i = 0; i < ENGINE_SERIAL_TRIES && r == STORE_PUT_DUP_SERIAL;
 	    i++) {
 		X509_free(x);

@@ -401,6 +401,9 @@ http_done(void *cls, struct MHD_Connection *c, void **ctx,
 	atomic_fetch_sub(&h->inflight, 1);
 }
 
+static void http_mhd_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {

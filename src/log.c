@@ -123,6 +123,9 @@ log_fields(enum log_level lvl, const struct log_line *fields)
 	(void)w;
 }
 
+static void vlog(enum log_level, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(enum log_level lvl, const char *fmt, va_list ap, const char *suffix)
 {

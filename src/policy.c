@@ -68,17 +68,29 @@ policy_challenge(const struct conf_policy *p, const struct csr_info *ci,
 	return SCEP_OK;
 }
 
-/* What every request must meet: transactionID length, key policy. */
+/*
+ * What every request, new or renewal, must meet: transactionID length,
+ * key policy, a name to certify.
+ */
 static enum scep_fail
 policy_common(const struct conf_policy *p, const struct csr_info *ci,
     size_t txidlen, char *why, size_t whysz)
 {
+	enum scep_fail f;
+
 	if (txidlen > SCEP_TXID_POLICY_MAX) {
 		snprintf(why, whysz, "transactionID longer than %d",
 		    SCEP_TXID_POLICY_MAX);
 		return SCEP_FAIL_BADREQUEST;
 	}
-	return policy_key(p, ci, why, whysz);
+	if ((f = policy_key(p, ci, why, whysz)) != SCEP_OK)
+		return f;
+	/* An empty Name is 30 00; it needs a subjectAltName (RFC 5280). */
+	if (ci->subjectsz <= 2 && ci->san == NULL) {
+		snprintf(why, whysz, "empty subject and no subjectAltName");
+		return SCEP_FAIL_BADREQUEST;
+	}
+	return SCEP_OK;
 }
 
 enum scep_fail
@@ -119,10 +131,5 @@ policy_enroll(const struct conf_policy *p, const struct csr_info *ci,
 
 	if ((f = policy_common(p, ci, txidlen, why, whysz)) != SCEP_OK)
 		return f;
-	/* An empty Name is 30 00; it needs a subjectAltName (RFC 5280). */
-	if (ci->subjectsz <= 2 && ci->san == NULL) {
-		snprintf(why, whysz, "empty subject and no subjectAltName");
-		return SCEP_FAIL_BADREQUEST;
-	}
 	return policy_challenge(p, ci, why, whysz);
 }

@@ -111,6 +111,13 @@ struct store_txn {
 	char		 serial[STORE_SERIAL_MAX + 1];	/* the certificate */
 	int		 status;	/* enum store_txn_status */
 	int64_t		 request_id;	/* pending or decided request, or 0 */
+	/*
+	 * To store_issue(): if not "", the transaction may already exist
+	 * with this serial (a renewal signed by the certificate its own
+	 * enrolment issued, reusing that transactionID, as scepclient and
+	 * certmonger do) and is then moved on to the new certificate.
+	 */
+	char		 replaces[STORE_SERIAL_MAX + 1];
 };
 
 /* What store_issue() did. */

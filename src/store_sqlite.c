@@ -95,6 +95,7 @@ enum sq_stmt {
 	SQ_ROLLBACK,
 	SQ_CERT_INSERT,
 	SQ_TXN_INSERT,
+	SQ_TXN_RENEW,
 	SQ_TXN_GET,
 	SQ_CERT_GET,
 	SQ_CERT_LIST,
@@ -133,6 +134,14 @@ static const char *const sq_sql[SQ__MAX] = {
 	[SQ_TXN_INSERT] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
 	    "status, serial, request_id, created_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* An upsert that only moves a transaction on from "replaces". */
+	[SQ_TXN_RENEW] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
+	    "status, serial, request_id, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT (txid, signer_kid) DO UPDATE SET "
+	    "csr_kid = excluded.csr_kid, status = excluded.status, "
+	    "serial = excluded.serial, request_id = excluded.request_id, "
+	    "created_at = excluded.created_at WHERE txns.serial = ?8",
 	[SQ_TXN_GET] = "SELECT csr_kid, serial, status, request_id FROM txns "
 	    "WHERE txid = ?1 AND signer_kid = ?2",
 	[SQ_CERT_GET] = "SELECT " SQ_CERT_COLS " FROM certs WHERE serial = ?1",
@@ -396,8 +405,13 @@ sq_cert_insert(struct sq_conn *c, const struct store_cert *r)
 static int
 sq_txn_insert(struct sq_conn *c, const struct store_txn *t, int64_t when)
 {
-	sqlite3_stmt *st = c->stmt[SQ_TXN_INSERT];
+	int renew = t->replaces[0] != '\0';
+	sqlite3_stmt *st = c->stmt[renew ? SQ_TXN_RENEW : SQ_TXN_INSERT];
+	int rc;
 
+	if (renew && sqlite3_bind_text(st, 8, t->replaces, -1,
+	    SQLITE_STATIC) != SQLITE_OK)
+		return SQLITE_ERROR;
 	if ((sqlite3_bind_text(st, 1, t->txid, -1, SQLITE_STATIC) |
 	    sqlite3_bind_blob(st, 2, t->signer_kid, STORE_KID_LEN,
 	    SQLITE_STATIC) |
@@ -408,7 +422,11 @@ sq_txn_insert(struct sq_conn *c, const struct store_txn *t, int64_t when)
 	    sq_bind_opt_id(st, 6, t->request_id) |
 	    sqlite3_bind_int64(st, 7, when)) != SQLITE_OK)
 		return SQLITE_ERROR;
-	return sq_exec(c, SQ_TXN_INSERT);
+	rc = sq_exec(c, renew ? SQ_TXN_RENEW : SQ_TXN_INSERT);
+	/* The row existed with another serial: the upsert did nothing. */
+	if (renew && rc == SQLITE_DONE && sqlite3_changes(c->db) == 0)
+		return SQLITE_CONSTRAINT_PRIMARYKEY;
+	return rc;
 }
 
 /*

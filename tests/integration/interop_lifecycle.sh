@@ -22,8 +22,9 @@
 #      the test says which one happened.
 #   3. certmonger renews: `getcert rekey` (new key) sends a request signed by
 #      its certificate, which scepd issues at once as a renewal, even under
-#      manual approval; what `getcert resubmit` (same key, hence the same
-#      transactionID) got is printed.
+#      manual approval; `getcert resubmit` (same key, hence the same
+#      transactionID, signed by the certificate that transaction issued) is a
+#      same-key renewal too, and gets a new certificate.
 # What each client sent is printed from scepd's request log ("# ..." lines).
 source "$(dirname "$0")/lib.sh"
 
@@ -245,6 +246,19 @@ gc resubmit -i cm-pend >/dev/null || true
 until_ok eval '[ "$(nlog "$CM_TXID")" -gt "$N" ]' || true
 ST=$(settle cm-pend)
 echo "# getcert resubmit (same key, same transactionID): $ST, serial $(serial "$CM/cm-pend.pem") (was $CM_SER1); scepd saw: $(sent "$CM_TXID")"
+resubmit_ok() {
+	local now from
+	now=$(serial "$CM/cm-pend.pem")
+	[ "$ST" = MONITORING ] || { gc list -i cm-pend | grep -E 'status|ca-error' >&2; return 1; }
+	[ "$now" != "$CM_SER1" ] || { echo "same certificate after resubmit" >&2; return 1; }
+	openssl verify -CAfile "$CA" "$CM/cm-pend.pem" >/dev/null && same_key "$CM/cm-pend.pem" "$CM/cm-pend.key" || return 1
+	from=$(row "$now" | cut -f5)
+	[ "${from^^}" = "${CM_SER1^^}" ] || { echo "cert list: $(row "$now"), want renewed-from $CM_SER1" >&2; return 1; }
+}
+check "getcert resubmit: signed by certmonger's certificate with the enrolment's transactionID, a same-key renewal: new certificate, renewed-from the old" \
+	resubmit_ok
+CM_SER1=$(serial "$CM/cm-pend.pem")
+cp "$CM/cm-pend.pem" "$CM/cm-pend.1.pem"
 gc rekey -i cm-pend >/dev/null || true
 until_ok eval '[ "$(serial "$CM/cm-pend.pem")" != "$CM_SER1" ]' || true
 ST=$(settle cm-pend)

@@ -361,11 +361,9 @@ test_renew_subject(void **state)
 }
 
 /*
- * XXX policy_renew() lacks policy_enroll()'s rule that an empty subject
- * needs a subjectAltName (RFC 5280 4.1.2.6), so with renewal subject
- * changes allowed a CSR with neither is accepted and ca_issue() signs a
- * certificate that names nobody.  Skipped until policy.c moves that
- * rule into policy_common(); then remove the skip().
+ * A renewal allowed to change its subject must still name someone: an
+ * empty subject needs a subjectAltName (RFC 5280 4.1.2.6), as for a
+ * new enrolment.
  */
 static void
 test_renew_empty_subject(void **state)
@@ -378,11 +376,6 @@ test_renew_empty_subject(void **state)
 	p.renew_subject = 1;
 	ci.subject = subject_empty;
 	ci.subjectsz = sizeof(subject_empty);
-	if (renew(&p, &ci, &sg, 32) == SCEP_OK) {
-		print_message("known bug: policy_renew accepts an empty "
-		    "subject without subjectAltName\n");
-		skip();
-	}
 	assert_int_equal(renew(&p, &ci, &sg, 32), SCEP_FAIL_BADREQUEST);
 	ci.san = san_dns;
 	ci.sansz = sizeof(san_dns);
