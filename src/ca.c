@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -104,6 +105,50 @@ ca_chain_add(struct ca *ca, const char *path)
 	return 0;
 }
 
+/*
+ * RFC 6960 4.2.2.2: a delegated responder is issued directly by the CA
+ * and carries id-kp-OCSPSigning; relying parties refuse anything else.
+ */
+static int
+ca_ocsp_load(struct ca *ca, const struct conf_ca *cc)
+{
+	STACK_OF(X509)	*sk;
+	EVP_PKEY	*capub;
+
+	if (cc->ocsp_cert == NULL)
+		return 0;
+	if ((sk = ca_certs_load(cc->ocsp_cert)) == NULL)
+		return -1;
+	ca->ocsp_cert = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+	if ((ca->ocsp_key = ca_key_load(cc->ocsp_key)) == NULL)
+		return -1;
+	if (X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
+		log_crypto("%s: key does not match %s", cc->ocsp_key,
+		    cc->ocsp_cert);
+		return -1;
+	}
+	capub = X509_get0_pubkey(ca->cert);
+	if (X509_check_issued(ca->cert, ca->ocsp_cert) != X509_V_OK ||
+	    capub == NULL || X509_verify(ca->ocsp_cert, capub) != 1) {
+		ERR_clear_error();
+		log_warnx("%s: not issued by this CA (RFC 6960 4.2.2.2)",
+		    cc->ocsp_cert);
+		return -1;
+	}
+	if ((X509_get_extension_flags(ca->ocsp_cert) & EXFLAG_XKUSAGE) == 0 ||
+	    (X509_get_extended_key_usage(ca->ocsp_cert) & XKU_OCSP_SIGN) ==
+	    0) {
+		log_warnx("%s: no extendedKeyUsage id-kp-OCSPSigning",
+		    cc->ocsp_cert);
+		return -1;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(ca->ocsp_cert)) <= 0)
+		log_warnx("%s: expired; OCSP clients will refuse its answers",
+		    cc->ocsp_cert);
+	return 0;
+}
+
 struct ca *
 ca_load(const struct conf_ca *cc)
 {
@@ -134,7 +179,8 @@ ca_load(const struct conf_ca *cc)
 	}
 	if ((ca->chain = sk_X509_new_null()) == NULL ||
 	    !X509_add_cert(ca->chain, ca->cert, X509_ADD_FLAG_UP_REF) ||
-	    (cc->chain != NULL && ca_chain_add(ca, cc->chain) == -1))
+	    (cc->chain != NULL && ca_chain_add(ca, cc->chain) == -1) ||
+	    ca_ocsp_load(ca, cc) == -1)
 		goto err;
 	return ca;
  err:
@@ -150,6 +196,8 @@ ca_free(struct ca *ca)
 	X509_free(ca->cert);
 	EVP_PKEY_free(ca->key);
 	sk_X509_pop_free(ca->chain, X509_free);
+	X509_free(ca->ocsp_cert);
+	EVP_PKEY_free(ca->ocsp_key);
 	free(ca);
 }
 
@@ -413,6 +461,89 @@ ca_create(const char *certpath, const char *keypath, const char *cn,
 		goto out;
 	if ((cert = ca_selfsign(key, cn, days)) == NULL) {
 		log_crypto("cannot create the CA certificate");
+		goto out;
+	}
+	if (ca_pem_write(keypath, key, NULL, 0600) == -1)
+		goto out;
+	if (ca_pem_write(certpath, NULL, cert, 0644) == -1) {
+		remove(keypath);
+		goto out;
+	}
+	rc = 0;
+ out:
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	return rc;
+}
+
+/* A new key like the CA's: same RSA size, or same EC curve. */
+static EVP_PKEY *
+ca_keygen_like(const struct ca *ca)
+{
+	char	 curve[64];
+	size_t	 n;
+
+	if (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC) {
+		if (!EVP_PKEY_get_utf8_string_param(ca->key,
+		    OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve), &n))
+			return NULL;
+		return EVP_EC_gen(curve);
+	}
+	return EVP_RSA_gen((unsigned int)EVP_PKEY_get_bits(ca->key));
+}
+
+static X509 *
+ca_ocsp_cert(const struct ca *ca, EVP_PKEY *key, int days)
+{
+	X509		*x;
+	X509_NAME	*name;
+	X509V3_CTX	 ctx;
+	char		 serial[2 * CA_SERIAL_BYTES + 1];
+	char		 cacn[128], cn[160];
+
+	if ((x = X509_new()) == NULL)
+		return NULL;
+	name = X509_get_subject_name(x);
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca->cert),
+	    NID_commonName, cacn, sizeof(cacn)) < 0)
+		snprintf(cacn, sizeof(cacn), "scepd");
+	snprintf(cn, sizeof(cn), "%s OCSP signer", cacn);
+	X509V3_set_ctx(&ctx, ca->cert, x, NULL, NULL, 0);
+	if (!X509_set_version(x, X509_VERSION_3) || ca_serial(x, serial) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
+	    !X509_set_pubkey(x, key) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), -300) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) ||
+	    ca_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+	    ca_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
+	    ca_ext(x, &ctx, NID_ext_key_usage, "critical,OCSPSigning") ||
+	    /* 4.2.2.2.1: nobody asks whether the responder is revoked. */
+	    ca_ext(x, &ctx, NID_id_pkix_OCSP_noCheck, "ignored") ||
+	    ca_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
+	    ca_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
+	    X509_sign(x, ca->key, ca->md) <= 0) {
+		X509_free(x);
+		return NULL;
+	}
+	if (ASN1_TIME_compare(X509_get0_notAfter(x),
+	    X509_get0_notAfter(ca->cert)) > 0)
+		log_warnx("the OCSP signer outlives the CA certificate");
+	return x;
+}
+
+int
+ca_create_ocsp_signer(const struct ca *ca, const char *certpath,
+    const char *keypath, int days)
+{
+	EVP_PKEY	*key = NULL;
+	X509		*cert = NULL;
+	int		 rc = -1;
+
+	if ((key = ca_keygen_like(ca)) == NULL ||
+	    (cert = ca_ocsp_cert(ca, key, days)) == NULL) {
+		log_crypto("cannot create the OCSP signer");
 		goto out;
 	}
 	if (ca_pem_write(keypath, key, NULL, 0600) == -1)

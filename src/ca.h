@@ -21,6 +21,8 @@ struct ca {
 	EVP_PKEY	*key;		/* its private key */
 	STACK_OF(X509)	*chain;		/* CA first, then ca.chain certs */
 	const EVP_MD	*md;		/* certificate signature digest */
+	X509		*ocsp_cert;	/* delegated OCSP signer, or NULL */
+	EVP_PKEY	*ocsp_key;	/* its key */
 };
 
 /* Load and cross-check the CA from "cc"; NULL (logged) on any problem. */
@@ -49,6 +51,15 @@ int		 ca_open_envelope(const struct ca *, CMS_ContentInfo *,
  */
 X509		*ca_issue(const struct ca *, const struct csr_info *,
 		    const struct conf_cert *, char *serial);
+
+/*
+ * Issue a delegated OCSP signing certificate (RFC 6960 4.2.2.2: EKU
+ * id-kp-OCSPSigning, and id-pkix-ocsp-nocheck) for a new key of the
+ * CA's kind, valid "days"; write key (0600) and certificate as PEM,
+ * refusing to overwrite either.
+ */
+int		 ca_create_ocsp_signer(const struct ca *, const char *certpath,
+		    const char *keypath, int days);
 
 /* "AB:CD:..." SHA-256 of the CA certificate, for out-of-band checks. */
 void		 ca_fingerprint(const struct ca *, char *, size_t);

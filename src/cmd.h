@@ -22,6 +22,7 @@ int	cmd_serve(int, char **);	/* cmd_serve.c */
 int	cmd_cert(int, char **);		/* cmd_cert.c */
 int	cmd_request(int, char **);	/* cmd_request.c */
 int	cmd_crl(int, char **);		/* cmd_request.c */
+int	cmd_ca(int, char **);		/* cmd_ca.c */
 
 /* What an admin command works on (cmd_common.c). */
 struct cmd_env {

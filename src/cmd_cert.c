@@ -109,6 +109,11 @@ cert_revoke(struct store *st, const char *arg, const char *reason_name)
 		log_warnx("unknown revocation reason \"%s\"", reason_name);
 		return 2;
 	}
+	/* RFC 5280 5.3.1: removeFromCRL belongs in delta CRLs only. */
+	if (reason == CRL_REMOVE_FROM_CRL) {
+		log_warnx("removeFromCRL is for delta CRLs, not a revocation");
+		return 2;
+	}
 	switch (store_cert_revoke(st, serial, reason, (int64_t)time(NULL))) {
 	case STORE_REVOKE_DONE:
 		log_info("revoked %s (%s)", serial, reason < 0 ?

@@ -37,6 +37,10 @@ static const struct conf_key {
 	{ "ca.cert", CONF_PATH, offsetof(struct conf, ca.cert), 0, 0 },
 	{ "ca.key", CONF_PATH, offsetof(struct conf, ca.key), 0, 0 },
 	{ "ca.chain", CONF_PATH, offsetof(struct conf, ca.chain), 0, 0 },
+	{ "ocsp.signer_cert", CONF_PATH, offsetof(struct conf, ca.ocsp_cert),
+	    0, 0 },
+	{ "ocsp.signer_key", CONF_PATH, offsetof(struct conf, ca.ocsp_key),
+	    0, 0 },
 	{ "challenge.file", CONF_PATH, offsetof(struct conf, challenge_file),
 	    0, 0 },
 	{ "store.backend", CONF_STR, offsetof(struct conf, store.backend),
@@ -254,7 +258,8 @@ static int
 conf_challenge(struct conf *c)
 {
 	unsigned char	*p;
-	size_t		 n;
+	size_t		 len, n;
+	int		 rc = -1;
 
 	if (c->challenge_file == NULL)
 		return 0;
@@ -263,23 +268,30 @@ conf_challenge(struct conf *c)
 		    c->challenge_file);
 		return -1;
 	}
-	if ((p = file_read(c->challenge_file, CONF_CHALLENGE_MAX, &n)) ==
+	if ((p = file_read(c->challenge_file, CONF_CHALLENGE_MAX, &len)) ==
 	    NULL) {
 		log_warn("%s", c->challenge_file);
 		return -1;
 	}
+	n = len;
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
 	if (n == 0 || n >= CONF_CHALLENGE_MAX || memchr(p, '\0', n) != NULL ||
 	    memchr(p, '\n', n)) {
 		log_warnx("%s: want one line of 1 to 255 bytes",
 		    c->challenge_file);
-		free(p);
-		return -1;
+		goto out;
 	}
-	p[n] = '\0';
-	c->policy.challenge = (char *)p;
-	return 0;
+	/* A copy: the file's buffer has no room for the terminator. */
+	if ((c->policy.challenge = strndup((char *)p, n)) == NULL) {
+		log_warn("%s", c->challenge_file);
+		goto out;
+	}
+	rc = 0;
+ out:
+	explicit_bzero(p, len);
+	free(p);
+	return rc;
 }
 
 /*
@@ -326,6 +338,11 @@ conf_check(struct conf *c)
 	}
 	if (c->store.path == NULL) {
 		log_warnx("%s: store.path is required", c->path);
+		rc = -1;
+	}
+	if ((c->ca.ocsp_cert == NULL) != (c->ca.ocsp_key == NULL)) {
+		log_warnx("%s: ocsp.signer_cert and ocsp.signer_key go "
+		    "together", c->path);
 		rc = -1;
 	}
 	if (c->policy.rsa_max_bits < c->policy.rsa_min_bits) {
@@ -388,6 +405,8 @@ conf_free(struct conf *c)
 	free(c->ca.cert);
 	free(c->ca.key);
 	free(c->ca.chain);
+	free(c->ca.ocsp_cert);
+	free(c->ca.ocsp_key);
 	free(c->store.backend);
 	free(c->store.path);
 	free(c->http.listen);

@@ -15,6 +15,8 @@ struct conf_ca {
 	char	*cert;		/* CA certificate, PEM */
 	char	*key;		/* CA private key, PEM, mode 0600 */
 	char	*chain;		/* optional: more certificates for GetCACert */
+	char	*ocsp_cert;	/* optional delegated OCSP signer (RFC 6960 */
+	char	*ocsp_key;	/* 4.2.2.2) and its key; else the CA signs */
 };
 
 struct conf_store {

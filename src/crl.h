@@ -19,6 +19,7 @@ struct ca;
  */
 #define CRL_NOREASON		(-1)	/* no reasonCode extension */
 #define CRL_REASON__MAX		11	/* one past aACompromise */
+#define CRL_REMOVE_FROM_CRL	8	/* delta CRLs only */
 
 /* One revoked certificate. */
 struct crl_entry {

@@ -21,6 +21,7 @@ static const struct {
 	{ "request", cmd_request, "list, show, approve or reject pending "
 	    "requests" },
 	{ "crl", cmd_crl, "write the current CRL" },
+	{ "ca", cmd_ca, "issue the CA's service certificates (OCSP signer)" },
 	{ "info", cmd_info, "print the SCEP URL, challenge and CA "
 	    "fingerprint" },
 };

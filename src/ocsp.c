@@ -362,8 +362,9 @@ ocsp_add(OCSP_BASICRESP *bs, const struct ocsp_item *it, ASN1_TIME *thisupd,
 
 /*
  * Sign a successful response over every item (4.2.1, 4.2.2.2): the
- * nonce echoed, ResponderID byKey, no certificates since the CA itself
- * signs.  0, or -1 (logged) with "res" untouched.
+ * nonce echoed, ResponderID byKey.  The CA signs without certificates,
+ * or a delegated signer includes its own so that clients can check it
+ * was issued by the CA.  0, or -1 (logged) with "res" untouched.
  */
 static int
 ocsp_sign(const struct ca *ca, struct ocsp_job *job, time_t now,
@@ -385,8 +386,10 @@ ocsp_sign(const struct ca *ca, struct ocsp_job *job, time_t now,
 		if (ocsp_add(bs, &job->items[i], thisupd, nextupd) == -1)
 			goto out;
 	if (!OCSP_copy_nonce(bs, job->req) ||
-	    !OCSP_basic_sign(bs, ca->cert, ca->key, EVP_sha256(), NULL,
-	    OCSP_NOCERTS | OCSP_RESPID_KEY) ||
+	    !OCSP_basic_sign(bs, ca->ocsp_cert != NULL ? ca->ocsp_cert :
+	    ca->cert, ca->ocsp_key != NULL ? ca->ocsp_key : ca->key,
+	    EVP_sha256(), NULL, OCSP_RESPID_KEY |
+	    (ca->ocsp_cert != NULL ? 0 : OCSP_NOCERTS)) ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL || ocsp_encode(resp, res) == -1)
 		goto out;

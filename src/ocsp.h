@@ -70,9 +70,10 @@ struct ocsp_result {
  * those are still an OCSPResponse with HTTP 200.  Request signatures
  * are ignored (4.1.2: optional).
  * The nonce is echoed; thisUpdate is now and nextUpdate now + "validity"
- * seconds (must be > 0).  The ResponderID is byKey, the signature is
- * the CA key's with SHA-256, and no certificate is included since the
- * CA signs (4.2.2.2).
+ * seconds (must be > 0).  The ResponderID is byKey and the signature
+ * SHA-256: by the CA key with no certificate included, or, when the CA
+ * has a delegated signer (ca->ocsp_cert), by that key with its
+ * certificate included (4.2.2.2).
  */
 void	ocsp_respond(const struct ca *, const unsigned char *req,
 	    size_t reqsz, int validity, ocsp_lookup_fn, void *arg,

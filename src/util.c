@@ -98,7 +98,11 @@ b64_decode_lenient(const char *in, size_t inlen, unsigned char **out,
 		goto out;
 	for (i = 0; i < inlen; i++) {
 		if (in[i] == '=') {
-			/* padding only at the very end, at most two */
+			/*
+			 * Padding only at the very end.  How many '=' is
+			 * not checked: the length decides, as for missing
+			 * padding below.
+			 */
 			while (i < inlen && (in[i] == '=' || in[i] == '\r' ||
 			    in[i] == '\n'))
 				i++;

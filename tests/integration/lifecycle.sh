@@ -36,14 +36,16 @@ BADCERTID="status=FAILURE failinfo=badCertId "
 lc_conf() {
 	local manual=false pending_ttl=604800 window_days=0
 	local allow_subject_change=false allow_same_key=true crl=7200 ocsp=600
+	local ocsp_signer=
 	[ $# -eq 0 ] || local "$@"
 	sed -i '/^# lifecycle.sh settings$/,$d' "$D/scepd.conf"
+	[ -z "$ocsp_signer" ] || ocsp_signer="signer_cert = \"ocsp.pem\"; signer_key = \"ocsp.key\";"
 	cat >>"$D/scepd.conf" <<-EOF
 	# lifecycle.sh settings
 	approval: { manual = $manual; pending_ttl = $pending_ttl; };
 	renewal: { window_days = $window_days; allow_subject_change = $allow_subject_change; allow_same_key = $allow_same_key; };
 	crl: { validity = $crl; };
-	ocsp: { validity = $ocsp; };
+	ocsp: { validity = $ocsp; $ocsp_signer };
 	EOF
 }
 
@@ -371,6 +373,10 @@ check "GetCRL after the revocation: the CRL lists the serial" \
 	eval 'getcrl_ok bob && crl_reason "$T/gcrl.crl" "$REN0" >/dev/null'
 
 BOB=$(serial_of bob)
+check "scepd cert revoke --reason removeFromCRL (delta CRLs only) or a made-up reason: exit 2, still valid" \
+	eval '"$SCEPD" cert revoke "$BOB" --reason removeFromCRL -d "$D" >/dev/null 2>&1; [ $? -eq 2 ] &&
+		{ "$SCEPD" cert revoke "$BOB" --reason lostIt -d "$D" >/dev/null 2>&1; [ $? -eq 2 ]; } &&
+		[ "$(col "$BOB" 4)" = valid ]'
 check "second revocation (--reason superseded): exit 0" revoke_ok "$BOB" --reason superseded
 check "CRL DP: the CRL number grew again, both serials, Superseded" \
 	eval 'fetch_crl "$T/crl2.der" && crl_verifies "$T/crl2.der" &&
@@ -444,6 +450,40 @@ check "OCSP says revoked at once" \
 	eval 'ocsp "$T/o-now" -cert "$T/ren5.crt" && ocsp_is "$T/o-now" revoked'
 check "the CRL lists it at once" \
 	eval 'fetch_crl "$T/crl3.der" && [ "$(crl_reason "$T/crl3.der" "$(serial_of ren5)")" = "Cessation Of Operation" ]'
+
+# --- delegated OCSP signer (RFC 6960 4.2.2.2) ---------------------------------------------
+signer_ok() {
+	"$SCEPD" ca ocsp-signer -d "$D" --days 30 >"$T/signer.out" || return 1
+	grep -q 'signer_cert = "ocsp.pem"' "$T/signer.out" || { cat "$T/signer.out" >&2; return 1; }
+	[ "$(stat -c %a "$D/ocsp.key")" = 600 ] || { echo "ocsp.key mode $(stat -c %a "$D/ocsp.key")" >&2; return 1; }
+	openssl verify -CAfile "$CA" -purpose ocsphelper "$D/ocsp.pem" >/dev/null &&
+		openssl x509 -in "$D/ocsp.pem" -noout -ext extendedKeyUsage | grep -q 'OCSP Signing' &&
+		openssl x509 -in "$D/ocsp.pem" -noout -text | grep -q 'OCSP No Check'
+}
+check "scepd ca ocsp-signer: ocsp.pem issued by the CA (EKU OCSPSigning, ocsp-nocheck), ocsp.key 0600" signer_ok
+check "scepd ca ocsp-signer again: refuses to overwrite, exit 1" \
+	eval '! "$SCEPD" ca ocsp-signer -d "$D" >/dev/null 2>&1'
+restart ocsp_signer=yes
+delegated() { # delegated OUT CERT STATUS: verified against the CA alone, signed by ocsp.pem
+	ocsp "$1" -cert "$T/$2.crt" -resp_text && grep -q 'Response verify OK' "$1" &&
+		grep -q ": $3\$" "$1" && grep -q "Subject: CN *= *.*OCSP signer" "$1" &&
+		! grep -q 'WARNING: no nonce' "$1" || { cat "$1" >&2; return 1; }
+}
+check "delegated signer: good, verified with only the CA as trust anchor, signer certificate included" \
+	eval 'enroll dele status=SUCCESS --subject /CN=dele && delegated "$T/od-good" dele good'
+check "delegated signer: revoked" delegated "$T/od-rev" ren0 revoked
+swap_key() { # a signer whose key is not its certificate's: serve refuses to start
+	cp "$D/ocsp.key" "$T/ocsp.key.save" && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$D/ocsp.key" 2>/dev/null &&
+		chmod 600 "$D/ocsp.key" || return 1
+	scepd_stop
+	! timeout 10 "$SCEPD" serve -d "$D" --listen 127.0.0.1:0 >"$T/swap.log" 2>&1 &&
+		grep -q 'key does not match' "$T/swap.log"
+	local rc=$?
+	cp "$T/ocsp.key.save" "$D/ocsp.key"
+	return $rc
+}
+check "serve refuses a delegated signer key that does not match its certificate" swap_key
+restart
 
 # --- policy variants (restarts on the same port) ------------------------------------------
 check "enrollment /CN=carol: SUCCESS" enroll carol status=SUCCESS --subject /CN=carol
