@@ -5,9 +5,19 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libmicrohttpd-dev
-	libsqlite3-dev libjansson-dev libconfig-dev openssl)
+	libsqlite3-dev libjansson-dev libconfig-dev openssl
+	# the PostgreSQL store backend (store_pgsql.c)
+	libpq-dev
+	# webhook challenge mode: HTTP client
+	libcurl4-openssl-dev
+	# scepd mobileconfig: writes Apple's XML plist (escaping, <data> base64)
+	libplist-dev)
 check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
-	python3)
+	python3
+	# a throwaway PostgreSQL cluster for the store and multi-node tests
+	postgresql
+	# test_mobileconfig: xmllint --noout checks the profile is well-formed XML
+	libxml2-utils)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

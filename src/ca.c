@@ -22,9 +22,8 @@
 #include "log.h"
 #include "util.h"
 
-#define CA_SERIAL_BYTES	16	/* 126 random bits: RFC 5280 wants 64+ */
 
-static EVP_PKEY *
+EVP_PKEY *
 ca_key_load(const char *path)
 {
 	OSSL_STORE_CTX	*ctx;
@@ -54,7 +53,7 @@ ca_key_load(const char *path)
 }
 
 /* Every certificate of a PEM file, in file order. */
-static STACK_OF(X509) *
+STACK_OF(X509) *
 ca_certs_load(const char *path)
 {
 	STACK_OF(X509)	*sk;
@@ -149,6 +148,56 @@ ca_ocsp_load(struct ca *ca, const struct conf_ca *cc)
 	return 0;
 }
 
+/*
+ * RA mode: a separate RSA certificate of this CA opens the requests'
+ * envelopes and signs the CertReps, so the CA key only signs
+ * certificates and may be EC (RFC 8894 3.1 needs RSA key transport).
+ */
+static int
+ca_ra_load(struct ca *ca, const struct conf_ca *cc)
+{
+	STACK_OF(X509)	*sk;
+	uint32_t	 ku;
+
+	if (cc->ra_cert == NULL) {
+		if (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_RSA)
+			return 0;
+		log_warnx("%s: SCEP without an RA needs an RSA CA key "
+		    "(RFC 8894 3.1): add ra_cert and ra_key (scepd ca "
+		    "create-ra)", cc->key);
+		return -1;
+	}
+	if ((sk = ca_certs_load(cc->ra_cert)) == NULL)
+		return -1;
+	ca->ra_cert = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+	if ((ca->ra_key = ca_key_load(cc->ra_key)) == NULL)
+		return -1;
+	if (X509_check_private_key(ca->ra_cert, ca->ra_key) != 1) {
+		log_crypto("%s: key does not match %s", cc->ra_key,
+		    cc->ra_cert);
+		return -1;
+	}
+	if (EVP_PKEY_get_base_id(ca->ra_key) != EVP_PKEY_RSA) {
+		log_warnx("%s: the RA key must be RSA (RFC 8894 3.1)",
+		    cc->ra_key);
+		return -1;
+	}
+	if (X509_check_issued(ca->cert, ca->ra_cert) != X509_V_OK ||
+	    X509_verify(ca->ra_cert, X509_get0_pubkey(ca->cert)) != 1) {
+		ERR_clear_error();
+		log_warnx("%s: not issued by CA %s", cc->ra_cert, cc->name);
+		return -1;
+	}
+	ku = X509_get_key_usage(ca->ra_cert);
+	if ((ku & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT)) !=
+	    (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT))
+		log_warnx("%s: without keyUsage digitalSignature and "
+		    "keyEncipherment, Apple and Windows clients will not "
+		    "use this RA", cc->ra_cert);
+	return 0;
+}
+
 struct ca *
 ca_load(const struct conf_ca *cc)
 {
@@ -157,7 +206,6 @@ ca_load(const struct conf_ca *cc)
 
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return NULL;
-	ca->md = EVP_sha256();
 	if ((sk = ca_certs_load(cc->cert)) == NULL)
 		goto err;
 	ca->cert = sk_X509_shift(sk);
@@ -172,16 +220,37 @@ ca_load(const struct conf_ca *cc)
 		log_warnx("%s: not a CA certificate", cc->cert);
 		goto err;
 	}
-	if (EVP_PKEY_get_base_id(ca->key) != EVP_PKEY_RSA) {
-		log_warnx("%s: SCEP without an RA needs an RSA CA key "
-		    "(RFC 8894 3.1)", cc->key);
+	if (ca_ra_load(ca, cc) == -1)
 		goto err;
-	}
 	if ((ca->chain = sk_X509_new_null()) == NULL ||
 	    !X509_add_cert(ca->chain, ca->cert, X509_ADD_FLAG_UP_REF) ||
 	    (cc->chain != NULL && ca_chain_add(ca, cc->chain) == -1) ||
 	    ca_ocsp_load(ca, cc) == -1)
 		goto err;
+	return ca;
+ err:
+	ca_free(ca);
+	return NULL;
+}
+
+struct ca *
+ca_load_bare(const char *certpath, const char *keypath)
+{
+	struct ca	*ca;
+	STACK_OF(X509)	*sk;
+
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		return NULL;
+	if ((sk = ca_certs_load(certpath)) == NULL)
+		goto err;
+	ca->cert = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+	if ((ca->key = ca_key_load(keypath)) == NULL)
+		goto err;
+	if (X509_check_private_key(ca->cert, ca->key) != 1) {
+		log_crypto("%s: key does not match %s", keypath, certpath);
+		goto err;
+	}
 	return ca;
  err:
 	ca_free(ca);
@@ -196,6 +265,8 @@ ca_free(struct ca *ca)
 	X509_free(ca->cert);
 	EVP_PKEY_free(ca->key);
 	sk_X509_pop_free(ca->chain, X509_free);
+	X509_free(ca->ra_cert);
+	EVP_PKEY_free(ca->ra_key);
 	X509_free(ca->ocsp_cert);
 	EVP_PKEY_free(ca->ocsp_key);
 	free(ca);
@@ -219,7 +290,8 @@ ca_open_envelope(const struct ca *ca, CMS_ContentInfo *env,
 	 * key instead of an error (Bleichenbacher), and whatever fails,
 	 * the caller sees only -1.
 	 */
-	if (CMS_decrypt(env, ca->key, ca->cert, NULL, b, CMS_BINARY) > 0 &&
+	if (CMS_decrypt(env, ca_scep_key(ca), ca_scep_cert(ca), NULL, b,
+	    CMS_BINARY) > 0 &&
 	    (n = BIO_get_mem_data(b, &p)) > 0 &&
 	    (*out = malloc((size_t)n)) != NULL) {
 		memcpy(*out, p, (size_t)n);
@@ -232,7 +304,7 @@ ca_open_envelope(const struct ca *ca, CMS_ContentInfo *env,
 }
 
 /* A positive serial of CA_SERIAL_BYTES random bytes, as hex too. */
-static int
+int
 ca_serial(X509 *x, char *hex)
 {
 	unsigned char	 r[CA_SERIAL_BYTES];
@@ -251,7 +323,7 @@ ca_serial(X509 *x, char *hex)
 	return ok ? 0 : -1;
 }
 
-static int
+int
 ca_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 {
 	X509_EXTENSION	*e;
@@ -264,23 +336,53 @@ ca_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
-/* RFC 5280 4.2.1.6: copy the requested GeneralNames as they are. */
+/* The CONF_SAN_* bit of one GeneralName. */
 static int
-ca_ext_san(X509 *x, const struct csr_info *ci)
+ca_san_type(const GENERAL_NAME *gn)
 {
-	ASN1_OCTET_STRING	*v;
-	X509_EXTENSION		*e = NULL;
-	int			 ok = 0;
-	/* With an empty subject the name lives in the SAN: critical. */
-	int			 crit = ci->subjectsz <= 2;
+	switch (gn->type) {
+	case GEN_DNS:
+		return CONF_SAN_DNS;
+	case GEN_EMAIL:
+		return CONF_SAN_EMAIL;
+	case GEN_URI:
+		return CONF_SAN_URI;
+	case GEN_IPADD:
+		return CONF_SAN_IP;
+	default:
+		return CONF_SAN_OTHER;
+	}
+}
 
-	if ((v = ASN1_OCTET_STRING_new()) != NULL &&
-	    ASN1_OCTET_STRING_set(v, ci->san, (int)ci->sansz) &&
-	    (e = X509_EXTENSION_create_by_NID(NULL, NID_subject_alt_name,
-	    crit, v)) != NULL)
-		ok = X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	ASN1_OCTET_STRING_free(v);
+/*
+ * RFC 5280 4.2.1.6: the requested GeneralNames of the types the
+ * template copies, as they are; none left means no extension.
+ */
+static int
+ca_ext_san(X509 *x, const struct csr_info *ci, const struct conf_cert *tc)
+{
+	GENERAL_NAMES		*gns;
+	GENERAL_NAME		*gn;
+	const unsigned char	*p = ci->san;
+	int			 i, ok = 0;
+	/* With an empty subject the name lives in the SAN: critical. */
+	int			 crit = ci->subjectsz <= 2 &&
+	    tc->subject_mode != CONF_SUBJECT_OVERRIDE;
+
+	if ((gns = d2i_GENERAL_NAMES(NULL, &p, (long)ci->sansz)) == NULL)
+		return -1;
+	for (i = sk_GENERAL_NAME_num(gns) - 1; i >= 0; i--)
+		if ((ca_san_type(sk_GENERAL_NAME_value(gns, i)) &
+		    tc->san_copy) == 0) {
+			gn = sk_GENERAL_NAME_delete(gns, i);
+			GENERAL_NAME_free(gn);
+		}
+	if (sk_GENERAL_NAME_num(gns) == 0)
+		ok = 1;
+	else
+		ok = X509_add1_ext_i2d(x, NID_subject_alt_name, gns, crit,
+		    X509V3_ADD_DEFAULT) == 1;
+	GENERAL_NAMES_free(gns);
 	return ok ? 0 : -1;
 }
 
@@ -309,18 +411,21 @@ ca_exts(const struct ca *ca, X509 *x, const struct csr_info *ci,
     const struct conf_cert *tc)
 {
 	X509V3_CTX	 ctx;
-	const char	*ku = ci->key == CSR_KEY_RSA ?
-	    "critical,digitalSignature,keyEncipherment" :
-	    "critical,digitalSignature";
+	const char	*ku = tc->key_usage;
 
+	if (ku == NULL)
+		ku = ci->key == CSR_KEY_RSA ?
+		    "critical,digitalSignature,keyEncipherment" :
+		    "critical,digitalSignature";
 	X509V3_set_ctx(&ctx, ca->cert, x, NULL, NULL, 0);
 	if (ca_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
 	    ca_ext(x, &ctx, NID_key_usage, ku) ||
-	    ca_ext(x, &ctx, NID_ext_key_usage, "clientAuth") ||
+	    (tc->eku != NULL && *tc->eku != '\0' &&
+	    ca_ext(x, &ctx, NID_ext_key_usage, tc->eku)) ||
 	    ca_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
 	    ca_ext(x, &ctx, NID_authority_key_identifier, "keyid:always"))
 		return -1;
-	if (ci->san != NULL && ca_ext_san(x, ci) == -1)
+	if (ci->san != NULL && ca_ext_san(x, ci, tc) == -1)
 		return -1;
 	return ca_ext_urls(x, &ctx, tc);
 }
@@ -343,6 +448,44 @@ ca_validity(const struct ca *ca, X509 *x, const struct conf_cert *tc)
 	return 0;
 }
 
+/*
+ * "CN=a,O=b\\,c" (RFC 4514 order as written, "\\" escapes) -> a Name,
+ * first RDN first; NULL if a part is not TYPE=value.
+ */
+X509_NAME *
+ca_name_parse(const char *s)
+{
+	X509_NAME	*n;
+	char		 buf[1024], *type, *val, *o;
+	const char	*i = s;
+
+	if (s == NULL || (n = X509_NAME_new()) == NULL)
+		return NULL;
+	while (*i != '\0') {
+		for (o = buf; *i != '\0' && *i != ',' &&
+		    o < buf + sizeof(buf) - 1; i++) {
+			if (*i == '\\' && i[1] != '\0')
+				i++;
+			*o++ = *i;
+		}
+		*o = '\0';
+		if (*i == ',')
+			i++;
+		type = buf + strspn(buf, " ");
+		if ((val = strchr(type, '=')) == NULL || val == type)
+			goto err;
+		*val++ = '\0';
+		if (!X509_NAME_add_entry_by_txt(n, type, MBSTRING_UTF8,
+		    (const unsigned char *)val, -1, -1, 0))
+			goto err;
+	}
+	if (X509_NAME_entry_count(n) > 0)
+		return n;
+ err:
+	X509_NAME_free(n);
+	return NULL;
+}
+
 X509 *
 ca_issue(const struct ca *ca, const struct csr_info *ci,
     const struct conf_cert *tc, char *serial)
@@ -350,10 +493,17 @@ ca_issue(const struct ca *ca, const struct csr_info *ci,
 	X509			*x = NULL, *ret = NULL;
 	X509_NAME		*subj = NULL;
 	EVP_PKEY		*pub = NULL;
+	const EVP_MD		*md;
 	const unsigned char	*p;
 
-	p = ci->subject;
-	if ((subj = d2i_X509_NAME(NULL, &p, (long)ci->subjectsz)) == NULL)
+	if (tc->subject_mode == CONF_SUBJECT_OVERRIDE)
+		subj = ca_name_parse(tc->subject_value);
+	else {
+		p = ci->subject;
+		subj = d2i_X509_NAME(NULL, &p, (long)ci->subjectsz);
+	}
+	if (subj == NULL || (md = EVP_get_digestbyname(tc->digest != NULL ?
+	    tc->digest : "sha256")) == NULL)
 		goto out;
 	p = ci->spki;
 	if ((pub = d2i_PUBKEY(NULL, &p, (long)ci->spkisz)) == NULL)
@@ -364,7 +514,7 @@ ca_issue(const struct ca *ca, const struct csr_info *ci,
 	    !X509_set_subject_name(x, subj) || !X509_set_pubkey(x, pub) ||
 	    ca_validity(ca, x, tc) == -1 || ca_exts(ca, x, ci, tc) == -1)
 		goto out;
-	if (X509_sign(x, ca->key, ca->md) <= 0)
+	if (X509_sign(x, ca->key, md) <= 0)
 		goto out;
 	ret = x;
 	x = NULL;
@@ -375,188 +525,6 @@ ca_issue(const struct ca *ca, const struct csr_info *ci,
 	EVP_PKEY_free(pub);
 	X509_free(x);
 	return ret;
-}
-
-static EVP_PKEY *
-ca_keygen(const char *keyspec)
-{
-	char	*end;
-	long	 bits;
-
-	if (strncmp(keyspec, "rsa:", 4) != 0) {
-		log_warnx("key \"%s\": only rsa:2048, rsa:3072, rsa:4096 "
-		    "can serve SCEP without an RA", keyspec);
-		return NULL;
-	}
-	bits = strtol(keyspec + 4, &end, 10);
-	if (*end != '\0' || (bits != 2048 && bits != 3072 && bits != 4096)) {
-		log_warnx("key \"%s\": RSA sizes are 2048, 3072, 4096",
-		    keyspec);
-		return NULL;
-	}
-	return EVP_RSA_gen((unsigned int)bits);
-}
-
-/* PEM of a key or certificate into a new file. */
-static int
-ca_pem_write(const char *path, EVP_PKEY *key, X509 *cert, int mode)
-{
-	BIO	*b;
-	char	*p;
-	long	 n;
-	int	 rc = -1;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return -1;
-	if ((key != NULL ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0,
-	    NULL, NULL) : PEM_write_bio_X509(b, cert)) &&
-	    (n = BIO_get_mem_data(b, &p)) > 0)
-		rc = file_write_new(path, p, (size_t)n, mode);
-	if (rc == -1)
-		log_warn("%s", path);
-	BIO_free(b);
-	return rc;
-}
-
-static X509 *
-ca_selfsign(EVP_PKEY *key, const char *cn, int days)
-{
-	X509		*x;
-	X509_NAME	*name;
-	X509V3_CTX	 ctx;
-	char		 serial[2 * CA_SERIAL_BYTES + 1];
-
-	if ((x = X509_new()) == NULL)
-		return NULL;
-	name = X509_get_subject_name(x);
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if (!X509_set_version(x, X509_VERSION_3) || ca_serial(x, serial) ||
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), -300) ||
-	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) ||
-	    ca_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE") ||
-	    /* CACERT-03: it also signs CertReps and receives envelopes. */
-	    ca_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign,"
-	    "digitalSignature,keyEncipherment") ||
-	    ca_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
-	    ca_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-int
-ca_create(const char *certpath, const char *keypath, const char *cn,
-    const char *keyspec, int days)
-{
-	EVP_PKEY	*key = NULL;
-	X509		*cert = NULL;
-	int		 rc = -1;
-
-	if ((key = ca_keygen(keyspec)) == NULL)
-		goto out;
-	if ((cert = ca_selfsign(key, cn, days)) == NULL) {
-		log_crypto("cannot create the CA certificate");
-		goto out;
-	}
-	if (ca_pem_write(keypath, key, NULL, 0600) == -1)
-		goto out;
-	if (ca_pem_write(certpath, NULL, cert, 0644) == -1) {
-		remove(keypath);
-		goto out;
-	}
-	rc = 0;
- out:
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	return rc;
-}
-
-/* A new key like the CA's: same RSA size, or same EC curve. */
-static EVP_PKEY *
-ca_keygen_like(const struct ca *ca)
-{
-	char	 curve[64];
-	size_t	 n;
-
-	if (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC) {
-		if (!EVP_PKEY_get_utf8_string_param(ca->key,
-		    OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve), &n))
-			return NULL;
-		return EVP_EC_gen(curve);
-	}
-	return EVP_RSA_gen((unsigned int)EVP_PKEY_get_bits(ca->key));
-}
-
-static X509 *
-ca_ocsp_cert(const struct ca *ca, EVP_PKEY *key, int days)
-{
-	X509		*x;
-	X509_NAME	*name;
-	X509V3_CTX	 ctx;
-	char		 serial[2 * CA_SERIAL_BYTES + 1];
-	char		 cacn[128], cn[160];
-
-	if ((x = X509_new()) == NULL)
-		return NULL;
-	name = X509_get_subject_name(x);
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca->cert),
-	    NID_commonName, cacn, sizeof(cacn)) < 0)
-		snprintf(cacn, sizeof(cacn), "scepd");
-	snprintf(cn, sizeof(cn), "%s OCSP signer", cacn);
-	X509V3_set_ctx(&ctx, ca->cert, x, NULL, NULL, 0);
-	if (!X509_set_version(x, X509_VERSION_3) || ca_serial(x, serial) ||
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
-	    !X509_set_pubkey(x, key) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), -300) ||
-	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) ||
-	    ca_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
-	    ca_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") ||
-	    ca_ext(x, &ctx, NID_ext_key_usage, "critical,OCSPSigning") ||
-	    /* 4.2.2.2.1: nobody asks whether the responder is revoked. */
-	    ca_ext(x, &ctx, NID_id_pkix_OCSP_noCheck, "ignored") ||
-	    ca_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
-	    ca_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
-	    X509_sign(x, ca->key, ca->md) <= 0) {
-		X509_free(x);
-		return NULL;
-	}
-	if (ASN1_TIME_compare(X509_get0_notAfter(x),
-	    X509_get0_notAfter(ca->cert)) > 0)
-		log_warnx("the OCSP signer outlives the CA certificate");
-	return x;
-}
-
-int
-ca_create_ocsp_signer(const struct ca *ca, const char *certpath,
-    const char *keypath, int days)
-{
-	EVP_PKEY	*key = NULL;
-	X509		*cert = NULL;
-	int		 rc = -1;
-
-	if ((key = ca_keygen_like(ca)) == NULL ||
-	    (cert = ca_ocsp_cert(ca, key, days)) == NULL) {
-		log_crypto("cannot create the OCSP signer");
-		goto out;
-	}
-	if (ca_pem_write(keypath, key, NULL, 0600) == -1)
-		goto out;
-	if (ca_pem_write(certpath, NULL, cert, 0644) == -1) {
-		remove(keypath);
-		goto out;
-	}
-	rc = 0;
- out:
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	return rc;
 }
 
 void

@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ca.h"
 #include "conf.h"
 #include "store.h"
 
@@ -23,17 +22,24 @@ int	cmd_cert(int, char **);		/* cmd_cert.c */
 int	cmd_request(int, char **);	/* cmd_request.c */
 int	cmd_crl(int, char **);		/* cmd_request.c */
 int	cmd_ca(int, char **);		/* cmd_ca.c */
+int	cmd_mobileconfig(int, char **);	/* cmd_mobileconfig.c */
+int	cmd_store(int, char **);	/* cmd_store.c */
+
+struct server;
 
 /* What an admin command works on (cmd_common.c). */
 struct cmd_env {
-	struct conf	*conf;
+	struct conf	*conf;		/* owned by srv once there is one */
 	struct store	*store;
-	struct ca	*ca;		/* only when asked for */
+	struct server	*srv;		/* every CA loaded: only when asked */
 };
 
 /* Load DIR's configuration, or NULL (logged). */
 struct conf	*cmd_conf(const char *dir);
-/* Configuration, store and, if "need_ca", the CA; -1 logged. */
+/*
+ * Configuration, store and, if "need_ca", every CA and profile as
+ * "scepd serve" would load them; -1 logged.
+ */
 int		 cmd_open(const char *dir, int need_ca, struct cmd_env *);
 void		 cmd_close(struct cmd_env *);
 /* ISO 8601 UTC. */

@@ -13,7 +13,7 @@
 
 #include "cmd.h"
 #include "log.h"
-#include "scep.h"
+#include "server.h"
 
 struct conf *
 cmd_conf(const char *dir)
@@ -33,21 +33,28 @@ cmd_open(const char *dir, int need_ca, struct cmd_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	if ((env->conf = cmd_conf(dir)) == NULL ||
-	    (env->store = store_open(&env->conf->store, 0)) == NULL ||
-	    (need_ca && (scep_asn1_init() == -1 ||
-	    (env->ca = ca_load(&env->conf->ca)) == NULL))) {
-		cmd_close(env);
-		return -1;
+	    (env->store = store_open(&env->conf->store, 0)) == NULL)
+		goto err;
+	/* server_new() owns the configuration from here, even on error. */
+	if (need_ca && (env->srv = server_new(env->conf, env->store)) ==
+	    NULL) {
+		env->conf = NULL;
+		goto err;
 	}
 	return 0;
+ err:
+	cmd_close(env);
+	return -1;
 }
 
 void
 cmd_close(struct cmd_env *env)
 {
-	ca_free(env->ca);
+	if (env->srv != NULL)
+		server_free(env->srv);		/* and the configuration */
+	else
+		conf_free(env->conf);
 	store_close(env->store);
-	conf_free(env->conf);
 	memset(env, 0, sizeof(*env));
 }
 

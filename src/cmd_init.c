@@ -86,24 +86,46 @@ init_usage(FILE *fp)
 	    CMD_DEFAULT_DIR);
 }
 
+static const char *
+info_mode(const struct conf_profile *p)
+{
+	static const char *const modes[] = { "none", "static", "dynamic",
+	    "webhook" };
+
+	return modes[p->policy.challenge_mode];
+}
+
 /* Print what a device needs: URL, challenge, CA fingerprint. */
 static int
 info_print(const char *dir)
 {
-	struct conf	*c;
-	struct ca	*ca;
-	char		 fp[3 * 64];
+	const struct conf_profile	*p;
+	struct conf			*c;
+	struct ca			*ca;
+	char				 fp[3 * 64];
+	size_t				 i;
 
-	if ((c = cmd_conf(dir)) == NULL || (ca = ca_load(&c->ca)) == NULL) {
+	if ((c = cmd_conf(dir)) == NULL || (ca = ca_load_bare(c->cas[0].cert,
+	    c->cas[0].key)) == NULL) {
 		conf_free(c);
 		return 1;
 	}
+	p = &c->profiles[0];
 	ca_fingerprint(ca, fp, sizeof(fp));
 	printf("SCEP URL:        %s\n", c->public_url ? c->public_url : "?");
-	printf("Challenge:       %s\n", c->policy.challenge ?
-	    c->policy.challenge : "(none required)");
-	printf("CA certificate:  %s\n", c->ca.cert);
+	if (p->policy.challenge_mode == CONF_CHALLENGE_STATIC)
+		printf("Challenge:       %s\n", p->policy.challenge ?
+		    p->policy.challenge : "(kept hashed only)");
+	else
+		printf("Challenge:       (%s)\n", info_mode(p));
+	printf("CA certificate:  %s\n", c->cas[0].cert);
 	printf("CA SHA-256:      %s\n", fp);
+	for (i = 1; i < c->nprofiles; i++) {
+		p = &c->profiles[i];
+		printf("Profile %s:  %s/%s  CA %s, challenge %s%s\n", p->name,
+		    c->public_url ? c->public_url : "?", p->name, p->ca_name,
+		    info_mode(p), p->enabled ? "" : ", disabled");
+	}
 	ca_free(ca);
 	conf_free(c);
 	return 0;

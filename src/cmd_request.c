@@ -82,6 +82,7 @@ req_show(const struct store_request *r, int64_t now)
 static int
 req_approve(struct cmd_env *env, const struct store_request *r)
 {
+	const struct server_profile *sp;
 	struct issue_ctx	 ic = { .txid = r->txid, .peer = r->peer,
 	    .profile = r->profile, .renewed_from = "" };
 	struct csr_info		 ci;
@@ -90,6 +91,13 @@ req_approve(struct cmd_env *env, const struct store_request *r)
 	enum store_put		 p = STORE_PUT_DUP_SERIAL;
 	int			 i;
 
+	if ((sp = server_profile(env->srv, r->profile, strlen(r->profile))) ==
+	    NULL) {
+		log_warnx("request %lld: profile \"%s\" is not configured any "
+		    "more", (long long)r->id, r->profile);
+		return 1;
+	}
+	ic.ca = sp->sca->conf->name;
 	if (csr_parse(r->csr, r->csrsz, &ci) != SCEP_OK) {
 		log_warnx("request %lld: stored CSR unusable: %s",
 		    (long long)r->id, ci.why);
@@ -99,7 +107,7 @@ req_approve(struct cmd_env *env, const struct store_request *r)
 	for (i = 0; i < REQ_SERIAL_TRIES && p == STORE_PUT_DUP_SERIAL; i++) {
 		X509_free(x);
 		store_cert_clear(&rec);
-		if ((x = issue_sign(env->ca, &env->conf->cert, &ci, &ic,
+		if ((x = issue_sign(sp->sca->ca, &sp->conf->cert, &ci, &ic,
 		    &rec)) == NULL)
 			break;
 		p = store_request_issue(env->store, r->id, &rec);
@@ -220,12 +228,13 @@ cmd_crl(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "ca", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*dir = CMD_DEFAULT_DIR, *outpath = NULL;
+	const char	*dir = CMD_DEFAULT_DIR, *outpath = NULL, *ca = NULL;
+	const struct server_ca *sca;
 	struct cmd_env	 env;
-	struct server	 srv = { 0 };
 	unsigned char	*der = NULL;
 	char		*def = NULL;
 	size_t		 len;
@@ -236,24 +245,33 @@ cmd_crl(int argc, char **argv)
 		switch (ch) {
 		case 'd': dir = optarg; break;
 		case 'o': outpath = optarg; break;
+		case 'a': ca = optarg; break;
 		case 'h':
-			printf("usage: scepd crl [-d DIR] [-o FILE]\n"
-			    "Writes the current CRL (DER) to FILE, default "
-			    "DIR/crl.der.\n");
+			printf("usage: scepd crl [--ca NAME] [-d DIR] "
+			    "[-o FILE]\nWrites the current CRL (DER) of the CA "
+			    "(default: the default CA) to\nFILE, default "
+			    "DIR/crl.der (DIR/crl-NAME.der for another CA).\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: scepd crl [-d DIR] [-o FILE]\n");
+			fprintf(stderr, "usage: scepd crl [--ca NAME] [-d DIR] "
+			    "[-o FILE]\n");
 			return 2;
 		}
 	}
 	if (cmd_open(dir, 1, &env) == -1)
 		return 1;
-	if (outpath == NULL && asprintf(&def, "%s/crl.der", dir) != -1)
+	sca = ca == NULL ? &env.srv->cas[0] : server_ca(env.srv, ca,
+	    strlen(ca));
+	if (sca == NULL) {
+		log_warnx("no CA named \"%s\"", ca);
+		cmd_close(&env);
+		return 1;
+	}
+	if (outpath == NULL && (ca == NULL ? asprintf(&def, "%s/crl.der",
+	    dir) : asprintf(&def, "%s/crl-%s.der", dir, ca)) != -1)
 		outpath = def;
-	srv.conf = env.conf;
-	srv.ca = env.ca;
-	srv.store = env.store;
-	if (outpath != NULL && pki_crl_current(&srv, &der, &len) == 0) {
+	if (outpath != NULL && pki_crl_current(env.srv, sca, &der, &len) ==
+	    0) {
 		if ((fp = fopen(outpath, "w")) != NULL &&
 		    fwrite(der, 1, len, fp) == len && fclose(fp) == 0) {
 			printf("%s\n", outpath);

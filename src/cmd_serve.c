@@ -17,6 +17,8 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
+#include "webhook.h"
 
 static void
 serve_usage(FILE *fp)
@@ -52,9 +54,33 @@ serve_port_file(const char *path, int port)
 	return rc;
 }
 
-/* Block until a signal that ends the server. */
+/*
+ * SIGHUP: read the configuration again and load every CA and profile
+ * into a new server; requests in flight finish on the old one.  The
+ * store and the HTTP listener stay: their settings need a restart.
+ */
 static void
-serve_wait(const sigset_t *set)
+serve_reload(struct http *h, const char *dir, struct store *st)
+{
+	struct conf	*c;
+	struct server	*srv;
+
+	log_info("SIGHUP: reloading %s", dir);
+	if ((c = cmd_conf(dir)) == NULL ||
+	    (srv = server_new(c, st)) == NULL) {
+		log_warnx("reload failed: still serving the previous "
+		    "configuration");
+		return;
+	}
+	if (http_reload(h, srv) == 0)
+		log_info("reloaded: %zu profile(s), %zu CA(s)",
+		    srv->nprofiles, srv->ncas);
+}
+
+/* Block until a signal that ends the server; reload on SIGHUP. */
+static void
+serve_wait(const sigset_t *set, struct http *h, const char *dir,
+    struct store *st)
 {
 	int sig;
 
@@ -62,8 +88,7 @@ serve_wait(const sigset_t *set)
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: reload is not supported yet; "
-			    "restart to apply changes");
+			serve_reload(h, dir, st);
 			continue;
 		}
 		log_info("signal %d: finishing requests in flight", sig);
@@ -72,9 +97,11 @@ serve_wait(const sigset_t *set)
 }
 
 static int
-serve_run(struct conf *c, const char *listen, const char *portfile)
+serve_run(struct conf *c, const char *dir, const char *listen,
+    const char *portfile)
 {
 	struct server	*srv;
+	struct store	*st;
 	struct http	*h;
 	sigset_t	 set;
 	int		 port;
@@ -86,22 +113,28 @@ serve_run(struct conf *c, const char *listen, const char *portfile)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((srv = server_new(c)) == NULL)
+	if (webhook_global_init() == -1 ||
+	    (st = store_open(&c->store, 0)) == NULL) {
+		conf_free(c);
 		return 1;
-	if ((h = http_start(srv, listen, &port)) == NULL) {
-		server_free(srv);
+	}
+	/* From here the server owns the configuration, the HTTP the server. */
+	if ((srv = server_new(c, st)) == NULL ||
+	    (h = http_start(srv, listen, &port)) == NULL) {
+		store_close(st);
 		return 1;
 	}
 	log_info("scepd %s serving SCEP on %s (port %d)", SCEPD_VERSION,
 	    listen, port);
 	if (portfile != NULL && serve_port_file(portfile, port) == -1) {
 		http_stop(h);
-		server_free(srv);
+		store_close(st);
 		return 1;
 	}
-	serve_wait(&set);
+	serve_wait(&set, h, dir, st);
 	http_stop(h);
-	server_free(srv);
+	store_close(st);
+	webhook_global_cleanup();
 	log_info("stopped");
 	return 0;
 }
@@ -120,6 +153,7 @@ cmd_serve(int argc, char **argv)
 	const char	*dir = CMD_DEFAULT_DIR, *listen = NULL;
 	const char	*portfile = NULL;
 	struct conf	*c;
+	char		*copy = NULL;
 	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:l:vh", opts, NULL)) != -1) {
@@ -138,7 +172,12 @@ cmd_serve(int argc, char **argv)
 	}
 	if ((c = cmd_conf(dir)) == NULL)
 		return 1;
-	rc = serve_run(c, listen != NULL ? listen : c->http.listen, portfile);
-	conf_free(c);
+	if (listen == NULL && (listen = copy = strdup(c->http.listen)) ==
+	    NULL) {
+		conf_free(c);
+		return 1;
+	}
+	rc = serve_run(c, dir, listen, portfile);
+	free(copy);
 	return rc;
 }

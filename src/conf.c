@@ -1,12 +1,17 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * conf.c: scepd.conf -> struct conf.  libconfig parses; a table of known
- * settings gives each one's type, range and destination, so one pass
+ * conf.c: scepd.conf -> struct conf.  libconfig parses; tables of known
+ * settings give each one's type, range and destination, so one pass
  * reports every unknown name, wrong type and out-of-range value with its
  * line, and the file is refused if there was any.
+ * Three tables: server-wide settings (struct conf), a CA's (struct
+ * conf_ca) and a profile's (struct conf_profile).  The top level holds
+ * the server settings, the default CA ("ca") and the default profile;
+ * "cas" and "profiles" add named ones.  A named profile starts from the
+ * top-level profile settings and overrides what it sets.
+ * Values that need more than a type check live in conf_value.c.
  */
 #include <libgen.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,77 +20,113 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "conf_value.h"
 #include "log.h"
 #include "util.h"
 
-enum conf_type {
-	CONF_STR,	/* a string */
-	CONF_PATH,	/* a string naming a file, relative to the conf dir */
-	CONF_INT,	/* an integer within [min, max] */
-	CONF_BOOL,	/* true or false, stored as int */
-	CONF_SIZE,	/* the same, stored as size_t */
-	CONF_CURVES,	/* a list of EC curve names */
+#define P(f)	offsetof(struct conf_profile, f)
+#define C(f)	offsetof(struct conf, f)
+#define A(f)	offsetof(struct conf_ca, f)
+
+static const struct conf_key conf_global_keys[] = {
+	{ "public_url", CONF_STR, C(public_url), 0, 0, NULL },
+	{ "store.backend", CONF_STR, C(store.backend), 0, 0, NULL },
+	{ "store.path", CONF_PATH, C(store.path), 0, 0, NULL },
+	{ "store.url", CONF_STR, C(store.url), 0, 0, NULL },
+	{ "store.connections", CONF_INT, C(store.conns), 0, 256, NULL },
+	{ "http.listen", CONF_STR, C(http.listen), 0, 0, NULL },
+	{ "http.threads", CONF_INT, C(http.threads), 0, 256, NULL },
+	{ "http.max_body", CONF_SIZE, C(http.max_body), 4096,
+	    16 * 1024 * 1024, NULL },
+	{ "http.timeout", CONF_INT, C(http.timeout), 1, 3600, NULL },
+	{ "http.max_connections", CONF_INT, C(http.max_conns), 1, 100000,
+	    NULL },
+	{ "crl.validity", CONF_INT, C(pki.crl_validity), 60, 366 * 86400,
+	    NULL },
+	{ "ocsp.validity", CONF_INT, C(pki.ocsp_validity), 60, 30 * 86400,
+	    NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-static const struct conf_key {
-	const char	*name;
-	enum conf_type	 type;
-	size_t		 off;
-	long long	 min, max;
-} conf_keys[] = {
-	{ "public_url", CONF_STR, offsetof(struct conf, public_url), 0, 0 },
-	{ "ca.cert", CONF_PATH, offsetof(struct conf, ca.cert), 0, 0 },
-	{ "ca.key", CONF_PATH, offsetof(struct conf, ca.key), 0, 0 },
-	{ "ca.chain", CONF_PATH, offsetof(struct conf, ca.chain), 0, 0 },
-	{ "ocsp.signer_cert", CONF_PATH, offsetof(struct conf, ca.ocsp_cert),
-	    0, 0 },
-	{ "ocsp.signer_key", CONF_PATH, offsetof(struct conf, ca.ocsp_key),
-	    0, 0 },
-	{ "challenge.file", CONF_PATH, offsetof(struct conf, challenge_file),
-	    0, 0 },
-	{ "store.backend", CONF_STR, offsetof(struct conf, store.backend),
-	    0, 0 },
-	{ "store.path", CONF_PATH, offsetof(struct conf, store.path), 0, 0 },
-	{ "store.connections", CONF_INT, offsetof(struct conf, store.conns),
-	    0, 256 },
-	{ "http.listen", CONF_STR, offsetof(struct conf, http.listen), 0, 0 },
-	{ "http.threads", CONF_INT, offsetof(struct conf, http.threads),
-	    0, 256 },
-	{ "http.max_body", CONF_SIZE, offsetof(struct conf, http.max_body),
-	    4096, 16 * 1024 * 1024 },
-	{ "http.timeout", CONF_INT, offsetof(struct conf, http.timeout),
-	    1, 3600 },
-	{ "http.max_connections", CONF_INT,
-	    offsetof(struct conf, http.max_conns), 1, 100000 },
-	{ "certificate.validity_days", CONF_INT,
-	    offsetof(struct conf, cert.validity_days), 1, 36500 },
-	{ "certificate.backdate_seconds", CONF_INT,
-	    offsetof(struct conf, cert.backdate_secs), 0, 86400 },
-	{ "keys.rsa_min_bits", CONF_INT,
-	    offsetof(struct conf, policy.rsa_min_bits), 1024, 16384 },
-	{ "keys.rsa_max_bits", CONF_INT,
-	    offsetof(struct conf, policy.rsa_max_bits), 2048, 16384 },
-	{ "keys.ec_curves", CONF_CURVES, 0, 0, 0 },
-	{ "algorithms.legacy", CONF_BOOL, offsetof(struct conf, policy.legacy),
-	    0, 0 },
-	{ "approval.manual", CONF_BOOL, offsetof(struct conf, policy.manual),
-	    0, 0 },
-	{ "approval.pending_ttl", CONF_INT,
-	    offsetof(struct conf, policy.pending_ttl), 1, 365 * 86400 },
-	{ "renewal.window_days", CONF_INT,
-	    offsetof(struct conf, policy.renew_window), 0, 36500 },
-	{ "renewal.allow_subject_change", CONF_BOOL,
-	    offsetof(struct conf, policy.renew_subject), 0, 0 },
-	{ "renewal.allow_same_key", CONF_BOOL,
-	    offsetof(struct conf, policy.renew_same_key), 0, 0 },
-	{ "crl.validity", CONF_INT, offsetof(struct conf, pki.crl_validity),
-	    60, 366 * 86400 },
-	{ "ocsp.validity", CONF_INT, offsetof(struct conf, pki.ocsp_validity),
-	    60, 30 * 86400 },
+static const struct conf_key conf_ca_keys[] = {
+	{ "cert", CONF_PATH, A(cert), 0, 0, NULL },
+	{ "key", CONF_PATH, A(key), 0, 0, NULL },
+	{ "chain", CONF_PATH, A(chain), 0, 0, NULL },
+	{ "ra_cert", CONF_PATH, A(ra_cert), 0, 0, NULL },
+	{ "ra_key", CONF_PATH, A(ra_key), 0, 0, NULL },
+	{ "ocsp_signer_cert", CONF_PATH, A(ocsp_cert), 0, 0, NULL },
+	{ "ocsp_signer_key", CONF_PATH, A(ocsp_key), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-/* Largest challenge file: RFC 2985 DirectoryString{255}, and a newline. */
-#define CONF_CHALLENGE_MAX	256
+static const struct conf_key conf_profile_keys[] = {
+	{ "ca", CONF_STR, P(ca_name), 0, 0, NULL },
+	{ "enabled", CONF_BOOL, P(enabled), 0, 0, NULL },
+	{ "disabled_reason", CONF_STR, P(disabled_reason), 0, 0, NULL },
+	{ "getcacert", CONF_FN, P(getcacert), 0, 0, cv_getcacert },
+	{ "challenge.mode", CONF_FN, P(policy.challenge_mode), 0, 0,
+	    cv_challenge_mode },
+	{ "challenge.file", CONF_PATH, P(policy.challenge_file), 0, 0, NULL },
+	{ "challenge.ttl", CONF_INT, P(policy.challenge_ttl), 60,
+	    366 * 86400, NULL },
+	{ "challenge.ndes_user", CONF_STR, P(policy.ndes_user), 0, 0, NULL },
+	{ "challenge.ndes_password_file", CONF_PATH,
+	    P(policy.ndes_password_file), 0, 0, NULL },
+	{ "challenge.webhook.url", CONF_STR, P(policy.webhook_url), 0, 0,
+	    NULL },
+	{ "challenge.webhook.secret_file", CONF_PATH,
+	    P(policy.webhook_secret_file), 0, 0, NULL },
+	{ "challenge.webhook.notify_url", CONF_STR,
+	    P(policy.webhook_notify_url), 0, 0, NULL },
+	{ "challenge.webhook.timeout_ms", CONF_INT,
+	    P(policy.webhook_timeout_ms), 100, 60000, NULL },
+	{ "certificate.validity_days", CONF_INT, P(cert.validity_days), 1,
+	    36500, NULL },
+	{ "certificate.backdate_seconds", CONF_INT, P(cert.backdate_secs), 0,
+	    86400, NULL },
+	{ "certificate.key_usage", CONF_FN, P(cert.key_usage), 0, 0,
+	    cv_key_usage },
+	{ "certificate.extended_key_usage", CONF_FN, P(cert.eku), 0, 0,
+	    cv_eku },
+	{ "certificate.digest", CONF_FN, P(cert.digest), 0, 0, cv_digest },
+	{ "certificate.subject.mode", CONF_FN, P(cert.subject_mode), 0, 0,
+	    cv_subject_mode },
+	{ "certificate.subject.pattern", CONF_FN, P(cert.subject_re), 0, 0,
+	    cv_regex },
+	{ "certificate.subject.value", CONF_STR, P(cert.subject_value), 0, 0,
+	    NULL },
+	{ "certificate.san.copy", CONF_FN, P(cert.san_copy), 0, 0,
+	    cv_san_types },
+	{ "certificate.san.pattern", CONF_FN, P(cert.san_re), 0, 0,
+	    cv_regex },
+	{ "certificate.max_active_per_subject", CONF_INT, P(cert.max_active),
+	    0, 100000, NULL },
+	{ "keys.rsa_min_bits", CONF_INT, P(policy.rsa_min_bits), 1024, 16384,
+	    NULL },
+	{ "keys.rsa_max_bits", CONF_INT, P(policy.rsa_max_bits), 2048, 16384,
+	    NULL },
+	{ "keys.types", CONF_FN, P(policy.key_types), 0, 0, cv_key_types },
+	{ "keys.ec_curves", CONF_FN, P(policy.ec_curves), 0, 0, cv_curves },
+	{ "algorithms.legacy", CONF_BOOL, P(policy.legacy), 0, 0, NULL },
+	{ "approval.manual", CONF_BOOL, P(policy.manual), 0, 0, NULL },
+	{ "approval.pending_ttl", CONF_INT, P(policy.pending_ttl), 1,
+	    365 * 86400, NULL },
+	{ "approval.rules.networks", CONF_FN, P(policy.nets), 0, 0,
+	    cv_networks },
+	{ "approval.rules.subject", CONF_FN, P(policy.rule_subject), 0, 0,
+	    cv_regex },
+	{ "approval.rules.challenge", CONF_BOOL, P(policy.rule_challenge), 0,
+	    0, NULL },
+	{ "approval.otherwise", CONF_FN, P(policy.otherwise), 0, 0,
+	    cv_otherwise },
+	{ "renewal.window_days", CONF_INT, P(policy.renew_window), 0, 36500,
+	    NULL },
+	{ "renewal.allow_subject_change", CONF_BOOL, P(policy.renew_subject),
+	    0, 0, NULL },
+	{ "renewal.allow_same_key", CONF_BOOL, P(policy.renew_same_key), 0, 0,
+	    NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
 
 char *
 conf_path(const char *dir)
@@ -105,253 +146,530 @@ conf_defaults(struct conf *c)
 	c->http.max_body = 256 * 1024;
 	c->http.timeout = 30;
 	c->http.max_conns = 1024;
-	c->cert.validity_days = 365;
-	c->cert.backdate_secs = 300;
-	c->policy.rsa_min_bits = 2048;
-	c->policy.rsa_max_bits = 8192;
-	c->policy.ec_p256 = 1;
-	c->policy.ec_p384 = 1;
-	c->policy.pending_ttl = 7 * 86400;
-	c->policy.renew_same_key = 1;
 	c->pki.crl_validity = 86400;
 	c->pki.ocsp_validity = 3600;
 }
 
-static char *
-conf_resolve(const struct conf *c, const char *v)
+static void
+conf_profile_defaults(struct conf_profile *p)
 {
-	char *p;
-
-	if (v[0] == '/')
-		return strdup(v);
-	if (asprintf(&p, "%s/%s", c->dir, v) == -1)
-		return NULL;
-	return p;
+	p->enabled = 1;
+	p->cert.validity_days = 365;
+	p->cert.backdate_secs = 300;
+	p->cert.san_copy = CONF_SAN_ALL;
+	p->policy.key_types = CONF_KEY_RSA | CONF_KEY_EC;
+	p->policy.rsa_min_bits = 2048;
+	p->policy.rsa_max_bits = 8192;
+	p->policy.ec_curves = CONF_EC_P256 | CONF_EC_P384;
+	p->policy.challenge_mode = -1;	/* by challenge.file */
+	p->policy.challenge_ttl = 3600;
+	p->policy.webhook_timeout_ms = 5000;
+	p->policy.pending_ttl = 7 * 86400;
+	p->policy.renew_same_key = 1;
 }
 
+/* Top-level groups that are not plain settings. */
 static int
-conf_curves(struct conf *c, const config_setting_t *s)
+conf_root_special(const char *name)
 {
-	const char	*name;
-	int		 i, rc = 0;
-
-	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		log_warnx("%s:%d: keys.ec_curves: want a list of names",
-		    c->path, config_setting_source_line(s));
-		return -1;
-	}
-	c->policy.ec_p256 = c->policy.ec_p384 = 0;
-	for (i = 0; i < config_setting_length(s); i++) {
-		name = config_setting_get_string_elem(s, i);
-		if (name != NULL && strcmp(name, "P-256") == 0)
-			c->policy.ec_p256 = 1;
-		else if (name != NULL && strcmp(name, "P-384") == 0)
-			c->policy.ec_p384 = 1;
-		else {
-			log_warnx("%s:%d: keys.ec_curves: \"%s\" is not one "
-			    "of P-256, P-384", c->path,
-			    config_setting_source_line(s),
-			    name == NULL ? "?" : name);
-			rc = -1;
-		}
-	}
-	return rc;
-}
-
-/* Store one known setting; -1 (logged) if its type or range is wrong. */
-static int
-conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s)
-{
-	char		*field = (char *)c + k->off;
-	const char	*str;
-	long long	 v;
-	int		 line = config_setting_source_line(s);
-
-	switch (k->type) {
-	case CONF_CURVES:
-		return conf_curves(c, s);
-	case CONF_BOOL:
-		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-			log_warnx("%s:%d: %s: want true or false", c->path,
-			    line, k->name);
-			return -1;
-		}
-		*(int *)field = config_setting_get_bool(s);
-		return 0;
-	case CONF_STR:
-	case CONF_PATH:
-		if ((str = config_setting_get_string(s)) == NULL) {
-			log_warnx("%s:%d: %s: want a string", c->path, line,
-			    k->name);
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = k->type == CONF_PATH ?
-		    conf_resolve(c, str) : strdup(str);
-		return *(char **)field == NULL ? -1 : 0;
-	case CONF_INT:
-	case CONF_SIZE:
-		if (config_setting_type(s) != CONFIG_TYPE_INT &&
-		    config_setting_type(s) != CONFIG_TYPE_INT64) {
-			log_warnx("%s:%d: %s: want an integer", c->path, line,
-			    k->name);
-			return -1;
-		}
-		v = config_setting_get_int64(s);
-		if (v < k->min || v > k->max) {
-			log_warnx("%s:%d: %s: %lld is outside %lld..%lld",
-			    c->path, line, k->name, v, k->min, k->max);
-			return -1;
-		}
-		if (k->type == CONF_INT)
-			*(int *)field = (int)v;
-		else
-			*(size_t *)field = (size_t)v;
-		return 0;
-	}
-	return -1;
+	return strcmp(name, "profiles") == 0 || strcmp(name, "cas") == 0 ||
+	    strcmp(name, "ca") == 0;
 }
 
 static const struct conf_key *
-conf_key_find(const char *name)
+conf_key_find(const struct conf_key *tab, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
-		if (strcmp(conf_keys[i].name, name) == 0)
-			return &conf_keys[i];
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0)
+			return tab;
 	return NULL;
 }
 
+/* Where a walk writes: one table and the struct its offsets are in. */
+struct conf_dest {
+	const struct conf_key	*tab;
+	void			*base;
+};
+
 /*
- * Walk every setting under "g": groups recurse, leaves must be known.
- * "prefix" is the dotted name of "g" ("" at the root).
+ * One setting "s" under "prefix" (the dotted name of its group, "" at
+ * the top): a known leaf is stored, a group recurses, the rest is
+ * unknown.  Names are looked up in "d" in order.  With "quiet", unknown
+ * names are not reported: the top level walked again for a named
+ * profile holds the server's and the CAs' settings too.
  */
 static int
-conf_walk(struct conf *c, config_setting_t *g, const char *prefix)
+conf_walk_setting(struct conf *c, config_setting_t *s, const char *prefix,
+    const struct conf_dest *d, size_t nd, int quiet)
+{
+	config_setting_t	*e;
+	const struct conf_key	*k = NULL;
+	char			 name[256], shown[256];
+	size_t			 j;
+	int			 i, rc = 0;
+
+	snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
+	    config_setting_name(s));
+	for (j = 0; j < nd && k == NULL; j++)
+		k = conf_key_find(d[j].tab, name);
+	if (k == NULL && config_setting_is_group(s)) {
+		for (i = 0; (e = config_setting_get_elem(s, i)) != NULL; i++)
+			if (conf_walk_setting(c, e, name, d, nd, quiet) == -1)
+				rc = -1;
+		return rc;
+	}
+	if (k != NULL)
+		return conf_set(c, k, s, d[j - 1].base);
+	if (quiet)
+		return 0;
+	/* The full dotted path, as the file spells it. */
+	snprintf(shown, sizeof(shown), "%s", config_setting_name(s));
+	for (e = config_setting_parent(s); e != NULL &&
+	    config_setting_name(e) != NULL; e = config_setting_parent(e)) {
+		if (snprintf(name, sizeof(name), "%s.%s",
+		    config_setting_name(e), shown) >= (int)sizeof(name))
+			break;
+		memcpy(shown, name, sizeof(shown));
+	}
+	log_warnx("%s:%d: unknown setting \"%s\"", c->path,
+	    config_setting_source_line(s), shown);
+	return -1;
+}
+
+/* Every setting of group "g", as conf_walk_setting(). */
+static int
+conf_walk(struct conf *c, config_setting_t *g, const struct conf_dest *d,
+    size_t nd, int quiet)
 {
 	config_setting_t	*s;
-	const struct conf_key	*k;
-	char			 name[128];
 	int			 i, rc = 0;
 
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
-		snprintf(name, sizeof(name), "%s%s%s", prefix,
-		    *prefix ? "." : "", config_setting_name(s));
-		if (config_setting_is_group(s)) {
-			if (conf_walk(c, s, name) == -1)
-				rc = -1;
+		/* Not profile settings, and walked on their own. */
+		if (quiet && config_setting_parent(g) == NULL &&
+		    conf_root_special(config_setting_name(s)))
 			continue;
-		}
-		if ((k = conf_key_find(name)) == NULL) {
-			log_warnx("%s:%d: unknown setting \"%s\"", c->path,
-			    config_setting_source_line(s), name);
-			rc = -1;
-		} else if (conf_set(c, k, s) == -1)
+		if (conf_walk_setting(c, s, "", d, nd, quiet) == -1)
 			rc = -1;
 	}
 	return rc;
 }
 
-/* The challenge is a secret: a private file, one line, 1..255 bytes. */
+/* Names of profiles and CAs become URL path parts and store keys. */
 static int
-conf_challenge(struct conf *c)
+conf_name_ok(struct conf *c, config_setting_t *s, const char *what)
+{
+	const char	*n = config_setting_name(s);
+	size_t		 len = strlen(n);
+
+	if (len == 0 || len > CONF_NAME_MAX ||
+	    strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+		log_warnx("%s:%d: %s name \"%s\": want 1 to %d of a-z 0-9 _ -",
+		    c->path, config_setting_source_line(s), what, n,
+		    CONF_NAME_MAX);
+		return -1;
+	}
+	if (strcmp(n, CONF_DEFAULT) == 0) {
+		log_warnx("%s:%d: %s name \"default\" is the top level's",
+		    c->path, config_setting_source_line(s), what);
+		return -1;
+	}
+	return 0;
+}
+
+/* cas: { name: { cert = ...; key = ...; ... }; ... } */
+static int
+conf_cas(struct conf *c, config_setting_t *g)
+{
+	const struct conf_dest	 d = { conf_ca_keys, NULL };
+	struct conf_dest	 dd;
+	config_setting_t	*s;
+	struct conf_ca		*ca;
+	int			 i, rc = 0;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g)) {
+		log_warnx("%s:%d: cas: want a group of CAs", c->path,
+		    config_setting_source_line(g));
+		return -1;
+	}
+	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
+		if (conf_name_ok(c, s, "CA") == -1 ||
+		    !config_setting_is_group(s)) {
+			rc = -1;
+			continue;
+		}
+		ca = &c->cas[c->ncas++];
+		if ((ca->name = strdup(config_setting_name(s))) == NULL)
+			return -1;
+		ca->line = config_setting_source_line(s);
+		dd = d;
+		dd.base = ca;
+		if (conf_walk(c, s, &dd, 1, 0) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * profiles: { name: { ... }; ... }: each from the defaults, then the
+ * top level's profile settings, then its own.
+ */
+static int
+conf_profiles(struct conf *c, config_setting_t *root, config_setting_t *g)
+{
+	struct conf_dest	 d = { conf_profile_keys, NULL };
+	config_setting_t	*s;
+	struct conf_profile	*p;
+	int			 i, rc = 0;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g)) {
+		log_warnx("%s:%d: profiles: want a group of profiles",
+		    c->path, config_setting_source_line(g));
+		return -1;
+	}
+	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
+		if (conf_name_ok(c, s, "profile") == -1 ||
+		    !config_setting_is_group(s)) {
+			rc = -1;
+			continue;
+		}
+		p = &c->profiles[c->nprofiles++];
+		conf_profile_defaults(p);
+		if ((p->name = strdup(config_setting_name(s))) == NULL)
+			return -1;
+		p->line = config_setting_source_line(s);
+		d.base = p;
+		if (conf_walk(c, root, &d, 1, 1) == -1 ||
+		    conf_walk(c, s, &d, 1, 0) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Room for every entry of an optional group, plus the default. */
+static int
+conf_alloc(struct conf *c, config_setting_t *root)
+{
+	config_setting_t	*g;
+	size_t			 np = 1, nc = 1;
+
+	if ((g = config_setting_get_member(root, "profiles")) != NULL)
+		np += (size_t)config_setting_length(g);
+	if ((g = config_setting_get_member(root, "cas")) != NULL)
+		nc += (size_t)config_setting_length(g);
+	if ((c->profiles = calloc(np, sizeof(*c->profiles))) == NULL ||
+	    (c->cas = calloc(nc, sizeof(*c->cas))) == NULL)
+		return -1;
+	c->nprofiles = c->ncas = 1;
+	conf_profile_defaults(&c->profiles[0]);
+	if ((c->profiles[0].name = strdup(CONF_DEFAULT)) == NULL ||
+	    (c->cas[0].name = strdup(CONF_DEFAULT)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The top level: server settings, the default CA (group "ca", and
+ * ocsp.signer_cert/key), the default profile; then "cas", "profiles".
+ */
+static int
+conf_root(struct conf *c, config_setting_t *root)
+{
+	static const struct conf_key	 ocsp_keys[] = {
+		{ "ocsp.signer_cert", CONF_PATH, A(ocsp_cert), 0, 0, NULL },
+		{ "ocsp.signer_key", CONF_PATH, A(ocsp_key), 0, 0, NULL },
+		{ NULL, 0, 0, 0, 0, NULL }
+	};
+	const struct conf_dest		 d[] = {
+		{ conf_global_keys, c },
+		{ ocsp_keys, &c->cas[0] },
+		{ conf_profile_keys, &c->profiles[0] },
+	};
+	const struct conf_dest		 dca = { conf_ca_keys, &c->cas[0] };
+	config_setting_t		*s;
+	int				 i, rc = 0;
+
+	for (i = 0; (s = config_setting_get_elem(root, i)) != NULL; i++) {
+		const char *n = config_setting_name(s);
+
+		if (strcmp(n, "ca") == 0) {
+			c->cas[0].line = config_setting_source_line(s);
+			if (!config_setting_is_group(s)) {
+				log_warnx("%s:%d: ca: want a group", c->path,
+				    c->cas[0].line);
+				rc = -1;
+			} else if (conf_walk(c, s, &dca, 1, 0) == -1)
+				rc = -1;
+		} else if (!conf_root_special(n) && conf_walk_setting(c, s,
+		    "", d, sizeof(d) / sizeof(d[0]), 0) == -1)
+			rc = -1;
+	}
+	/* Named profiles copy the top level: only once it is right. */
+	if (rc == 0 && (conf_cas(c, config_setting_get_member(root,
+	    "cas")) == -1 || conf_profiles(c, root,
+	    config_setting_get_member(root, "profiles")) == -1))
+		rc = -1;
+	return rc;
+}
+
+/* Largest secret file: RFC 2985 DirectoryString{255}, and a newline. */
+#define CONF_SECRET_MAX	256
+
+/*
+ * A secret: a private file, one line of 1..255 bytes.  *out is a copy
+ * (the file's buffer has no room for the terminator).
+ */
+static int
+conf_secret(const struct conf *c, const char *path, char **out)
 {
 	unsigned char	*p;
 	size_t		 len, n;
 	int		 rc = -1;
 
-	if (c->challenge_file == NULL)
-		return 0;
-	if (file_is_shared(c->challenge_file) == 1) {
+	if (file_is_shared(path) == 1) {
 		log_warnx("%s: readable by group or others; chmod 600 it",
-		    c->challenge_file);
+		    path);
 		return -1;
 	}
-	if ((p = file_read(c->challenge_file, CONF_CHALLENGE_MAX, &len)) ==
-	    NULL) {
-		log_warn("%s", c->challenge_file);
+	if ((p = file_read(path, CONF_SECRET_MAX, &len)) == NULL) {
+		log_warn("%s", path);
 		return -1;
 	}
 	n = len;
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
-	if (n == 0 || n >= CONF_CHALLENGE_MAX || memchr(p, '\0', n) != NULL ||
-	    memchr(p, '\n', n)) {
-		log_warnx("%s: want one line of 1 to 255 bytes",
-		    c->challenge_file);
-		goto out;
-	}
-	/* A copy: the file's buffer has no room for the terminator. */
-	if ((c->policy.challenge = strndup((char *)p, n)) == NULL) {
-		log_warn("%s", c->challenge_file);
-		goto out;
-	}
-	rc = 0;
- out:
+	if (n == 0 || n >= CONF_SECRET_MAX || memchr(p, '\0', n) != NULL ||
+	    memchr(p, '\n', n))
+		log_warnx("%s: want one line of 1 to 255 bytes", path);
+	else if ((*out = strndup((char *)p, n)) == NULL)
+		log_warn("%s", path);
+	else
+		rc = 0;
 	explicit_bzero(p, len);
 	free(p);
+	(void)c;
 	return rc;
 }
 
 /*
- * RFC 5280 4.2.1.13, 4.2.2.1: certificates point at this server's /crl,
- * /ocsp and /ca.crt, under the scheme, host and port of public_url.
+ * The static challenge: kept only as its SHA-256.  The file holds the
+ * secret itself (as "scepd init" writes it, so that "scepd info" can
+ * print it) or "sha256:HEX" for a secret nobody on this host knows.
  */
 static int
-conf_urls(struct conf *c)
+conf_static_challenge(const struct conf *c, struct conf_policy *po)
+{
+	char	*s = NULL;
+	int	 rc = -1;
+
+	if (conf_secret(c, po->challenge_file, &s) == -1)
+		return -1;
+	if (strncmp(s, "sha256:", 7) == 0) {
+		if (hex_decode(s + 7, po->challenge_hash, CONF_HASH_LEN) == -1)
+			log_warnx("%s: sha256: wants 64 hex digits",
+			    po->challenge_file);
+		else
+			rc = 0;
+	} else if (sha256(s, strlen(s), po->challenge_hash) == 0) {
+		po->challenge = s;
+		s = NULL;
+		rc = 0;
+	}
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+	return rc;
+}
+
+/* What each challenge mode needs, and its secrets read. */
+static int
+conf_challenge(const struct conf *c, struct conf_profile *p)
+{
+	struct conf_policy	*po = &p->policy;
+	int			 rc = 0;
+
+	if (po->challenge_mode == -1)
+		po->challenge_mode = po->challenge_file != NULL ?
+		    CONF_CHALLENGE_STATIC : CONF_CHALLENGE_NONE;
+	switch (po->challenge_mode) {
+	case CONF_CHALLENGE_STATIC:
+		if (po->challenge_file == NULL) {
+			log_warnx("%s:%d: profile %s: challenge.mode static "
+			    "needs challenge.file", c->path, p->line, p->name);
+			return -1;
+		}
+		return conf_static_challenge(c, po);
+	case CONF_CHALLENGE_DYNAMIC:
+		if ((po->ndes_user == NULL) != (po->ndes_password_file ==
+		    NULL)) {
+			log_warnx("%s:%d: profile %s: challenge.ndes_user and "
+			    "challenge.ndes_password_file go together",
+			    c->path, p->line, p->name);
+			return -1;
+		}
+		if (po->ndes_password_file != NULL)
+			rc = conf_secret(c, po->ndes_password_file,
+			    &po->ndes_password);
+		return rc;
+	case CONF_CHALLENGE_WEBHOOK:
+		if (po->webhook_url == NULL ||
+		    po->webhook_secret_file == NULL) {
+			log_warnx("%s:%d: profile %s: challenge.mode webhook "
+			    "needs challenge.webhook.url and secret_file",
+			    c->path, p->line, p->name);
+			return -1;
+		}
+		return conf_secret(c, po->webhook_secret_file,
+		    &po->webhook_secret);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * RFC 5280 4.2.1.13, 4.2.2.1: certificates point at this server's CRL,
+ * OCSP responder and CA certificate, under the scheme, host and port
+ * of public_url: /crl and /ca.crt for the default CA, /crl/<ca> and
+ * /ca/<ca>.crt for the others, /ocsp for all.
+ */
+static int
+conf_urls(const struct conf *c, struct conf_profile *p)
 {
 	const char	*u = c->public_url, *host, *slash;
-	int		 n;
+	const char	*ca = p->ca_name;
+	int		 n, dflt = strcmp(ca, CONF_DEFAULT) == 0;
 
 	if (u == NULL)
 		return 0;
-	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) {
-		log_warnx("%s: public_url \"%s\": want http:// or https://",
-		    c->path, u);
-		return -1;
-	}
 	host = strstr(u, "://") + 3;
 	slash = strchr(host, '/');
 	n = (int)(slash != NULL ? slash - u : (long)strlen(u));
-	if (asprintf(&c->cert.crl_url, "%.*s/crl", n, u) == -1 ||
-	    asprintf(&c->cert.ocsp_url, "%.*s/ocsp", n, u) == -1 ||
-	    asprintf(&c->cert.issuer_url, "%.*s/ca.crt", n, u) == -1)
+	if ((dflt ? asprintf(&p->cert.crl_url, "%.*s/crl", n, u) :
+	    asprintf(&p->cert.crl_url, "%.*s/crl/%s", n, u, ca)) == -1 ||
+	    asprintf(&p->cert.ocsp_url, "%.*s/ocsp", n, u) == -1 ||
+	    (dflt ? asprintf(&p->cert.issuer_url, "%.*s/ca.crt", n, u) :
+	    asprintf(&p->cert.issuer_url, "%.*s/ca/%s.crt", n, u, ca)) == -1)
 		return -1;
 	return 0;
+}
+
+/* Rules between the settings of one profile. */
+static int
+conf_profile_check(const struct conf *c, struct conf_profile *p)
+{
+	struct conf_policy	*po = &p->policy;
+	size_t			 i;
+	int			 rc = 0;
+
+#define PWARN(...) do {							\
+	char m_[256];							\
+	snprintf(m_, sizeof(m_), __VA_ARGS__);				\
+	log_warnx("%s:%d: profile %s: %s", c->path, p->line, p->name, m_); \
+	rc = -1;							\
+} while (0)
+	if (p->ca_name == NULL && (p->ca_name = strdup(CONF_DEFAULT)) == NULL)
+		return -1;
+	for (i = 0; i < c->ncas && strcmp(c->cas[i].name, p->ca_name); i++)
+		;
+	if (i == c->ncas)
+		PWARN("no CA named \"%s\"", p->ca_name);
+	p->ca = i;
+	if (po->rsa_max_bits < po->rsa_min_bits)
+		PWARN("keys.rsa_max_bits is below keys.rsa_min_bits");
+	if ((po->key_types & CONF_KEY_EC) && po->ec_curves == 0)
+		po->key_types &= ~CONF_KEY_EC;
+	if (p->cert.subject_mode == CONF_SUBJECT_REQUIRE &&
+	    p->cert.subject_re == NULL)
+		PWARN("certificate.subject.mode require needs a pattern");
+	if (p->cert.subject_mode == CONF_SUBJECT_OVERRIDE &&
+	    p->cert.subject_value == NULL)
+		PWARN("certificate.subject.mode override needs a value");
+	po->rules = po->nets.n > 0 || po->rule_subject != NULL ||
+	    po->rule_challenge;
+	if (po->rules && po->manual)
+		PWARN("approval.manual and approval.rules exclude each "
+		    "other: rules send the rest to approval.otherwise");
+	if (p->cert.digest == NULL && (p->cert.digest = strdup("sha256")) ==
+	    NULL)
+		return -1;
+	if (p->cert.eku == NULL && (p->cert.eku = strdup("clientAuth")) ==
+	    NULL)
+		return -1;
+#undef PWARN
+	if (rc == 0 && (conf_challenge(c, p) == -1 || conf_urls(c, p) == -1))
+		rc = -1;
+	return rc;
 }
 
 /* Cross-field rules, once every value is in. */
 static int
 conf_check(struct conf *c)
 {
-	int rc = 0;
+	size_t	 i, j;
+	int	 rc = 0;
 
-	if (c->ca.cert == NULL || c->ca.key == NULL) {
-		log_warnx("%s: ca.cert and ca.key are required", c->path);
+	for (i = 0; i < c->ncas; i++) {
+		if ((c->cas[i].cert == NULL || c->cas[i].key == NULL) &&
+		    i == 0) {
+			log_warnx("%s: ca.cert and ca.key are required",
+			    c->path);
+			rc = -1;
+		} else if (c->cas[i].cert == NULL || c->cas[i].key == NULL) {
+			log_warnx("%s:%d: cas.%s: cert and key are required",
+			    c->path, c->cas[i].line, c->cas[i].name);
+			rc = -1;
+		}
+		if ((c->cas[i].ra_cert == NULL) != (c->cas[i].ra_key == NULL) ||
+		    (c->cas[i].ocsp_cert == NULL) !=
+		    (c->cas[i].ocsp_key == NULL)) {
+			log_warnx("%s:%d: CA %s: an RA or OCSP signer needs "
+			    "both its certificate and its key", c->path,
+			    c->cas[i].line, c->cas[i].name);
+			rc = -1;
+		}
+	}
+	if (strcmp(c->store.backend, "sqlite") == 0) {
+		if (c->store.path == NULL) {
+			log_warnx("%s: store.path is required", c->path);
+			rc = -1;
+		}
+	} else if (strcmp(c->store.backend, "postgresql") == 0) {
+		/* The URL may hold a password: it is never logged. */
+		if (c->store.url == NULL || *c->store.url == '\0') {
+			log_warnx("%s: store.url is required with backend "
+			    "\"postgresql\"", c->path);
+			rc = -1;
+		}
+	} else {
+		log_warnx("%s: store.backend \"%s\": want \"sqlite\" or "
+		    "\"postgresql\"", c->path, c->store.backend);
 		rc = -1;
 	}
-	if (strcmp(c->store.backend, "sqlite") != 0) {
-		log_warnx("%s: store.backend \"%s\": only \"sqlite\" is "
-		    "supported", c->path, c->store.backend);
+	if (c->public_url != NULL && strncmp(c->public_url, "http://", 7) &&
+	    strncmp(c->public_url, "https://", 8)) {
+		log_warnx("%s: public_url \"%s\": want http:// or https://",
+		    c->path, c->public_url);
 		rc = -1;
 	}
-	if (c->store.path == NULL) {
-		log_warnx("%s: store.path is required", c->path);
-		rc = -1;
+	for (i = 0; i < c->nprofiles; i++) {
+		if (rc == 0 && conf_profile_check(c, &c->profiles[i]) == -1)
+			rc = -1;
+		for (j = 0; j < i; j++)
+			if (c->profiles[i].policy.ndes_user != NULL &&
+			    c->profiles[j].policy.ndes_user != NULL &&
+			    strcmp(c->profiles[i].policy.ndes_user,
+			    c->profiles[j].policy.ndes_user) == 0) {
+				log_warnx("%s:%d: profile %s: ndes_user is "
+				    "profile %s's already", c->path,
+				    c->profiles[i].line, c->profiles[i].name,
+				    c->profiles[j].name);
+				rc = -1;
+			}
 	}
-	if ((c->ca.ocsp_cert == NULL) != (c->ca.ocsp_key == NULL)) {
-		log_warnx("%s: ocsp.signer_cert and ocsp.signer_key go "
-		    "together", c->path);
-		rc = -1;
-	}
-	if (c->policy.rsa_max_bits < c->policy.rsa_min_bits) {
-		log_warnx("%s: keys.rsa_max_bits is below keys.rsa_min_bits",
-		    c->path);
-		rc = -1;
-	}
-	if (conf_challenge(c) == -1 || conf_urls(c) == -1)
-		rc = -1;
 	return rc;
 }
 
@@ -381,8 +699,11 @@ conf_load(const char *path)
 			    config_error_text(&cfg));
 		goto out;
 	}
-	if (conf_walk(c, config_root_setting(&cfg), "") == 0 &&
-	    conf_check(c) == 0)
+	if (conf_alloc(c, config_root_setting(&cfg)) == -1) {
+		log_warn("conf_load");
+		goto out;
+	}
+	if (conf_root(c, config_root_setting(&cfg)) == 0 && conf_check(c) == 0)
 		ok = 1;
  out:
 	config_destroy(&cfg);
@@ -394,28 +715,85 @@ conf_load(const char *path)
 	return c;
 }
 
+const struct conf_profile *
+conf_profile_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return &c->profiles[0];
+	for (i = 0; i < c->nprofiles; i++)
+		if (strcmp(c->profiles[i].name, name) == 0)
+			return &c->profiles[i];
+	return NULL;
+}
+
+static void
+conf_secret_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static void
+conf_profile_free(struct conf_profile *p)
+{
+	struct conf_policy *po = &p->policy;
+
+	free(p->name);
+	free(p->disabled_reason);
+	free(p->ca_name);
+	free(p->cert.key_usage);
+	free(p->cert.eku);
+	free(p->cert.digest);
+	cv_regex_free(p->cert.subject_re);
+	free(p->cert.subject_value);
+	cv_regex_free(p->cert.san_re);
+	free(p->cert.crl_url);
+	free(p->cert.ocsp_url);
+	free(p->cert.issuer_url);
+	free(po->challenge_file);
+	conf_secret_free(po->challenge);
+	explicit_bzero(po->challenge_hash, sizeof(po->challenge_hash));
+	free(po->ndes_user);
+	free(po->ndes_password_file);
+	conf_secret_free(po->ndes_password);
+	free(po->webhook_url);
+	free(po->webhook_secret_file);
+	conf_secret_free(po->webhook_secret);
+	free(po->webhook_notify_url);
+	free(po->nets.v);
+	cv_regex_free(po->rule_subject);
+}
+
 void
 conf_free(struct conf *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < c->nprofiles; i++)
+		conf_profile_free(&c->profiles[i]);
+	free(c->profiles);
+	for (i = 0; i < c->ncas; i++) {
+		free(c->cas[i].name);
+		free(c->cas[i].cert);
+		free(c->cas[i].key);
+		free(c->cas[i].chain);
+		free(c->cas[i].ra_cert);
+		free(c->cas[i].ra_key);
+		free(c->cas[i].ocsp_cert);
+		free(c->cas[i].ocsp_key);
+	}
+	free(c->cas);
 	free(c->path);
 	free(c->dir);
 	free(c->public_url);
-	free(c->ca.cert);
-	free(c->ca.key);
-	free(c->ca.chain);
-	free(c->ca.ocsp_cert);
-	free(c->ca.ocsp_key);
 	free(c->store.backend);
 	free(c->store.path);
+	conf_secret_free(c->store.url);
 	free(c->http.listen);
-	free(c->challenge_file);
-	free(c->cert.crl_url);
-	free(c->cert.ocsp_url);
-	free(c->cert.issuer_url);
-	if (c->policy.challenge != NULL)
-		explicit_bzero(c->policy.challenge, strlen(c->policy.challenge));
-	free(c->policy.challenge);
 	free(c);
 }

@@ -278,7 +278,7 @@ crl_build(const struct ca *ca, const struct crl_entry *ents, size_t n,
 		if (crl_entry_add(crl, &ents[i]) == -1)
 			goto out;
 	/* Sorted by serial, as openssl-ca does: the same list, same DER. */
-	if (!X509_CRL_sort(crl) || X509_CRL_sign(crl, ca->key, ca->md) <= 0 ||
+	if (!X509_CRL_sort(crl) || X509_CRL_sign(crl, ca->key, EVP_sha256()) <= 0 ||
 	    (ret = crl_der(crl, len)) == NULL) {
 		log_crypto("CRL %lld: cannot sign", (long long)number);
 		goto out;

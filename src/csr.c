@@ -5,9 +5,14 @@
  * (RFC 2985 5.4.1: any DirectoryString, single value) and the requested
  * subjectAltName from the extensionRequest.  Other requested extensions
  * are ignored: privileges come from the template, never from the CSR.
- * Uses OpenSSL and log.c only.
+ * csr_san_each() spells those SANs as text for modules that must not
+ * parse DER themselves (webhook.c).  Uses OpenSSL and log.c only.
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,4 +240,137 @@ csr_info_clear(struct csr_info *ci)
 	free(ci->san);
 	explicit_bzero(ci->challenge, sizeof(ci->challenge));
 	memset(ci, 0, sizeof(*ci));
+}
+
+/*
+ * An IA5String (RFC 5280 4.2.1.6: dNSName, rfc822Name, URI) as a C
+ * string, or NULL.  A NUL inside would let "evil.example\0.good.example"
+ * read as the good name to whoever uses the text, so it is refused, as
+ * are 8-bit bytes, which IA5 does not have.
+ */
+static char *
+csr_ia5_dup(const ASN1_STRING *s)
+{
+	const unsigned char	*p = ASN1_STRING_get0_data(s);
+	int			 i, n = ASN1_STRING_length(s);
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '\0' || p[i] > 0x7f)
+			return NULL;
+	return strndup((const char *)p, (size_t)n);
+}
+
+/* RFC 5280 4.2.1.6: iPAddress is 4 or 16 octets in a SAN (8/32 are NC). */
+static int
+csr_ip_txt(const ASN1_OCTET_STRING *o, char *buf, size_t bufsz)
+{
+	int	 af;
+
+	switch (ASN1_STRING_length(o)) {
+	case 4:
+		af = AF_INET;
+		break;
+	case 16:
+		af = AF_INET6;
+		break;
+	default:
+		return -1;
+	}
+	if (inet_ntop(af, ASN1_STRING_get0_data(o), buf, bufsz) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Name the kinds that have no plain text form, so a reader sees them. */
+static void
+csr_other_txt(const GENERAL_NAME *g, char *buf, size_t bufsz)
+{
+	char	 oid[80];
+
+	oid[0] = '\0';
+	switch (g->type) {
+	case GEN_OTHERNAME:
+		OBJ_obj2txt(oid, sizeof(oid), g->d.otherName->type_id, 1);
+		snprintf(buf, bufsz, "otherName %s", oid);
+		break;
+	case GEN_RID:
+		OBJ_obj2txt(oid, sizeof(oid), g->d.registeredID, 1);
+		snprintf(buf, bufsz, "registeredID %s", oid);
+		break;
+	case GEN_DIRNAME:
+		snprintf(buf, bufsz, "directoryName");
+		break;
+	case GEN_X400:
+		snprintf(buf, bufsz, "x400Address");
+		break;
+	default:
+		snprintf(buf, bufsz, "ediPartyName");
+		break;
+	}
+}
+
+/* One GeneralName to "cb"; -1 if it has no valid text or "cb" says stop. */
+static int
+csr_san_one(const GENERAL_NAME *g,
+    int (*cb)(const char *, const char *, void *), void *arg)
+{
+	char		 txt[128];
+	char		*s = NULL;
+	const char	*type = NULL;
+	int		 rc = -1;
+
+	switch (g->type) {
+	case GEN_DNS:
+		type = "dns";
+		s = csr_ia5_dup(g->d.dNSName);
+		break;
+	case GEN_EMAIL:
+		type = "email";
+		s = csr_ia5_dup(g->d.rfc822Name);
+		break;
+	case GEN_URI:
+		/* Intune's "tag:microsoft.com,2022-09-14:sid:..." included. */
+		type = "uri";
+		s = csr_ia5_dup(g->d.uniformResourceIdentifier);
+		break;
+	case GEN_IPADD:
+		if (csr_ip_txt(g->d.iPAddress, txt, sizeof(txt)) == -1)
+			goto out;
+		rc = cb("ip", txt, arg) == 0 ? 0 : -1;
+		goto out;
+	default:
+		csr_other_txt(g, txt, sizeof(txt));
+		rc = cb("other", txt, arg) == 0 ? 0 : -1;
+		goto out;
+	}
+	if (s == NULL)
+		goto out;
+	rc = cb(type, s, arg) == 0 ? 0 : -1;
+ out:
+	free(s);
+	return rc;
+}
+
+int
+csr_san_each(const unsigned char *san, size_t sansz,
+    int (*cb)(const char *, const char *, void *), void *arg)
+{
+	GENERAL_NAMES		*gens = NULL;
+	const unsigned char	*p = san;
+	int			 i, rc = -1;
+
+	if (san == NULL || sansz == 0)
+		return 0;
+	if (sansz > LONG_MAX || (gens = d2i_GENERAL_NAMES(NULL, &p,
+	    (long)sansz)) == NULL || p != san + sansz)
+		goto out;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++)
+		if (csr_san_one(sk_GENERAL_NAME_value(gens, i), cb, arg) == -1)
+			goto out;
+	rc = 0;
+ out:
+	/* A malformed SAN is reported by the return; leave no stale error. */
+	ERR_clear_error();
+	GENERAL_NAMES_free(gens);
+	return rc;
 }

@@ -57,4 +57,19 @@ struct csr_info {
 enum scep_fail	 csr_parse(const unsigned char *, size_t, struct csr_info *);
 void		 csr_info_clear(struct csr_info *);
 
+/*
+ * csr.c: call "cb" for each name in "san" (DER GeneralNames, as in
+ * csr_info.san; NULL or empty is none), in order, with "type" one of
+ * "dns", "email", "uri", "ip" (dotted IPv4 or RFC 5952 IPv6), or
+ * "other" for the kinds that have no plain text form (value then says
+ * which: "otherName <oid>", "directoryName", "registeredID <oid>",
+ * "x400Address", "ediPartyName").  Both strings are valid only during
+ * the call.  Returns 0; -1 if "san" does not parse, a string holds a
+ * NUL or a non-ASCII byte (IA5String), an address is neither 4 nor 16
+ * bytes, or "cb" returned -1, which stops the walk.
+ */
+int		 csr_san_each(const unsigned char *san, size_t sansz,
+		    int (*cb)(const char *type, const char *value, void *),
+		    void *arg);
+
 #endif

@@ -16,12 +16,14 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "challenge.h"
 #include "engine.h"
 #include "issue.h"
 #include "log.h"
 #include "pki.h"
 #include "policy.h"
 #include "scep.h"
+#include "webhook.h"
 
 /* The one failInfoText of every envelope that cannot be opened. */
 #define ENGINE_UNDECRYPTABLE	"cannot decrypt the pkcsPKIEnvelope"
@@ -38,6 +40,9 @@ enum signer_kind {
 /* Everything one request carries between steps. */
 struct enroll {
 	const struct server	*srv;
+	const struct server_profile *sp;
+	const struct server_ca	*sca;		/* the profile's CA */
+	const struct conf_profile *pc;		/* the profile's settings */
 	struct scep_req		*rq;
 	enum signer_kind	 kind;
 	unsigned char		 signer_kid[STORE_KID_LEN];
@@ -48,6 +53,8 @@ struct enroll {
 	struct csr_info		 ci;
 	const char		*peer;
 	struct engine_out	*out;
+	struct challenge_req	 creq;		/* for challenge.c */
+	struct challenge_result	 chal;
 };
 
 static void
@@ -97,8 +104,9 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	    st == SCEP_STATUS_PENDING ? "PENDING" : "FAILURE";
 	if (text != NULL)
 		snprintf(out->reason, sizeof(out->reason), "%s", text);
-	out->body = scep_rep_encode(&rep, e->srv->ca->cert, e->srv->ca->key,
-	    &out->bodysz);
+	/* REP-06: signed by whoever speaks SCEP for the CA (RA or CA). */
+	out->body = scep_rep_encode(&rep, ca_scep_cert(e->sca->ca),
+	    ca_scep_key(e->sca->ca), &out->bodysz);
 	if (out->body == NULL) {
 		engine_http(out, 500, "cannot encode the CertRep");
 		return;
@@ -132,7 +140,7 @@ signer_ours_check(struct enroll *e, const char **why)
 	int			 ok, err = 0, found;
 
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
-	    !X509_STORE_CTX_init(ctx, e->srv->trust, e->rq->signer, NULL)) {
+	    !X509_STORE_CTX_init(ctx, e->sca->trust, e->rq->signer, NULL)) {
 		X509_STORE_CTX_free(ctx);
 		return SCEP_FAIL_INTERNAL;
 	}
@@ -151,7 +159,8 @@ signer_ours_check(struct enroll *e, const char **why)
 	    store_cert_status(e->srv->store, e->signer_serial, &ss, &found) ==
 	    -1)
 		return SCEP_FAIL_INTERNAL;
-	if (!found) {
+	/* Another CA's record with the same serial proves nothing. */
+	if (!found || strcmp(ss.ca, e->sca->conf->name) != 0) {
 		*why = "signer certificate unknown to this CA";
 		return SCEP_FAIL_BADREQUEST;
 	}
@@ -177,7 +186,7 @@ signer_classify(struct enroll *e, const char **why)
 		return SCEP_OK;
 	}
 	ERR_clear_error();
-	if (X509_check_issued(e->srv->ca->cert, signer) == X509_V_OK) {
+	if (X509_check_issued(e->sca->ca->cert, signer) == X509_V_OK) {
 		e->kind = SIGNER_OURS;
 		return signer_ours_check(e, why);
 	}
@@ -191,7 +200,7 @@ signer_classify(struct enroll *e, const char **why)
 static enum scep_fail
 open_inner(struct enroll *e, const char **why)
 {
-	if (ca_open_envelope(e->srv->ca, e->rq->env, &e->inner,
+	if (ca_open_envelope(e->sca->ca, e->rq->env, &e->inner,
 	    &e->innersz) == -1) {
 		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
@@ -318,8 +327,8 @@ static void
 enroll_issue(struct enroll *e)
 {
 	struct issue_ctx	 ic = { .txid = e->rq->txid, .peer = e->peer,
-	    .profile = "default", .renewed_from = e->kind == SIGNER_OURS ?
-	    e->signer_serial : "" };
+	    .profile = e->pc->name, .ca = e->sca->conf->name,
+	    .renewed_from = e->kind == SIGNER_OURS ? e->signer_serial : "" };
 	struct store_cert	 rec = { 0 };
 	struct store_txn	 t = { 0 };
 	X509			*x = NULL;
@@ -330,11 +339,13 @@ enroll_issue(struct enroll *e)
 	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
 	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
 	snprintf(t.replaces, sizeof(t.replaces), "%s", e->replaces);
+	if ((t.challenge_once = e->chal.once))
+		memcpy(t.challenge, e->chal.hash, CONF_HASH_LEN);
 	for (i = 0; i < ENGINE_SERIAL_TRIES && r == STORE_PUT_DUP_SERIAL;
 	    i++) {
 		X509_free(x);
 		store_cert_clear(&rec);
-		if ((x = issue_sign(e->srv->ca, &e->srv->conf->cert, &e->ci,
+		if ((x = issue_sign(e->sca->ca, &e->pc->cert, &e->ci,
 		    &ic, &rec)) == NULL) {
 			engine_http(e->out, 500, "cannot sign the certificate");
 			return;
@@ -342,13 +353,19 @@ enroll_issue(struct enroll *e)
 		snprintf(t.serial, sizeof(t.serial), "%s", rec.serial);
 		r = store_issue(e->srv->store, &rec, &t);
 	}
-	if (r == STORE_PUT_OK)
+	if (r == STORE_PUT_OK) {
 		e_success(e, x, rec.serial);
-	else if (r == STORE_PUT_DUP_TXN) {
+		if (e->kind == SIGNER_SELF)
+			challenge_notify(e->pc, &e->creq, 1, rec.serial,
+			    NULL);
+	} else if (r == STORE_PUT_DUP_TXN) {
 		/* The same request, decided meanwhile by another thread. */
 		if (enroll_known(e) == 0)
 			engine_http(e->out, 500, "transaction vanished");
-	} else
+	} else if (r == STORE_PUT_CHALLENGE)
+		/* Another request consumed the one-time challenge first. */
+		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
+	else
 		engine_http(e->out, 503, "certificate store unavailable");
 	X509_free(x);
 	store_cert_clear(&rec);
@@ -368,11 +385,14 @@ enroll_pending(struct enroll *e)
 	r.csr = e->inner;
 	r.csrsz = e->innersz;
 	r.subject = e->ci.subject_txt;
-	snprintf(r.profile, sizeof(r.profile), "default");
+	snprintf(r.profile, sizeof(r.profile), "%s", e->pc->name);
 	snprintf(r.peer, sizeof(r.peer), "%s", e->peer);
 	r.created_at = (int64_t)time(NULL);
-	r.expires_at = r.created_at + e->srv->conf->policy.pending_ttl;
-	t = (struct store_txn){ .status = STORE_TXN_PENDING };
+	r.expires_at = r.created_at + e->pc->policy.pending_ttl;
+	t = (struct store_txn){ .status = STORE_TXN_PENDING,
+	    .challenge_once = e->chal.once };
+	if (e->chal.once)
+		memcpy(t.challenge, e->chal.hash, CONF_HASH_LEN);
 	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
 	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
 	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
@@ -385,23 +405,62 @@ enroll_pending(struct enroll *e)
 	} else if (p == STORE_PUT_DUP_TXN) {
 		if (enroll_known(e) == 0)
 			engine_http(e->out, 500, "transaction vanished");
-	} else
+	} else if (p == STORE_PUT_CHALLENGE)
+		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
+	else
 		engine_http(e->out, 503, "certificate store unavailable");
 }
 
-/* Policy for a new enrolment or a renewal; SCEP_OK to go on. */
+/*
+ * certificate.max_active_per_subject: valid certificates of this CA for
+ * the subject.  Renewals replace a certificate and are not counted.
+ */
 static enum scep_fail
-enroll_policy(struct enroll *e, char *why, size_t whysz)
+enroll_limit(struct enroll *e, char *why, size_t whysz)
 {
-	const struct conf_policy	*p = &e->srv->conf->policy;
+	int64_t n;
+
+	if (e->pc->cert.max_active == 0 || e->kind == SIGNER_OURS)
+		return SCEP_OK;
+	if (store_cert_count_active(e->srv->store, e->sca->conf->name,
+	    e->ci.subject_txt, (int64_t)time(NULL), &n) == -1)
+		return SCEP_FAIL_INTERNAL;
+	if (n < e->pc->cert.max_active)
+		return SCEP_OK;
+	snprintf(why, whysz, "%lld valid certificates for this subject "
+	    "already, the profile allows %d", (long long)n,
+	    e->pc->cert.max_active);
+	return SCEP_FAIL_BADREQUEST;
+}
+
+/* Policy for a new enrolment: issue, wait, or refuse (*f, "why"). */
+static enum policy_verdict
+enroll_new(struct enroll *e, enum scep_fail *f, char *why, size_t whysz)
+{
+	struct policy_req	rq = { .ci = &e->ci, .peer = e->peer,
+	    .txidlen = strlen(e->rq->txid) };
+
+	e->creq = (struct challenge_req){ .txid = e->rq->txid,
+	    .peer = e->peer, .ci = &e->ci, .csr = e->inner,
+	    .csrsz = e->innersz };
+	if (challenge_check(e->srv, e->pc, &e->creq, &e->chal) == -1) {
+		*f = SCEP_FAIL_INTERNAL;
+		return POLICY_REJECT;
+	}
+	rq.challenge = e->chal.state;
+	rq.challenge_why = e->chal.why;
+	return policy_enroll(e->pc, &rq, f, why, whysz);
+}
+
+/* Policy for a renewal; SCEP_OK to go on. */
+static enum scep_fail
+enroll_renew(struct enroll *e, char *why, size_t whysz)
+{
 	struct policy_signer		 sg;
 	unsigned char			*subj = NULL;
 	int				 n;
 	enum scep_fail			 f;
 
-	if (e->kind == SIGNER_SELF)
-		return policy_enroll(p, &e->ci, strlen(e->rq->txid), why,
-		    whysz);
 	if ((n = i2d_X509_NAME(X509_get_subject_name(e->rq->signer),
 	    &subj)) <= 0)
 		return SCEP_FAIL_INTERNAL;
@@ -409,7 +468,7 @@ enroll_policy(struct enroll *e, char *why, size_t whysz)
 	sg.subjectsz = (size_t)n;
 	sg.kid = e->signer_kid;
 	sg.not_after = issue_time(X509_get0_notAfter(e->rq->signer));
-	f = policy_renew(p, &e->ci, &sg, (int64_t)time(NULL),
+	f = policy_renew(e->pc, &e->ci, &sg, (int64_t)time(NULL),
 	    strlen(e->rq->txid), why, whysz);
 	OPENSSL_free(subj);
 	return f;
@@ -423,9 +482,10 @@ enroll_policy(struct enroll *e, char *why, size_t whysz)
 static void
 engine_enroll(struct enroll *e)
 {
-	const char	*why = NULL;
-	char		 pwhy[192];
-	enum scep_fail	 f;
+	const char		*why = NULL;
+	char			 pwhy[192];
+	enum scep_fail		 f;
+	enum policy_verdict	 v;
 
 	if ((f = signer_classify(e, &why)) == SCEP_OK &&
 	    e->kind == SIGNER_SELF && e->rq->type == SCEP_MSG_RENEWALREQ) {
@@ -447,9 +507,21 @@ engine_enroll(struct enroll *e)
 	    e->ci.subject_txt);
 	if (enroll_known(e) != 0)
 		return;
-	if ((f = enroll_policy(e, pwhy, sizeof(pwhy))) != SCEP_OK)
+	if (e->kind == SIGNER_SELF)
+		v = enroll_new(e, &f, pwhy, sizeof(pwhy));
+	else
+		v = (f = enroll_renew(e, pwhy, sizeof(pwhy))) == SCEP_OK ?
+		    POLICY_ISSUE : POLICY_REJECT;
+	if (v == POLICY_ISSUE && (f = enroll_limit(e, pwhy, sizeof(pwhy))) !=
+	    SCEP_OK)
+		v = POLICY_REJECT;
+	if (v == POLICY_REJECT && f == SCEP_FAIL_INTERNAL)
+		engine_http(e->out, 503, "certificate store unavailable");
+	else if (v == POLICY_REJECT) {
 		e_fail(e, f, pwhy);
-	else if (e->kind == SIGNER_SELF && e->srv->conf->policy.manual)
+		if (e->kind == SIGNER_SELF)
+			challenge_notify(e->pc, &e->creq, 0, NULL, pwhy);
+	} else if (v == POLICY_PENDING)
 		enroll_pending(e);
 	else
 		enroll_issue(e);
@@ -516,7 +588,7 @@ fetch_check(struct enroll *e, char *serial, size_t sz, const char **why)
 		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
 	}
-	f = X509_NAME_cmp(issuer, X509_get_subject_name(e->srv->ca->cert)) ==
+	f = X509_NAME_cmp(issuer, X509_get_subject_name(e->sca->ca->cert)) ==
 	    0 ? SCEP_OK : SCEP_FAIL_BADCERTID;
 	if (f != SCEP_OK)
 		*why = "issuer is not this CA";
@@ -580,7 +652,7 @@ engine_getcrl(struct enroll *e)
 			e_fail(e, f, why);
 		return;
 	}
-	if (pki_crl_current(e->srv, &der, &n) == -1) {
+	if (pki_crl_current(e->srv, e->sca, &der, &n) == -1) {
 		engine_http(e->out, 503, "CRL unavailable");
 		return;
 	}
@@ -594,16 +666,18 @@ engine_getcrl(struct enroll *e)
 }
 
 void
-engine_pkiop(const struct server *srv, const unsigned char *der,
-    size_t len, const char *peer, struct engine_out *out)
+engine_pkiop(const struct server *srv, const struct server_profile *sp,
+    const unsigned char *der, size_t len, const char *peer,
+    struct engine_out *out)
 {
-	struct enroll	 e = { .srv = srv, .peer = peer, .out = out };
+	struct enroll	 e = { .srv = srv, .sp = sp, .sca = sp->sca,
+	    .pc = sp->conf, .peer = peer, .out = out };
 	enum scep_fail	 f;
 
 	ERR_clear_error();
 	memset(out, 0, sizeof(*out));
 	out->msgtype = "unknown";
-	f = scep_req_parse(der, len, srv->conf->policy.legacy, &e.rq);
+	f = scep_req_parse(der, len, e.pc->policy.legacy, &e.rq);
 	if (e.rq == NULL) {
 		engine_http(out, 500, "out of memory");
 		return;

@@ -32,7 +32,9 @@ struct engine_out {
 	char		 reason[192];	/* failInfoText or HTTP error text */
 };
 
-void	engine_pkiop(const struct server *, const unsigned char *, size_t,
-	    const char *peer, struct engine_out *);
+/* One PKIOperation for profile "sp" of "srv", from "peer". */
+void	engine_pkiop(const struct server *, const struct server_profile *sp,
+	    const unsigned char *, size_t, const char *peer,
+	    struct engine_out *);
 
 #endif

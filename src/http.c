@@ -1,15 +1,20 @@
 /*	SPDX-License-Identifier: ISC */
 /*
  * http.c: libmicrohttpd front end (RFC 8894 4, checklist section 2).
- * Paths /scep, /scep/pkiclient.exe, /cgi-bin/pkiclient.exe and NDES's
+ * Paths /scep (the default profile), /scep/<profile>[/anything],
+ * /scep/pkiclient.exe, /cgi-bin/pkiclient.exe and NDES's
  * /certsrv/mscep/mscep.dll; operations by case-insensitive name; GET
- * and POST PKIOperation; 400/404/405/413 with a one-line text reason.
- * Uses engine.c for PKIOperation and the server's pre-encoded bodies
- * for the rest; never includes OpenSSL.
+ * and POST PKIOperation; 400/404/405/413/503 with a one-line text
+ * reason.  Beside SCEP: /crl[/<ca>], /ca.crt, /ca/<ca>.crt, /ocsp, and
+ * the NDES-style one-time challenge page.  Uses engine.c for
+ * PKIOperation and the server's pre-encoded bodies for the rest; never
+ * includes OpenSSL.  Each request holds a reference to the server it
+ * started with, so a reload (SIGHUP) swaps it without dropping any.
  */
 #include <sys/socket.h>
 
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,7 @@
 
 #include <microhttpd.h>
 
+#include "challenge.h"
 #include "engine.h"
 #include "http.h"
 #include "log.h"
@@ -31,23 +37,79 @@
 /* How long http_stop() waits for requests in flight. */
 #define HTTP_DRAIN_MS		10000
 
+/* A server and the requests using it; the current one holds one more. */
+struct http_srv {
+	struct server	*srv;
+	int		 refs;		/* under http.mtx */
+};
+
 struct http {
 	struct MHD_Daemon	*d;
-	const struct server	*srv;
+	pthread_mutex_t		 mtx;
+	struct http_srv		*cur;
+	size_t			 max_body;	/* fixed at start */
 	atomic_int		 inflight;
 };
 
 /* One request: its body so far and what the log line needs. */
 struct http_req {
-	struct buf	 body;
-	double		 start;
-	char		 peer[64];
+	struct buf		 body;
+	double			 start;
+	char			 peer[64];
+	struct http_srv		*hs;		/* held until done */
+	const struct server	*srv;
 };
 
+/* Paths of the default profile, besides /scep itself. */
 static const char *const http_paths[] = {
-	"/scep", "/scep/pkiclient.exe", "/cgi-bin/pkiclient.exe",
-	"/certsrv/mscep/mscep.dll",
+	"/cgi-bin/pkiclient.exe", "/certsrv/mscep/mscep.dll",
 };
+
+static struct http_srv *
+http_acquire(struct http *h)
+{
+	struct http_srv *hs;
+
+	pthread_mutex_lock(&h->mtx);
+	hs = h->cur;
+	hs->refs++;
+	pthread_mutex_unlock(&h->mtx);
+	return hs;
+}
+
+static void
+http_release(struct http *h, struct http_srv *hs)
+{
+	int last;
+
+	pthread_mutex_lock(&h->mtx);
+	last = --hs->refs == 0;
+	pthread_mutex_unlock(&h->mtx);
+	if (last) {
+		server_free(hs->srv);
+		free(hs);
+	}
+}
+
+int
+http_reload(struct http *h, struct server *srv)
+{
+	struct http_srv *hs, *old;
+
+	if ((hs = calloc(1, sizeof(*hs))) == NULL) {
+		server_free(srv);
+		return -1;
+	}
+	hs->srv = srv;
+	hs->refs = 1;
+	pthread_mutex_lock(&h->mtx);
+	old = h->cur;
+	h->cur = hs;
+	pthread_mutex_unlock(&h->mtx);
+	if (old != NULL)
+		http_release(h, old);
+	return 0;
+}
 
 static void
 http_peer(struct MHD_Connection *c, char *buf, size_t sz)
@@ -152,8 +214,8 @@ http_count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 static enum MHD_Result
-http_pkiop(struct http *h, struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url)
+http_pkiop(const struct server_profile *sp, struct MHD_Connection *c,
+    struct http_req *r, const char *method, const char *url)
 {
 	struct engine_out	 eo;
 	const char		*msg;
@@ -177,7 +239,7 @@ http_pkiop(struct http *h, struct MHD_Connection *c, struct http_req *r,
 			return http_error(c, r, method, url, "PKIOperation",
 			    400, "message is not base64", NULL);
 	}
-	engine_pkiop(h->srv, der, dersz, r->peer, &eo);
+	engine_pkiop(r->srv, sp, der, dersz, r->peer, &eo);
 	if (der != r->body.data)
 		free(der);
 	http_log(r, method, url, "PKIOperation", eo.http, eo.bodysz, &eo);
@@ -201,27 +263,30 @@ http_is_get(const char *method)
 	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-/* GetCACaps, GetCACert: GET only, answered from pre-encoded bodies. */
+/*
+ * GetCACaps, GetCACert: GET only, answered from pre-encoded bodies.
+ * The bodies belong to the server the request holds: PERSISTENT is
+ * safe, MHD copies nothing and the server outlives the response.
+ */
 static enum MHD_Result
-http_static(struct http *h, struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url, const char *op)
+http_static(const struct server_profile *sp, struct MHD_Connection *c,
+    struct http_req *r, const char *method, const char *url, const char *op)
 {
-	const struct server *s = h->srv;
-
 	if (!http_is_get(method))
 		return http_error(c, r, method, url, op, 405,
 		    "this operation takes GET", "GET");
 	if (strcasecmp(op, "GetCACaps") == 0)
 		return http_ok(c, r, method, url, "GetCACaps", "text/plain",
-		    (void *)s->caps, strlen(s->caps), MHD_RESPMEM_PERSISTENT);
-	return http_ok(c, r, method, url, "GetCACert", s->cacert_type,
-	    s->cacert, s->cacertsz, MHD_RESPMEM_PERSISTENT);
+		    (void *)sp->caps, strlen(sp->caps),
+		    MHD_RESPMEM_PERSISTENT);
+	return http_ok(c, r, method, url, "GetCACert", sp->cacert_type,
+	    sp->cacert, sp->cacertsz, MHD_RESPMEM_PERSISTENT);
 }
 
-/* RFC 5280 4.2.1.13: the current CRL at /crl, DER. */
+/* RFC 5280 4.2.1.13: a CA's current CRL at /crl or /crl/<ca>, DER. */
 static enum MHD_Result
-http_crl(struct http *h, struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url)
+http_crl(const struct server_ca *sca, struct MHD_Connection *c,
+    struct http_req *r, const char *method, const char *url)
 {
 	unsigned char	*der;
 	size_t		 len;
@@ -229,7 +294,7 @@ http_crl(struct http *h, struct MHD_Connection *c, struct http_req *r,
 	if (!http_is_get(method))
 		return http_error(c, r, method, url, "crl", 405,
 		    "the CRL is fetched with GET", "GET");
-	if (pki_crl_current(h->srv, &der, &len) == -1)
+	if (pki_crl_current(r->srv, sca, &der, &len) == -1)
 		return http_error(c, r, method, url, "crl", 503,
 		    "CRL unavailable, try again", NULL);
 	return http_ok(c, r, method, url, "crl", "application/pkix-crl",
@@ -241,11 +306,12 @@ http_crl(struct http *h, struct MHD_Connection *c, struct http_req *r,
  * base64 (URL-escaped) after /ocsp/.
  */
 static enum MHD_Result
-http_ocsp(struct http *h, struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url)
+http_ocsp(struct MHD_Connection *c, struct http_req *r, const char *method,
+    const char *url)
 {
 	struct ocsp_result	 res;
 	struct engine_out	 eo = { .msgtype = "", .txid = "" };
+	struct pki_ocsp_arg	 arg = { r->srv, NULL };
 	unsigned char		*der = NULL;
 	size_t			 dersz = 0;
 
@@ -256,9 +322,10 @@ http_ocsp(struct http *h, struct MHD_Connection *c, struct http_req *r,
 	    url + 6, strlen(url + 6), &der, &dersz) == -1)
 		return http_error(c, r, method, url, "ocsp", 400,
 		    "want POST, or GET /ocsp/<base64 request>", NULL);
-	ocsp_respond_cached(h->srv->ocsp, h->srv->ca, der, dersz,
-	    h->srv->conf->pki.ocsp_validity, pki_ocsp_lookup,
-	    (void *)h->srv, &res);
+	/* The CA the first CertID names signs; the others are unknown. */
+	arg.sca = pki_ocsp_ca(r->srv, der, dersz);
+	ocsp_respond_cached(r->srv->ocsp, arg.sca->ca, der, dersz,
+	    r->srv->conf->pki.ocsp_validity, pki_ocsp_lookup, &arg, &res);
 	if (der != r->body.data)
 		free(der);
 	eo.outcome = res.outcome;
@@ -271,44 +338,227 @@ http_ocsp(struct http *h, struct MHD_Connection *c, struct http_req *r,
 	    res.dersz, MHD_RESPMEM_MUST_FREE, NULL);
 }
 
-/* Paths beside SCEP's: revocation information and the CA itself. */
+/* "/prefix<name>suffix" -> the CA named; NULL if not such a path. */
+static const struct server_ca *
+http_ca_path(const struct server *srv, const char *url, const char *prefix,
+    const char *suffix, int *known)
+{
+	size_t	pl = strlen(prefix), sl = strlen(suffix), n;
+
+	*known = 0;
+	if (strncmp(url, prefix, pl) != 0 || (n = strlen(url)) < pl + sl ||
+	    strcmp(url + n - sl, suffix) != 0)
+		return NULL;
+	*known = 1;
+	return server_ca(srv, url + pl, n - pl - sl);
+}
+
+static enum MHD_Result
+http_cader(const struct server_ca *sca, struct MHD_Connection *c,
+    struct http_req *r, const char *method, const char *url)
+{
+	if (!http_is_get(method))
+		return http_error(c, r, method, url, "ca.crt", 405,
+		    "the CA certificate is fetched with GET", "GET");
+	return http_ok(c, r, method, url, "ca.crt", "application/pkix-cert",
+	    sca->cader, sca->caderlen, MHD_RESPMEM_PERSISTENT);
+}
+
+/* Paths beside SCEP's: revocation information and the CAs themselves. */
 static int
-http_pki_path(struct http *h, struct MHD_Connection *c, struct http_req *r,
+http_pki_path(struct MHD_Connection *c, struct http_req *r,
     const char *method, const char *url, enum MHD_Result *ret)
 {
+	const struct server_ca	*sca;
+	int			 known;
+
 	if (strcmp(url, "/crl") == 0)
-		*ret = http_crl(h, c, r, method, url);
-	else if (strcmp(url, "/ocsp") == 0 || strncmp(url, "/ocsp/", 6) == 0)
-		*ret = http_ocsp(h, c, r, method, url);
+		*ret = http_crl(&r->srv->cas[0], c, r, method, url);
 	else if (strcmp(url, "/ca.crt") == 0)
-		*ret = http_is_get(method) ? http_ok(c, r, method, url,
-		    "ca.crt", "application/pkix-cert", h->srv->cader,
-		    h->srv->caderlen, MHD_RESPMEM_PERSISTENT) :
-		    http_error(c, r, method, url, "ca.crt", 405,
-		    "the CA certificate is fetched with GET", "GET");
+		*ret = http_cader(&r->srv->cas[0], c, r, method, url);
+	else if (strcmp(url, "/ocsp") == 0 || strncmp(url, "/ocsp/", 6) == 0)
+		*ret = http_ocsp(c, r, method, url);
+	else if ((sca = http_ca_path(r->srv, url, "/crl/", "", &known)) !=
+	    NULL)
+		*ret = http_crl(sca, c, r, method, url);
+	else if (known)
+		*ret = http_error(c, r, method, url, "crl", 404, "no such CA",
+		    NULL);
+	else if ((sca = http_ca_path(r->srv, url, "/ca/", ".crt", &known)) !=
+	    NULL)
+		*ret = http_cader(sca, c, r, method, url);
+	else if (known)
+		*ret = http_error(c, r, method, url, "ca.crt", 404,
+		    "no such CA", NULL);
 	else
 		return 0;
 	return 1;
 }
 
+/*
+ * Which profile a SCEP path names: /scep and the fixed paths are the
+ * default; /scep/<name>[/...] is <name>, and a first part with a dot in
+ * it (pkiclient.exe) is a file name under the default, since profile
+ * names have none.  0 with *sp set, 404 for no SCEP path or profile.
+ */
+static int
+http_profile(const struct server *srv, const char *url,
+    const struct server_profile **sp)
+{
+	const char	*seg, *end;
+	size_t		 i;
+
+	*sp = NULL;
+	for (i = 0; i < sizeof(http_paths) / sizeof(http_paths[0]); i++)
+		if (strcmp(url, http_paths[i]) == 0) {
+			*sp = &srv->profiles[0];
+			return 0;
+		}
+	if (strncmp(url, "/scep", 5) != 0 || (url[5] != '\0' &&
+	    url[5] != '/'))
+		return 404;
+	seg = url[5] == '/' ? url + 6 : url + 5;
+	if ((end = strchr(seg, '/')) == NULL)
+		end = seg + strlen(seg);
+	if (end == seg || memchr(seg, '.', (size_t)(end - seg)) != NULL)
+		*sp = &srv->profiles[0];
+	else
+		*sp = server_profile(srv, seg, (size_t)(end - seg));
+	return *sp == NULL ? 404 : 0;
+}
+
+/*
+ * The NDES challenge page (/certsrv/mscep_admin/), as MDMs that take
+ * one-time passwords from NDES read it: HTML in UTF-16LE with a BOM,
+ * the password after "The enrollment challenge password is: <B> ".
+ */
+static unsigned char *
+http_ndes_page(const char *thumb, const char *token, int minutes,
+    size_t *len)
+{
+	unsigned char	*w;
+	char		*a;
+	int		 n, i;
+
+	if ((n = asprintf(&a, "<HTML><Head><Meta HTTP-Equiv=\"Content-Type\" "
+	    "Content=\"text/html; charset=UTF-16\"><Title>Network Device "
+	    "Enrollment Service</Title></Head><Body BgColor=#FFFFFF><Font "
+	    "ID=locPageFont Face=\"Arial\"><P> Network Device Enrollment "
+	    "Service allows you to obtain certificates for routers or other "
+	    "network devices using the Simple Certificate Enrollment "
+	    "Protocol (SCEP). </P><P> To complete certificate enrollment for "
+	    "your network device you will need the following information: "
+	    "<P> The thumbprint (hash value) for the CA certificate is: <B> "
+	    "%s </B> <P> The enrollment challenge password is: <B> %s </B> "
+	    "<P> This password can be used only once and will expire within "
+	    "%d minutes. <P> Each enrollment requires a new challenge "
+	    "password. You can refresh this web page to obtain a new "
+	    "challenge password. </Font></Body></HTML>", thumb, token,
+	    minutes)) < 0)
+		return NULL;
+	if ((w = malloc(2 * (size_t)n + 2)) != NULL) {
+		w[0] = 0xff;	/* BOM: little-endian */
+		w[1] = 0xfe;
+		for (i = 0; i < n; i++) {
+			w[2 + 2 * i] = (unsigned char)a[i];
+			w[3 + 2 * i] = 0;
+		}
+		*len = 2 * (size_t)n + 2;
+	}
+	explicit_bzero(a, (size_t)n);
+	free(a);
+	return w;
+}
+
+/* The dynamic profile whose NDES page credentials these are, or NULL. */
+static const struct server_profile *
+http_ndes_who(const struct server *srv, const char *user, const char *pass)
+{
+	const struct conf_policy	*p;
+	size_t				 i;
+
+	for (i = 0; user != NULL && pass != NULL && i < srv->nprofiles; i++) {
+		p = &srv->profiles[i].conf->policy;
+		if (p->challenge_mode == CONF_CHALLENGE_DYNAMIC &&
+		    p->ndes_user != NULL && strcmp(p->ndes_user, user) == 0 &&
+		    ct_equal(pass, strlen(pass), p->ndes_password,
+		    strlen(p->ndes_password)))
+			return &srv->profiles[i];
+	}
+	return NULL;
+}
+
+/*
+ * GET /certsrv/mscep_admin/ with HTTP Basic credentials: mint a
+ * one-time challenge for the profile they belong to.
+ */
+static enum MHD_Result
+http_ndes(struct MHD_Connection *c, struct http_req *r, const char *method,
+    const char *url)
+{
+	const struct server_profile	*sp;
+	struct MHD_Response		*rsp;
+	char				*user, *pass = NULL;
+	char				 token[CHALLENGE_HEX + 1];
+	unsigned char			*body;
+	size_t				 len = 0;
+	int64_t				 exp;
+	enum MHD_Result			 ret;
+
+	if (!http_is_get(method))
+		return http_error(c, r, method, url, "ndes", 405,
+		    "the challenge page is fetched with GET", "GET");
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	sp = http_ndes_who(r->srv, user, pass);
+	if (pass != NULL)
+		explicit_bzero(pass, strlen(pass));
+	MHD_free(user);
+	MHD_free(pass);
+	if (sp == NULL) {
+		http_log(r, method, url, "ndes", 401, 0, NULL);
+		if ((rsp = MHD_create_response_from_buffer(13,
+		    (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT)) == NULL)
+			return MHD_NO;
+		ret = MHD_queue_basic_auth_fail_response(c, "scepd", rsp);
+		MHD_destroy_response(rsp);
+		return ret;
+	}
+	if (challenge_mint(r->srv->store, sp->conf, 0, NULL, token, &exp) ==
+	    -1)
+		return http_error(c, r, method, url, "ndes", 503,
+		    "cannot mint a challenge, try again", NULL);
+	body = http_ndes_page(sp->sca->thumb, token,
+	    sp->conf->policy.challenge_ttl / 60, &len);
+	explicit_bzero(token, sizeof(token));
+	if (body == NULL)
+		return http_error(c, r, method, url, "ndes", 500,
+		    "out of memory", NULL);
+	return http_ok(c, r, method, url, "ndes",
+	    "text/html; charset=utf-16", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 /* Route a complete request. */
 static enum MHD_Result
-http_route(struct http *h, struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url)
+http_route(struct MHD_Connection *c, struct http_req *r, const char *method,
+    const char *url)
 {
-	const char	*op;
-	size_t		 i;
-	int		 n[2] = { 0, 0 };
-	enum MHD_Result	 ret;
+	const struct server_profile	*sp;
+	const char			*op;
+	int				 n[2] = { 0, 0 };
+	enum MHD_Result			 ret;
 
-	if (http_pki_path(h, c, r, method, url, &ret))
+	if (http_pki_path(c, r, method, url, &ret))
 		return ret;
-	for (i = 0; i < sizeof(http_paths) / sizeof(http_paths[0]); i++)
-		if (strcmp(url, http_paths[i]) == 0)
-			break;
-	if (i == sizeof(http_paths) / sizeof(http_paths[0]))
+	if (strncmp(url, "/certsrv/mscep_admin", 20) == 0)
+		return http_ndes(c, r, method, url);
+	if (http_profile(r->srv, url, &sp) != 0)
 		return http_error(c, r, method, url, "", 404,
 		    "no SCEP service at this path", NULL);
+	if (!sp->conf->enabled)
+		return http_error(c, r, method, url, "", 503,
+		    sp->conf->disabled_reason != NULL ?
+		    sp->conf->disabled_reason : "this profile is disabled",
+		    NULL);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, http_count_arg,
 	    n);
 	op = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
@@ -323,10 +573,10 @@ http_route(struct http *h, struct MHD_Connection *c, struct http_req *r,
 		return http_error(c, r, method, url, "", 400,
 		    "missing operation parameter", NULL);
 	if (strcasecmp(op, "PKIOperation") == 0)
-		return http_pkiop(h, c, r, method, url);
+		return http_pkiop(sp, c, r, method, url);
 	if (strcasecmp(op, "GetCACaps") == 0 ||
 	    strcasecmp(op, "GetCACert") == 0)
-		return http_static(h, c, r, method, url, op);
+		return http_static(sp, c, r, method, url, op);
 	if (strcasecmp(op, "GetNextCACert") == 0)
 		return http_error(c, r, method, url, op, 404,
 		    "no rollover CA certificate", NULL);
@@ -346,7 +596,9 @@ http_begin(struct http *h, struct MHD_Connection *c, const char *method,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return MHD_NO;
 	r->start = now_ms();
-	r->body.max = h->srv->conf->http.max_body;
+	r->body.max = h->max_body;
+	r->hs = http_acquire(h);
+	r->srv = r->hs->srv;
 	http_peer(c, r->peer, sizeof(r->peer));
 	*ctx = r;
 	atomic_fetch_add(&h->inflight, 1);
@@ -383,7 +635,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		*uploadsz = 0;
 		return MHD_YES;
 	}
-	return http_route(h, c, r, method, url);
+	return http_route(c, r, method, url);
 }
 
 static void
@@ -396,6 +648,7 @@ http_done(void *cls, struct MHD_Connection *c, void **ctx,
 	if (r == NULL)
 		return;
 	buf_free(&r->body);
+	http_release(h, r->hs);
 	free(r);
 	*ctx = NULL;
 	atomic_fetch_sub(&h->inflight, 1);
@@ -442,7 +695,7 @@ http_addr(const char *listen)
 }
 
 struct http *
-http_start(const struct server *srv, const char *listen, int *port)
+http_start(struct server *srv, const char *listen, int *port)
 {
 	const struct conf_http	*hc = &srv->conf->http;
 	struct http		*h;
@@ -456,11 +709,20 @@ http_start(const struct server *srv, const char *listen, int *port)
 		log_warnx("listen address \"%s\": want host:port", listen);
 		return NULL;
 	}
-	if ((h = calloc(1, sizeof(*h))) == NULL) {
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    pthread_mutex_init(&h->mtx, NULL) != 0) {
+		free(h);
+		freeaddrinfo(ai);
+		server_free(srv);
+		return NULL;
+	}
+	h->max_body = hc->max_body;
+	if (http_reload(h, srv) == -1) {
+		pthread_mutex_destroy(&h->mtx);
+		free(h);
 		freeaddrinfo(ai);
 		return NULL;
 	}
-	h->srv = srv;
 	if (threads == 0 && (threads = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		threads = 1;
 	if (ai->ai_family == AF_INET6)
@@ -477,6 +739,8 @@ http_start(const struct server *srv, const char *listen, int *port)
 	freeaddrinfo(ai);
 	if (h->d == NULL) {
 		log_warn("cannot listen on %s", listen);
+		http_release(h, h->cur);
+		pthread_mutex_destroy(&h->mtx);
 		free(h);
 		return NULL;
 	}
@@ -496,5 +760,7 @@ http_stop(struct http *h)
 	while (atomic_load(&h->inflight) > 0 && now_ms() < deadline)
 		usleep(10000);
 	MHD_stop_daemon(h->d);
+	http_release(h, h->cur);
+	pthread_mutex_destroy(&h->mtx);
 	free(h);
 }

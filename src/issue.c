@@ -22,6 +22,26 @@ issue_time(const ASN1_TIME *t)
 	return (int64_t)timegm(&tm);
 }
 
+/*
+ * The issued subject as RFC 2253 text, the way csr.c spells the CSR's
+ * (a template may have replaced it).
+ */
+static char *
+issue_subject(X509 *x)
+{
+	BIO	*b;
+	char	*p, *s = NULL;
+	long	 n;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+	    XN_FLAG_RFC2253) >= 0 && (n = BIO_get_mem_data(b, &p)) >= 0)
+		s = strndup(n > 0 ? p : "", (size_t)n);
+	BIO_free(b);
+	return s;
+}
+
 X509 *
 issue_sign(const struct ca *ca, const struct conf_cert *tc,
     const struct csr_info *ci, const struct issue_ctx *ic,
@@ -36,7 +56,7 @@ issue_sign(const struct ca *ca, const struct conf_cert *tc,
 		return NULL;
 	if ((n = i2d_X509(x, &der)) <= 0 ||
 	    (rec->der = malloc((size_t)n)) == NULL ||
-	    (rec->subject = strdup(ci->subject_txt)) == NULL) {
+	    (rec->subject = issue_subject(x)) == NULL) {
 		log_warnx("issue: out of memory");
 		OPENSSL_free(der);
 		store_cert_clear(rec);
@@ -53,6 +73,7 @@ issue_sign(const struct ca *ca, const struct conf_cert *tc,
 	rec->revoke_reason = -1;
 	snprintf(rec->txid, sizeof(rec->txid), "%s", ic->txid);
 	snprintf(rec->profile, sizeof(rec->profile), "%s", ic->profile);
+	snprintf(rec->ca, sizeof(rec->ca), "%s", ic->ca);
 	snprintf(rec->peer, sizeof(rec->peer), "%s", ic->peer);
 	snprintf(rec->renewed_from, sizeof(rec->renewed_from), "%s",
 	    ic->renewed_from != NULL ? ic->renewed_from : "");

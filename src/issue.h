@@ -19,6 +19,7 @@ struct issue_ctx {
 	const char	*txid;
 	const char	*peer;
 	const char	*profile;
+	const char	*ca;		/* the CA's name in the configuration */
 	const char	*renewed_from;	/* serial of the old certificate, or "" */
 };
 

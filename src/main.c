@@ -21,6 +21,10 @@ static const struct {
 	{ "request", cmd_request, "list, show, approve or reject pending "
 	    "requests" },
 	{ "crl", cmd_crl, "write the current CRL" },
+	{ "store", cmd_store, "copy a store into an empty one (SQLite to "
+	    "PostgreSQL)" },
+	{ "mobileconfig", cmd_mobileconfig, "write an Apple .mobileconfig (CA and "
+	    "SCEP payloads)" },
 	{ "ca", cmd_ca, "issue the CA's service certificates (OCSP signer)" },
 	{ "info", cmd_info, "print the SCEP URL, challenge and CA "
 	    "fingerprint" },

@@ -252,6 +252,27 @@ ocsp_ours(const struct ca *ca, OCSP_CERTID *cid)
 	return rc;
 }
 
+int
+ocsp_request_names(const struct ca *ca, const unsigned char *req,
+    size_t reqsz)
+{
+	OCSP_REQUEST		*r;
+	const unsigned char	*p = req;
+	OCSP_ONEREQ		*one;
+	int			 rc = 0;
+
+	if (reqsz > OCSP_REQ_MAX ||
+	    (r = d2i_OCSP_REQUEST(NULL, &p, (long)reqsz)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	if ((one = OCSP_request_onereq_get0(r, 0)) != NULL)
+		rc = ocsp_ours(ca, OCSP_onereq_get0_id(one)) == 1;
+	OCSP_REQUEST_free(r);
+	ERR_clear_error();
+	return rc;
+}
+
 /* Ask the store about one item; an OCSPResponseStatus. */
 static int
 ocsp_lookup(struct ocsp_item *it, ocsp_lookup_fn lookup, void *arg)

@@ -80,6 +80,14 @@ void	ocsp_respond(const struct ca *, const unsigned char *req,
 	    struct ocsp_result *);
 
 /*
+ * Does the first CertID of the OCSPRequest "req" name CA "ca" (issuer
+ * name and key hashes)?  1 yes, 0 no or unparseable.  With several CAs
+ * this picks the one to answer for.
+ */
+int	ocsp_request_names(const struct ca *, const unsigned char *req,
+	    size_t reqsz);
+
+/*
  * Signed responses kept for reuse, so OCSP load does not cost one RSA
  * signature per request.  Thread-safe (one mutex), bounded to "max"
  * entries (the oldest goes first; roughly 1 KiB each with a 2048-bit

@@ -6,6 +6,7 @@
  * one of them winning the CRL number by constraint, and the loser
  * serving the winner's CRL.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,28 +55,31 @@ pki_crl_fresh(const struct server *s, const struct store_crl *cr,
 	    cr->next_update - now > s->conf->pki.crl_validity / 2;
 }
 
-/* Build and store CRL number "number" reflecting revision "rev". */
+/* Build and store CA "sca"'s CRL "number" reflecting revision "rev". */
 static enum store_put
-pki_crl_build(const struct server *s, int64_t number, int64_t rev)
+pki_crl_build(const struct server *s, const struct server_ca *sca,
+    int64_t number, int64_t rev)
 {
 	struct pki_entries	 pe = { 0 };
 	struct store_crl	 cr = { 0 };
 	time_t			 now = time(NULL);
 	enum store_put		 r = STORE_PUT_ERROR;
 
-	if (store_revoked_list(s->store, pki_entry_add, &pe) == -1)
+	if (store_revoked_list(s->store, sca->conf->name, pki_entry_add,
+	    &pe) == -1)
 		goto out;
+	snprintf(cr.ca, sizeof(cr.ca), "%s", sca->conf->name);
 	cr.number = number;
 	cr.revision = rev;
 	cr.this_update = (int64_t)now;
 	cr.next_update = (int64_t)now + s->conf->pki.crl_validity;
-	if ((cr.der = crl_build(s->ca, pe.v, pe.n, number, now,
+	if ((cr.der = crl_build(sca->ca, pe.v, pe.n, number, now,
 	    (time_t)cr.next_update, &cr.dersz)) == NULL)
 		goto out;
 	r = store_crl_put(s->store, &cr);
 	if (r == STORE_PUT_OK)
-		log_info("CRL %lld: %zu revoked, revision %lld",
-		    (long long)number, pe.n, (long long)rev);
+		log_info("CA %s: CRL %lld: %zu revoked, revision %lld",
+		    sca->conf->name, (long long)number, pe.n, (long long)rev);
  out:
 	free(pe.v);
 	free(cr.der);
@@ -83,7 +87,8 @@ pki_crl_build(const struct server *s, int64_t number, int64_t rev)
 }
 
 int
-pki_crl_current(const struct server *s, unsigned char **der, size_t *len)
+pki_crl_current(const struct server *s, const struct server_ca *sca,
+    unsigned char **der, size_t *len)
 {
 	struct store_crl	cr;
 	int64_t			rev, now = (int64_t)time(NULL);
@@ -92,7 +97,8 @@ pki_crl_current(const struct server *s, unsigned char **der, size_t *len)
 	*der = NULL;
 	for (i = 0; i < PKI_CRL_TRIES; i++) {
 		if (store_revision(s->store, &rev) == -1 ||
-		    store_crl_latest(s->store, &cr, &found) == -1)
+		    store_crl_latest(s->store, sca->conf->name, &cr, &found) ==
+		    -1)
 			return -1;
 		if (found && pki_crl_fresh(s, &cr, rev, now)) {
 			*der = cr.der;
@@ -100,7 +106,7 @@ pki_crl_current(const struct server *s, unsigned char **der, size_t *len)
 			return 0;
 		}
 		/* A lost race (DUP) means someone else stored a newer one. */
-		if (pki_crl_build(s, found ? cr.number + 1 : 1, rev) ==
+		if (pki_crl_build(s, sca, found ? cr.number + 1 : 1, rev) ==
 		    STORE_PUT_ERROR) {
 			store_crl_clear(&cr);
 			return -1;
@@ -114,14 +120,15 @@ pki_crl_current(const struct server *s, unsigned char **der, size_t *len)
 int
 pki_ocsp_lookup(void *arg, const char *serial, struct ocsp_status *os)
 {
-	const struct server	*s = arg;
-	struct store_status	 ss;
-	int			 found;
+	const struct pki_ocsp_arg	*a = arg;
+	struct store_status		 ss;
+	int				 found;
 
 	memset(os, 0, sizeof(*os));
-	if (store_cert_status(s->store, serial, &ss, &found) == -1)
+	if (store_cert_status(a->srv->store, serial, &ss, &found) == -1)
 		return -1;
-	if (!found)
+	/* A serial of another of our CAs is not this CA's certificate. */
+	if (!found || strcmp(ss.ca, a->sca->conf->name) != 0)
 		os->status = OCSP_ST_UNKNOWN;
 	else if (ss.status == STORE_CERT_REVOKED) {
 		os->status = OCSP_ST_REVOKED;
@@ -130,4 +137,15 @@ pki_ocsp_lookup(void *arg, const char *serial, struct ocsp_status *os)
 	} else
 		os->status = OCSP_ST_GOOD;
 	return 0;
+}
+
+const struct server_ca *
+pki_ocsp_ca(const struct server *s, const unsigned char *req, size_t reqsz)
+{
+	size_t	i;
+
+	for (i = 1; i < s->ncas; i++)
+		if (ocsp_request_names(s->cas[i].ca, req, reqsz) == 1)
+			return &s->cas[i];
+	return &s->cas[0];
 }

@@ -17,10 +17,25 @@
  * a new one when the store's revocation counter moved past the stored
  * CRL or less than half its validity is left.  0 or -1 (logged).
  */
-int	pki_crl_current(const struct server *, unsigned char **, size_t *);
+int	pki_crl_current(const struct server *, const struct server_ca *,
+	    unsigned char **, size_t *);
 
-/* ocsp_lookup_fn over the store; "arg" is the struct server. */
+/* What pki_ocsp_lookup() needs: the store, and the CA asked about. */
+struct pki_ocsp_arg {
+	const struct server	*srv;
+	const struct server_ca	*sca;
+};
+
+/* ocsp_lookup_fn over the store; "arg" is a struct pki_ocsp_arg. */
 struct ocsp_status;
 int	pki_ocsp_lookup(void *, const char *serial, struct ocsp_status *);
+
+/*
+ * The CA an OCSP request's first CertID names, by issuer name and key
+ * hash; the default CA when none does (the answer is then
+ * unauthorized, RFC 6960 2.3).
+ */
+const struct server_ca *pki_ocsp_ca(const struct server *,
+	    const unsigned char *req, size_t reqsz);
 
 #endif

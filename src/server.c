@@ -1,133 +1,240 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * server.c: build struct server from the configuration: load the CA,
- * open the store, and encode once what GetCACert and GetCACaps answer
+ * server.c: build struct server from the configuration: load each CA,
+ * and encode once per profile what GetCACert and GetCACaps answer
  * (RFC 8894 4.2.1, 3.5.2), so those requests cost no crypto.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "log.h"
 #include "scep.h"
 #include "server.h"
+#include "util.h"
 
 /*
  * Exactly what works (CAPS-05), LF only (CAPS-04).  GetNextCACert is
  * not advertised: CA rollover is not implemented yet.  A
- * server that accepts single DES or MD5 is not SCEPStandard (2.9).
+ * profile that accepts single DES or MD5 is not SCEPStandard (2.9).
  */
 static const char server_caps[] = "AES\nDES3\nPOSTPKIOperation\n"
     "Renewal\nSHA-1\nSHA-256\nSHA-512\nSCEPStandard\n";
 static const char server_caps_legacy[] = "AES\nDES3\nPOSTPKIOperation\n"
     "Renewal\nSHA-1\nSHA-256\nSHA-512\n";
 
+/* OCSP answers kept, per serial, until their status changes. */
+#define SERVER_OCSP_CACHE	65536
+
 /*
  * OpenSSL 3 keeps single DES in its legacy provider.  It is loaded only
- * when the configuration asks for draft-era clients; the allow-lists in
- * scep_asn1.c still decide what a request may use.
+ * when a profile asks for draft-era clients; the allow-lists in
+ * scep_asn1.c still decide, per profile, what a request may use.
  */
 static int
 server_legacy(struct server *s)
 {
-	if (!s->conf->policy.legacy)
+	size_t	i, n = 0;
+
+	for (i = 0; i < s->conf->nprofiles; i++)
+		if (s->conf->profiles[i].policy.legacy)
+			n++;
+	if (n == 0)
 		return 0;
-	s->caps = server_caps_legacy;
 	if ((s->prov_legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL ||
 	    (s->prov_default = OSSL_PROVIDER_load(NULL, "default")) == NULL) {
 		log_crypto("algorithms.legacy: cannot load OpenSSL's legacy "
 		    "provider");
 		return -1;
 	}
-	log_info("algorithms.legacy: accepting single DES and MD5; "
-	    "SCEPStandard not advertised");
+	log_info("algorithms.legacy: %zu profile(s) accept single DES and "
+	    "MD5 and do not advertise SCEPStandard", n);
 	return 0;
 }
-
-/* OCSP answers kept, per serial, until their status changes. */
-#define SERVER_OCSP_CACHE	65536
 
 /*
- * Only our CA is trusted for certificate-signed requests (REN-03): a
- * certificate in the message claiming our name proves nothing.
+ * Only the CA itself is trusted for certificate-signed requests
+ * (REN-03): a certificate in the message claiming its name proves
+ * nothing.
  */
 static int
-server_trust(struct server *s)
+server_ca_load(struct server_ca *sc, const struct conf_ca *cc)
 {
-	if ((s->trust = X509_STORE_new()) == NULL ||
-	    !X509_STORE_add_cert(s->trust, s->ca->cert)) {
-		log_crypto("trust store");
+	unsigned char	*p, sha1[20];
+	int		 n;
+
+	sc->conf = cc;
+	if ((sc->ca = ca_load(cc)) == NULL)
+		return -1;
+	if ((sc->trust = X509_STORE_new()) == NULL ||
+	    !X509_STORE_add_cert(sc->trust, sc->ca->cert)) {
+		log_crypto("CA %s: trust store", cc->name);
 		return -1;
 	}
+	/* The CA alone as DER, for /ca.crt (AIA caIssuers). */
+	if ((n = i2d_X509(sc->ca->cert, NULL)) <= 0 ||
+	    (sc->cader = p = malloc((size_t)n)) == NULL ||
+	    i2d_X509(sc->ca->cert, &p) != n)
+		return -1;
+	sc->caderlen = (size_t)n;
+	if (!EVP_Digest(sc->cader, sc->caderlen, sha1, NULL, EVP_sha1(), NULL))
+		return -1;
+	hex_encode(sha1, sizeof(sha1), sc->thumb);
 	return 0;
 }
 
-/* RFC 8894 4.2.1.1 a lone CA as DER; 4.2.1.2 a chain as PKCS#7. */
+/*
+ * RFC 8894 4.2.1.1 a lone CA as DER; 4.2.1.2 a PKCS#7 of the CA, the
+ * RA and the rest of the chain when there is more than the CA (or
+ * "chain" asks for it).  Apple and Windows find the RA among the
+ * non-root certificates by its key usage (CLIENTS.md); with several
+ * certificates Apple checks the CertRep against the second one.
+ */
 static int
-server_cacert(struct server *s)
+server_cacert(struct server_profile *sp)
 {
-	unsigned char	*p;
-	int		 n;
+	const struct ca	*ca = sp->sca->ca;
+	STACK_OF(X509)	*sk;
+	int		 i, many;
 
-	/* The CA alone as DER, for /ca.crt (AIA caIssuers). */
-	if ((n = i2d_X509(s->ca->cert, NULL)) <= 0 ||
-	    (s->cader = p = malloc((size_t)n)) == NULL ||
-	    i2d_X509(s->ca->cert, &p) != n)
+	many = ca->ra_cert != NULL || sk_X509_num(ca->chain) > 1;
+	if (sp->conf->getcacert == CONF_GETCACERT_CA && ca->ra_cert != NULL) {
+		log_warnx("profile %s: getcacert \"ca\" hides the RA that "
+		    "clients must encrypt to", sp->conf->name);
 		return -1;
-	s->caderlen = (size_t)n;
-	if (sk_X509_num(s->ca->chain) > 1) {
-		s->cacert = scep_certs_only(s->ca->chain, &s->cacertsz);
-		s->cacert_type = "application/x-x509-ca-ra-cert";
-		return s->cacert == NULL ? -1 : 0;
 	}
-	s->cacert_type = "application/x-x509-ca-cert";
-	if ((s->cacert = malloc(s->caderlen)) == NULL)
-		return -1;
-	memcpy(s->cacert, s->cader, s->caderlen);
-	s->cacertsz = s->caderlen;
+	if (sp->conf->getcacert == CONF_GETCACERT_CA ||
+	    (sp->conf->getcacert == CONF_GETCACERT_AUTO && !many)) {
+		sp->cacert_type = "application/x-x509-ca-cert";
+		if ((sp->cacert = malloc(sp->sca->caderlen)) == NULL)
+			return -1;
+		memcpy(sp->cacert, sp->sca->cader, sp->sca->caderlen);
+		sp->cacertsz = sp->sca->caderlen;
+		return 0;
+	}
+	if ((sk = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(sk, ca->cert))
+		goto err;
+	if (ca->ra_cert != NULL && !sk_X509_push(sk, ca->ra_cert))
+		goto err;
+	/* ca->chain[0] is the CA itself. */
+	for (i = 1; i < sk_X509_num(ca->chain); i++)
+		if (!sk_X509_push(sk, sk_X509_value(ca->chain, i)))
+			goto err;
+	sp->cacert = scep_certs_only(sk, &sp->cacertsz);
+	sp->cacert_type = "application/x-x509-ca-ra-cert";
+	sk_X509_free(sk);
+	return sp->cacert == NULL ? -1 : 0;
+ err:
+	sk_X509_free(sk);
+	return -1;
+}
+
+static int
+server_profiles(struct server *s)
+{
+	struct server_profile	*sp;
+	size_t			 i;
+
+	for (i = 0; i < s->nprofiles; i++) {
+		sp = &s->profiles[i];
+		sp->conf = &s->conf->profiles[i];
+		sp->sca = &s->cas[sp->conf->ca];
+		sp->caps = sp->conf->policy.legacy ? server_caps_legacy :
+		    server_caps;
+		if (server_cacert(sp) == -1) {
+			log_warnx("profile %s: cannot encode GetCACert",
+			    sp->conf->name);
+			return -1;
+		}
+		if (sp->conf->policy.challenge_mode == CONF_CHALLENGE_NONE &&
+		    sp->conf->enabled)
+			log_warnx("profile %s: no challenge: any client that "
+			    "reaches it gets a certificate", sp->conf->name);
+	}
 	return 0;
 }
 
 struct server *
-server_new(const struct conf *conf)
+server_new(struct conf *conf, struct store *store)
 {
-	struct server *s;
+	struct server	*s;
+	size_t		 i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("server_new");
+		conf_free(conf);
 		return NULL;
 	}
 	s->conf = conf;
-	s->caps = server_caps;
-	if (scep_asn1_init() == -1 || server_legacy(s) == -1 ||
-	    (s->ca = ca_load(&conf->ca)) == NULL ||
-	    server_cacert(s) == -1 || server_trust(s) == -1 ||
-	    (s->ocsp = ocsp_cache_new(SERVER_OCSP_CACHE)) == NULL ||
-	    (s->store = store_open(&conf->store, 0)) == NULL) {
-		server_free(s);
-		return NULL;
-	}
-	if (conf->policy.challenge == NULL)
-		log_warnx("no challenge.file: any client that reaches this "
-		    "server gets a certificate");
+	s->store = store;
+	s->ncas = conf->ncas;
+	s->nprofiles = conf->nprofiles;
+	if ((s->cas = calloc(s->ncas, sizeof(*s->cas))) == NULL ||
+	    (s->profiles = calloc(s->nprofiles, sizeof(*s->profiles))) ==
+	    NULL || scep_asn1_init() == -1 || server_legacy(s) == -1)
+		goto err;
+	for (i = 0; i < s->ncas; i++)
+		if (server_ca_load(&s->cas[i], &conf->cas[i]) == -1)
+			goto err;
+	if (server_profiles(s) == -1 ||
+	    (s->ocsp = ocsp_cache_new(SERVER_OCSP_CACHE)) == NULL)
+		goto err;
 	return s;
+ err:
+	server_free(s);
+	return NULL;
 }
 
 void
 server_free(struct server *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
-	ca_free(s->ca);
-	X509_STORE_free(s->trust);
+	for (i = 0; s->cas != NULL && i < s->ncas; i++) {
+		ca_free(s->cas[i].ca);
+		X509_STORE_free(s->cas[i].trust);
+		free(s->cas[i].cader);
+	}
+	for (i = 0; s->profiles != NULL && i < s->nprofiles; i++)
+		free(s->profiles[i].cacert);
+	free(s->cas);
+	free(s->profiles);
 	ocsp_cache_free(s->ocsp);
-	store_close(s->store);
-	free(s->cacert);
-	free(s->cader);
 	if (s->prov_legacy != NULL)
 		OSSL_PROVIDER_unload(s->prov_legacy);
 	if (s->prov_default != NULL)
 		OSSL_PROVIDER_unload(s->prov_default);
+	conf_free((struct conf *)s->conf);
 	free(s);
+}
+
+const struct server_profile *
+server_profile(const struct server *s, const char *name, size_t n)
+{
+	size_t i;
+
+	if (name == NULL || n == 0)
+		return &s->profiles[0];
+	for (i = 0; i < s->nprofiles; i++)
+		if (strlen(s->profiles[i].conf->name) == n &&
+		    memcmp(s->profiles[i].conf->name, name, n) == 0)
+			return &s->profiles[i];
+	return NULL;
+}
+
+const struct server_ca *
+server_ca(const struct server *s, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncas; i++)
+		if (strlen(s->cas[i].conf->name) == n &&
+		    memcmp(s->cas[i].conf->name, name, n) == 0)
+			return &s->cas[i];
+	return NULL;
 }

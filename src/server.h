@@ -1,8 +1,9 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * server.h: everything a request needs, built once at start-up: the
- * configuration, the loaded CA, the store, and the pre-encoded bodies
- * of GetCACaps and GetCACert.  Read-only while requests run, so worker
+ * server.h: everything a request needs, built once at start-up (and
+ * again on SIGHUP): the configuration, each CA with its keys and trust
+ * store, each profile with the pre-encoded bodies of GetCACaps and
+ * GetCACert, and the store.  Read-only while requests run, so worker
  * threads share it without locks.
  */
 #ifndef SCEPD_SERVER_H
@@ -17,24 +18,50 @@
 #include "conf.h"
 #include "store.h"
 
-struct server {
-	const struct conf	*conf;		/* not owned */
+/* One CA as served. */
+struct server_ca {
+	const struct conf_ca	*conf;
 	struct ca		*ca;
-	struct store		*store;
+	X509_STORE		*trust;		/* this CA only: renewal, GetCert */
+	unsigned char		*cader;		/* the CA certificate, DER */
+	size_t			 caderlen;
+	char			 thumb[41];	/* its SHA-1, hex: NDES page */
+};
+
+/* One SCEP endpoint: /scep (the default) or /scep/<name>. */
+struct server_profile {
+	const struct conf_profile *conf;
+	const struct server_ca	*sca;
 	unsigned char		*cacert;	/* GetCACert body */
 	size_t			 cacertsz;
 	const char		*cacert_type;	/* its media type */
-	unsigned char		*cader;		/* the CA certificate, DER */
-	size_t			 caderlen;
 	const char		*caps;		/* GetCACaps body */
-	X509_STORE		*trust;		/* our CA only: renewal, GetCert */
+};
+
+struct server {
+	const struct conf	*conf;		/* owned: freed with it */
+	struct server_ca	*cas;		/* as conf->cas */
+	size_t			 ncas;
+	struct server_profile	*profiles;	/* as conf->profiles */
+	size_t			 nprofiles;
+	struct store		*store;		/* not owned: outlives reloads */
 	struct ocsp_cache	*ocsp;		/* signed OCSP answers */
 	OSSL_PROVIDER		*prov_legacy;	/* single DES, when allowed */
 	OSSL_PROVIDER		*prov_default;
 };
 
-/* Load CA and store for "conf"; NULL (logged) on failure. */
-struct server	*server_new(const struct conf *);
+/*
+ * Load every CA and build every profile of "conf" (taking ownership of
+ * it, also on failure) over the open "store"; NULL (logged) on failure.
+ */
+struct server	*server_new(struct conf *, struct store *);
 void		 server_free(struct server *);
+
+/* The profile "name" (n bytes; "" or NULL: the default), or NULL. */
+const struct server_profile *server_profile(const struct server *,
+		    const char *name, size_t n);
+/* The CA "name" (n bytes), or NULL. */
+const struct server_ca *server_ca(const struct server *, const char *name,
+		    size_t n);
 
 #endif

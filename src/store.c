@@ -17,6 +17,7 @@ struct store {
 
 static const struct store_ops *const store_backends[] = {
 	&store_sqlite_ops,
+	&store_pgsql_ops,
 };
 
 struct store *
@@ -97,9 +98,10 @@ store_cert_revoke(struct store *st, const char *serial, int reason,
 }
 
 int
-store_revoked_list(struct store *st, store_cert_cb cb, void *arg)
+store_revoked_list(struct store *st, const char *ca, store_cert_cb cb,
+    void *arg)
 {
-	return st->ops->revoked_list(st->be, cb, arg);
+	return st->ops->revoked_list(st->be, ca, cb, arg);
 }
 
 int
@@ -142,15 +144,73 @@ store_request_reject(struct store *st, int64_t id, const char *reason,
 }
 
 int
-store_crl_latest(struct store *st, struct store_crl *c, int *found)
+store_crl_latest(struct store *st, const char *ca, struct store_crl *c,
+    int *found)
 {
-	return st->ops->crl_latest(st->be, c, found);
+	return st->ops->crl_latest(st->be, ca, c, found);
 }
 
 enum store_put
 store_crl_put(struct store *st, const struct store_crl *c)
 {
 	return st->ops->crl_put(st->be, c);
+}
+
+int
+store_txn_list(struct store *st, store_txn_cb cb, void *arg)
+{
+	return st->ops->txn_list(st->be, cb, arg);
+}
+
+int
+store_crl_list(struct store *st, store_crl_cb cb, void *arg)
+{
+	return st->ops->crl_list(st->be, cb, arg);
+}
+
+int
+store_counts(struct store *st, struct store_counts *n)
+{
+	memset(n, 0, sizeof(*n));
+	return st->ops->counts(st->be, n);
+}
+
+int
+store_import(struct store *st, struct store *src, struct store_counts *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (st == src) {
+		log_warnx("store import: source and target are the same");
+		return -1;
+	}
+	return st->ops->import(st->be, src, n);
+}
+
+int
+store_challenge_put(struct store *st, const struct store_challenge *c)
+{
+	return st->ops->challenge_put(st->be, c);
+}
+
+int
+store_challenge_get(struct store *st, const unsigned char *hash,
+    struct store_challenge *c, int *found)
+{
+	return st->ops->challenge_get(st->be, hash, c, found);
+}
+
+int
+store_challenge_list(struct store *st, store_challenge_cb cb, void *arg)
+{
+	return st->ops->challenge_list(st->be, cb, arg);
+}
+
+int
+store_cert_count_active(struct store *st, const char *ca, const char *subject,
+    int64_t now, int64_t *n)
+{
+	*n = 0;
+	return st->ops->cert_count_active(st->be, ca, subject, now, n);
 }
 
 void

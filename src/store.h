@@ -1,10 +1,13 @@
 /*	SPDX-License-Identifier: ISC */
 /*
  * store.h: the only way the rest of scepd reaches persistent state.
- * Backends (store_sqlite.c; store_pgsql.c next) fill a struct store_ops
- * and are called from store.c alone.  Every operation returns 0 or -1
- * and logs the reason; a missing row is 0 with *found = 0.  All calls
- * are safe from any thread: backends keep a pool of connections.
+ * Backends (store_sqlite.c, store_pgsql.c) fill a struct store_ops and
+ * are called from store.c alone.  Every operation returns 0 or -1 and
+ * logs the reason; a missing row is 0 with *found = 0.  All calls are
+ * safe from any thread: backends keep a pool of connections.  Both
+ * backends give the same answers to the same calls; a PostgreSQL store
+ * may be shared by several scepd processes, so nothing here relies on
+ * in-process locks: constraints and conditional updates decide races.
  */
 #ifndef SCEPD_STORE_H
 #define SCEPD_STORE_H
@@ -17,6 +20,7 @@
 #define STORE_SERIAL_MAX	40	/* hex digits of a serial, 20 bytes */
 #define STORE_TXID_MAX		256
 #define STORE_KID_LEN		32	/* SHA-256 of a SubjectPublicKeyInfo */
+#define STORE_NAME_MAX		63	/* profile and CA names */
 
 enum store_cert_status {
 	STORE_CERT_VALID = 0,
@@ -43,6 +47,7 @@ struct store_cert {
 	int64_t		 revoked_at;	/* if revoked */
 	int		 revoke_reason;	/* RFC 5280 CRLReason, -1 none */
 	char		 renewed_from[STORE_SERIAL_MAX + 1]; /* "" if new */
+	char		 ca[STORE_NAME_MAX + 1];	/* issuing CA's name */
 };
 
 /* What OCSP, renewal and GetCert need of a certificate, cheaply. */
@@ -51,6 +56,7 @@ struct store_status {
 	int64_t		 not_after;
 	int64_t		 revoked_at;
 	int		 revoke_reason;
+	char		 ca[STORE_NAME_MAX + 1];	/* issuing CA's name */
 };
 
 enum store_txn_status {
@@ -79,10 +85,12 @@ struct store_request {
 	int		 status;	/* enum store_txn_status */
 	char		 serial[STORE_SERIAL_MAX + 1];	/* once issued */
 	char		 reason[256];	/* why rejected */
+	int64_t		 decided_at;	/* approved or rejected, else 0 */
 };
 
 /* The most recent CRL (owned "der": free with store_crl_clear()). */
 struct store_crl {
+	char		 ca[STORE_NAME_MAX + 1];	/* whose CRL */
 	int64_t		 number;
 	int64_t		 revision;	/* store revision it reflects */
 	int64_t		 this_update;
@@ -111,6 +119,7 @@ struct store_txn {
 	char		 serial[STORE_SERIAL_MAX + 1];	/* the certificate */
 	int		 status;	/* enum store_txn_status */
 	int64_t		 request_id;	/* pending or decided request, or 0 */
+	int64_t		 created_at;	/* from the store; ignored by puts */
 	/*
 	 * To store_issue(): if not "", the transaction may already exist
 	 * with this serial (a renewal signed by the certificate its own
@@ -118,6 +127,23 @@ struct store_txn {
 	 * certmonger do) and is then moved on to the new certificate.
 	 */
 	char		 replaces[STORE_SERIAL_MAX + 1];
+	/*
+	 * To store_issue() and store_request_put(): a one-time challenge
+	 * (its SHA-256) consumed in the same transaction, so that of
+	 * several requests presenting it exactly one is recorded.
+	 */
+	int		 challenge_once;
+	unsigned char	 challenge[STORE_KID_LEN];
+};
+
+/* A one-time challenge, known only by its SHA-256. */
+struct store_challenge {
+	unsigned char	 hash[STORE_KID_LEN];
+	char		 profile[STORE_NAME_MAX + 1];
+	int64_t		 created_at;
+	int64_t		 expires_at;
+	int64_t		 used_at;	/* 0 while unused */
+	char		 subject[256];	/* POSIX ERE the subject must match */
 };
 
 /* What store_issue() did. */
@@ -126,17 +152,38 @@ enum store_put {
 	STORE_PUT_DUP_SERIAL,	/* serial taken: nothing written, retry */
 	STORE_PUT_DUP_TXN,	/* transaction exists: nothing written */
 	STORE_PUT_STALE,	/* request no longer pending: nothing written */
+	STORE_PUT_CHALLENGE,	/* one-time challenge used or expired meanwhile */
 	STORE_PUT_ERROR = -1,
+};
+
+/*
+ * How many rows of each kind a store holds, and its revision: what
+ * "scepd store migrate" compares between source and target.
+ */
+struct store_counts {
+	int64_t		 certs;
+	int64_t		 revoked;	/* of those, revoked */
+	int64_t		 renewals;	/* of those, with renewed_from */
+	int64_t		 txns;
+	int64_t		 requests;
+	int64_t		 pending;	/* of those, still pending */
+	int64_t		 crls;
+	int64_t		 revision;
 };
 
 typedef int (*store_cert_cb)(const struct store_cert *, void *);
 typedef int (*store_request_cb)(const struct store_request *, void *);
+typedef int (*store_txn_cb)(const struct store_txn *, void *);
+typedef int (*store_crl_cb)(const struct store_crl *, void *);
+typedef int (*store_challenge_cb)(const struct store_challenge *, void *);
 
-#define STORE_OPS_VERSION	2
+struct store;
+
+#define STORE_OPS_VERSION	4
 
 struct store_ops {
 	int		 version;	/* STORE_OPS_VERSION */
-	const char	*name;		/* "sqlite" */
+	const char	*name;		/* store.backend: "sqlite", ... */
 	void		*(*open)(const struct conf_store *, int create);
 	void		 (*close)(void *);
 	enum store_put	 (*issue)(void *, const struct store_cert *,
@@ -149,7 +196,8 @@ struct store_ops {
 	int		 (*cert_status)(void *, const char *,
 			     struct store_status *, int *);
 	enum store_revoke (*cert_revoke)(void *, const char *, int, int64_t);
-	int		 (*revoked_list)(void *, store_cert_cb, void *);
+	int		 (*revoked_list)(void *, const char *ca, store_cert_cb,
+			     void *);
 	int		 (*revision)(void *, int64_t *);
 	enum store_put	 (*request_put)(void *, struct store_request *,
 			     const struct store_txn *);
@@ -160,15 +208,30 @@ struct store_ops {
 			     const struct store_cert *);
 	enum store_put	 (*request_reject)(void *, int64_t, const char *,
 			     int64_t);
-	int		 (*crl_latest)(void *, struct store_crl *, int *);
+	int		 (*crl_latest)(void *, const char *ca, struct store_crl *,
+			     int *);
 	enum store_put	 (*crl_put)(void *, const struct store_crl *);
+	/* version 3: what "scepd store migrate" needs */
+	int		 (*txn_list)(void *, store_txn_cb, void *);
+	int		 (*crl_list)(void *, store_crl_cb, void *);
+	int		 (*counts)(void *, struct store_counts *);
+	int		 (*import)(void *, struct store *,
+			     struct store_counts *);
+	/* version 4: profiles, several CAs, one-time challenges */
+	int		 (*challenge_put)(void *, const struct store_challenge *);
+	int		 (*challenge_get)(void *, const unsigned char *,
+			     struct store_challenge *, int *);
+	int		 (*challenge_list)(void *, store_challenge_cb, void *);
+	int		 (*cert_count_active)(void *, const char *ca,
+			     const char *subject, int64_t now, int64_t *);
 };
-
-struct store;
 
 /*
  * Open the store "cs" names, creating and migrating its schema if
  * "create" is set (otherwise it must exist).  NULL on failure.
+ * PostgreSQL: the database must exist; its schema is created or
+ * migrated by every open, whatever "create" says, so that the nodes
+ * of a deployment bring it up to date as they start.
  */
 struct store	*store_open(const struct conf_store *, int create);
 void		 store_close(struct store *);
@@ -195,8 +258,9 @@ int		 store_cert_status(struct store *, const char *serial,
  */
 enum store_revoke store_cert_revoke(struct store *, const char *serial,
 		    int reason, int64_t when);
-/* Revoked certificates (serial, revoked_at, revoke_reason filled). */
-int		 store_revoked_list(struct store *, store_cert_cb, void *);
+/* CA "ca"'s revoked certificates (serial, revoked_at, reason filled). */
+int		 store_revoked_list(struct store *, const char *ca,
+		    store_cert_cb, void *);
 /* The revocation counter: changes whenever a revocation does. */
 int		 store_revision(struct store *, int64_t *);
 
@@ -223,14 +287,43 @@ enum store_put	 store_request_reject(struct store *, int64_t id,
 		    const char *reason, int64_t when);
 void		 store_request_clear(struct store_request *);
 
-/* The CRL with the highest number. */
-int		 store_crl_latest(struct store *, struct store_crl *,
-		    int *found);
-/* Keep a new CRL; STORE_PUT_DUP_SERIAL if its number is taken. */
+/* CA "ca"'s CRL with the highest number. */
+int		 store_crl_latest(struct store *, const char *ca,
+		    struct store_crl *, int *found);
+/* Keep a new CRL; STORE_PUT_DUP_SERIAL if its CA's number is taken. */
 enum store_put	 store_crl_put(struct store *, const struct store_crl *);
 void		 store_crl_clear(struct store_crl *);
 
+/* Every transaction, in no particular order (created_at filled). */
+int		 store_txn_list(struct store *, store_txn_cb, void *);
+/* Every CRL kept, lowest number first. */
+int		 store_crl_list(struct store *, store_crl_cb, void *);
+int		 store_counts(struct store *, struct store_counts *);
+/*
+ * Copy everything "src" holds into this store, which must be empty
+ * (else -1, logged, nothing written), as one transaction: certificates
+ * with their revocation state and renewal links, requests with their
+ * ids, transactions, CRLs and the revision.  "copied" counts the rows
+ * written.  "src" must be another store than the target.
+ */
+int		 store_import(struct store *, struct store *src,
+		    struct store_counts *copied);
+
+/* Keep a new one-time challenge (its hash is unique by constraint). */
+int		 store_challenge_put(struct store *,
+		    const struct store_challenge *);
+int		 store_challenge_get(struct store *, const unsigned char *hash,
+		    struct store_challenge *, int *found);
+/* Every one-time challenge, newest first. */
+int		 store_challenge_list(struct store *, store_challenge_cb,
+		    void *);
+/* Valid (unrevoked, unexpired at "now") certificates of "ca" for "subject". */
+int		 store_cert_count_active(struct store *, const char *ca,
+		    const char *subject, int64_t now, int64_t *n);
+
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;
+/* store_pgsql.c */
+extern const struct store_ops store_pgsql_ops;
 
 #endif

@@ -82,6 +82,28 @@ static const char *const sq_migrations[] = {
 	"  this_update INTEGER NOT NULL,"
 	"  next_update INTEGER NOT NULL,"
 	"  der BLOB NOT NULL);",
+	/* 3: several CAs (certificates and CRLs per CA), one-time challenges */
+	"ALTER TABLE certs ADD COLUMN ca TEXT NOT NULL DEFAULT 'default';"
+	"CREATE INDEX certs_ca_subject ON certs(ca, subject);"
+	"CREATE TABLE crls_v3 ("
+	"  ca TEXT NOT NULL,"
+	"  number INTEGER NOT NULL,"
+	"  revision INTEGER NOT NULL,"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  PRIMARY KEY (ca, number));"
+	"INSERT INTO crls_v3 SELECT 'default', number, revision, this_update,"
+	"  next_update, der FROM crls;"
+	"DROP TABLE crls;"
+	"ALTER TABLE crls_v3 RENAME TO crls;"
+	"CREATE TABLE challenges ("
+	"  hash BLOB PRIMARY KEY,"
+	"  profile TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used_at INTEGER,"
+	"  subject TEXT NOT NULL DEFAULT '');",
 };
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
@@ -113,15 +135,24 @@ enum sq_stmt {
 	SQ_CRL_LATEST,
 	SQ_CRL_INSERT,
 	SQ_CRL_PRUNE,
+	SQ_TXN_LIST,
+	SQ_CRL_LIST,
+	SQ_COUNTS,
+	SQ_REV_SET,
+	SQ_CHAL_INSERT,
+	SQ_CHAL_GET,
+	SQ_CHAL_USE,
+	SQ_CHAL_LIST,
+	SQ_CERT_COUNT,
 	SQ__MAX
 };
 
 #define SQ_CERT_COLS \
 	"serial, subject, not_before, not_after, status, issued_at, txid, " \
-	"profile, peer, der, revoked_at, revoke_reason, renewed_from"
+	"profile, peer, der, revoked_at, revoke_reason, renewed_from, ca"
 #define SQ_REQ_COLS \
 	"id, txid, signer_kid, csr_kid, csr, subject, profile, peer, " \
-	"created_at, expires_at, status, serial, reason"
+	"created_at, expires_at, status, serial, reason, decided_at"
 
 static const char *const sq_sql[SQ__MAX] = {
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
@@ -129,8 +160,8 @@ static const char *const sq_sql[SQ__MAX] = {
 	[SQ_ROLLBACK] = "ROLLBACK",
 	[SQ_CERT_INSERT] = "INSERT INTO certs (serial, subject, not_before, "
 	    "not_after, status, issued_at, txid, profile, peer, der, "
-	    "renewed_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	    "?11)",
+	    "renewed_from, revoked_at, revoke_reason, ca) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[SQ_TXN_INSERT] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
 	    "status, serial, request_id, created_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -142,22 +173,25 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "csr_kid = excluded.csr_kid, status = excluded.status, "
 	    "serial = excluded.serial, request_id = excluded.request_id, "
 	    "created_at = excluded.created_at WHERE txns.serial = ?8",
-	[SQ_TXN_GET] = "SELECT csr_kid, serial, status, request_id FROM txns "
+	[SQ_TXN_GET] = "SELECT csr_kid, serial, status, request_id, "
+	    "created_at, txid, signer_kid FROM txns "
 	    "WHERE txid = ?1 AND signer_kid = ?2",
 	[SQ_CERT_GET] = "SELECT " SQ_CERT_COLS " FROM certs WHERE serial = ?1",
 	[SQ_CERT_LIST] = "SELECT " SQ_CERT_COLS " FROM certs ORDER BY rowid",
 	[SQ_CERT_STATUS] = "SELECT status, not_after, revoked_at, "
-	    "revoke_reason FROM certs WHERE serial = ?1",
+	    "revoke_reason, ca FROM certs WHERE serial = ?1",
 	[SQ_CERT_REVOKE] = "UPDATE certs SET status = 1, revoked_at = ?2, "
 	    "revoke_reason = ?3 WHERE serial = ?1 AND status = 0",
 	[SQ_REVOKED_LIST] = "SELECT " SQ_CERT_COLS " FROM certs "
-	    "WHERE status = 1 ORDER BY rowid",
+	    "WHERE status = 1 AND ca = ?1 ORDER BY rowid",
 	[SQ_REV_BUMP] = "UPDATE meta SET value = value + 1 "
 	    "WHERE key = 'revision'",
 	[SQ_REV_GET] = "SELECT value FROM meta WHERE key = 'revision'",
 	[SQ_REQ_INSERT] = "INSERT INTO requests (txid, signer_kid, csr_kid, "
-	    "csr, subject, profile, peer, created_at, expires_at, status) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 3)",
+	    "csr, subject, profile, peer, created_at, expires_at, status, id, "
+	    "serial, decided_at, reason) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14)",
 	[SQ_REQ_GET] = "SELECT " SQ_REQ_COLS " FROM requests WHERE id = ?1",
 	[SQ_REQ_LIST] = "SELECT " SQ_REQ_COLS " FROM requests "
 	    "ORDER BY id DESC",
@@ -168,10 +202,34 @@ static const char *const sq_sql[SQ__MAX] = {
 	[SQ_TXN_DECIDE] = "UPDATE txns SET status = ?2, serial = ?3 "
 	    "WHERE request_id = ?1",
 	[SQ_CRL_LATEST] = "SELECT number, revision, this_update, next_update, "
-	    "der FROM crls ORDER BY number DESC LIMIT 1",
+	    "der, ca FROM crls WHERE ca = ?1 ORDER BY number DESC LIMIT 1",
 	[SQ_CRL_INSERT] = "INSERT INTO crls (number, revision, this_update, "
-	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[SQ_CRL_PRUNE] = "DELETE FROM crls WHERE number < ?1",
+	    "next_update, der, ca) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_CRL_PRUNE] = "DELETE FROM crls WHERE number < ?1 AND ca = ?2",
+	[SQ_TXN_LIST] = "SELECT csr_kid, serial, status, request_id, "
+	    "created_at, txid, signer_kid FROM txns ORDER BY rowid",
+	[SQ_CRL_LIST] = "SELECT number, revision, this_update, next_update, "
+	    "der, ca FROM crls ORDER BY ca, number",
+	[SQ_COUNTS] = "SELECT (SELECT count(*) FROM certs), "
+	    "(SELECT count(*) FROM certs WHERE status = 1), "
+	    "(SELECT count(*) FROM certs WHERE renewed_from IS NOT NULL), "
+	    "(SELECT count(*) FROM txns), (SELECT count(*) FROM requests), "
+	    "(SELECT count(*) FROM requests WHERE status = 3), "
+	    "(SELECT count(*) FROM crls), "
+	    "(SELECT value FROM meta WHERE key = 'revision')",
+	[SQ_REV_SET] = "UPDATE meta SET value = ?1 WHERE key = 'revision'",
+	[SQ_CHAL_INSERT] = "INSERT INTO challenges (hash, profile, "
+	    "created_at, expires_at, used_at, subject) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_CHAL_GET] = "SELECT hash, profile, created_at, expires_at, "
+	    "used_at, subject FROM challenges WHERE hash = ?1",
+	/* The one statement that decides which request gets a challenge. */
+	[SQ_CHAL_USE] = "UPDATE challenges SET used_at = ?2 WHERE hash = ?1 "
+	    "AND used_at IS NULL AND expires_at > ?2",
+	[SQ_CHAL_LIST] = "SELECT hash, profile, created_at, expires_at, "
+	    "used_at, subject FROM challenges ORDER BY created_at DESC",
+	[SQ_CERT_COUNT] = "SELECT count(*) FROM certs WHERE ca = ?1 AND "
+	    "subject = ?2 AND status = 0 AND not_after > ?3",
 };
 
 struct sq_conn {
@@ -381,6 +439,20 @@ sq_bind_opt_id(sqlite3_stmt *st, int i, int64_t v)
 	return v == 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, v);
 }
 
+/*
+ * The revocation columns (?i, ?i + 1) of a certificate: NULL unless it
+ * is revoked, which only an imported one can be.
+ */
+static int
+sq_bind_revocation(sqlite3_stmt *st, int i, const struct store_cert *r)
+{
+	if (r->status != STORE_CERT_REVOKED)
+		return sqlite3_bind_null(st, i) | sqlite3_bind_null(st, i + 1);
+	return sqlite3_bind_int64(st, i, r->revoked_at) |
+	    (r->revoke_reason < 0 ? sqlite3_bind_null(st, i + 1) :
+	    sqlite3_bind_int(st, i + 1, r->revoke_reason));
+}
+
 /* Insert a certificate: SQLITE_DONE, a constraint code, or an error. */
 static int
 sq_cert_insert(struct sq_conn *c, const struct store_cert *r)
@@ -397,7 +469,10 @@ sq_cert_insert(struct sq_conn *c, const struct store_cert *r)
 	    sqlite3_bind_text(st, 8, r->profile, -1, SQLITE_STATIC) |
 	    sqlite3_bind_text(st, 9, r->peer, -1, SQLITE_STATIC) |
 	    sqlite3_bind_blob(st, 10, r->der, (int)r->dersz, SQLITE_STATIC) |
-	    sq_bind_opt_text(st, 11, r->renewed_from)) != SQLITE_OK)
+	    sq_bind_opt_text(st, 11, r->renewed_from) |
+	    sq_bind_revocation(st, 12, r) |
+	    sqlite3_bind_text(st, 14, r->ca[0] ? r->ca : "default", -1,
+	    SQLITE_STATIC)) != SQLITE_OK)
 		return SQLITE_ERROR;
 	return sq_exec(c, SQ_CERT_INSERT);
 }
@@ -456,6 +531,26 @@ sq_step_put(int rc, enum store_put dup)
 	return sq_is_dup(rc) ? dup : STORE_PUT_ERROR;
 }
 
+/*
+ * Burn the transaction's one-time challenge, if it has one, inside the
+ * write: STORE_PUT_CHALLENGE if another request did first, or it
+ * expired.
+ */
+static enum store_put
+sq_challenge_use(struct sq_conn *c, const struct store_txn *t, int64_t when)
+{
+	sqlite3_stmt *st = c->stmt[SQ_CHAL_USE];
+
+	if (!t->challenge_once)
+		return STORE_PUT_OK;
+	if ((sqlite3_bind_blob(st, 1, t->challenge, STORE_KID_LEN,
+	    SQLITE_STATIC) | sqlite3_bind_int64(st, 2, when)) != SQLITE_OK ||
+	    sq_exec(c, SQ_CHAL_USE) != SQLITE_DONE)
+		return STORE_PUT_ERROR;
+	return sqlite3_changes(c->db) == 1 ? STORE_PUT_OK :
+	    STORE_PUT_CHALLENGE;
+}
+
 static enum store_put
 sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 {
@@ -466,6 +561,7 @@ sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 
 	tt.status = STORE_TXN_ISSUED;
 	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    (ret = sq_challenge_use(c, t, r->issued_at)) == STORE_PUT_OK &&
 	    (ret = sq_step_put(sq_cert_insert(c, r), STORE_PUT_DUP_SERIAL)) ==
 	    STORE_PUT_OK)
 		ret = sq_step_put(sq_txn_insert(c, &tt, r->issued_at),
@@ -550,6 +646,10 @@ sq_txn_row(sqlite3_stmt *st, void *arg)
 	sq_col_text(st, 1, t->serial, sizeof(t->serial));
 	t->status = sqlite3_column_int(st, 2);
 	t->request_id = sqlite3_column_int64(st, 3);
+	t->created_at = sqlite3_column_int64(st, 4);
+	sq_col_text(st, 5, t->txid, sizeof(t->txid));
+	if (sq_col_kid(st, 6, t->signer_kid) == -1)
+		return -1;
 	return sq_col_kid(st, 0, t->csr_kid);
 }
 
@@ -588,6 +688,7 @@ sq_cert_row(sqlite3_stmt *st, void *arg)
 	r->revoke_reason = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int(st, 11);
 	sq_col_text(st, 12, r->renewed_from, sizeof(r->renewed_from));
+	sq_col_text(st, 13, r->ca, sizeof(r->ca));
 	if ((r->subject = sq_col_strdup(st, 1)) == NULL ||
 	    sq_col_blob(st, 9, &r->der, &r->dersz) == -1) {
 		store_cert_clear(r);
@@ -640,9 +741,31 @@ sq_cert_list(void *arg, store_cert_cb cb, void *cbarg)
 }
 
 static int
-sq_revoked_list(void *arg, store_cert_cb cb, void *cbarg)
+sq_revoked_list(void *arg, const char *ca, store_cert_cb cb, void *cbarg)
 {
-	return sq_cert_each(arg, SQ_REVOKED_LIST, cb, cbarg);
+	struct sq		*s = arg;
+	struct sq_conn		*c = sq_get(s);
+	sqlite3_stmt		*st = c->stmt[SQ_REVOKED_LIST];
+	struct store_cert	 r;
+	int			 rc, ret = -1;
+
+	sqlite3_bind_text(st, 1, ca, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sq_cert_row(st, &r) == -1)
+			goto out;
+		rc = cb(&r, cbarg);
+		store_cert_clear(&r);
+		if (rc == -1)
+			goto out;
+	}
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		log_warnx("%s: revoked: %s", s->path, sqlite3_errmsg(c->db));
+ out:
+	sqlite3_reset(st);
+	sq_put(s, c);
+	return ret;
 }
 
 static int
@@ -655,6 +778,7 @@ sq_status_row(sqlite3_stmt *st, void *arg)
 	ss->revoked_at = sqlite3_column_int64(st, 2);
 	ss->revoke_reason = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int(st, 3);
+	sq_col_text(st, 4, ss->ca, sizeof(ss->ca));
 	return 0;
 }
 
@@ -717,17 +841,13 @@ sq_revision(void *arg, int64_t *rev)
 	return sq_lookup(s, sq_get(s), SQ_REV_GET, sq_rev_row, rev, &found);
 }
 
-static enum store_put
-sq_request_put(void *arg, struct store_request *r, const struct store_txn *t)
+/* Insert request "r" as it is; id 0 lets SQLite choose one. */
+static int
+sq_req_insert(struct sq_conn *c, const struct store_request *r)
 {
-	struct sq	*s = arg;
-	struct sq_conn	*c = sq_get(s);
-	sqlite3_stmt	*st = c->stmt[SQ_REQ_INSERT];
-	struct store_txn tt = *t;
-	enum store_put	 ret = STORE_PUT_ERROR;
+	sqlite3_stmt *st = c->stmt[SQ_REQ_INSERT];
 
-	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
-	    (sqlite3_bind_text(st, 1, r->txid, -1, SQLITE_STATIC) |
+	if ((sqlite3_bind_text(st, 1, r->txid, -1, SQLITE_STATIC) |
 	    sqlite3_bind_blob(st, 2, r->signer_kid, STORE_KID_LEN,
 	    SQLITE_STATIC) |
 	    sqlite3_bind_blob(st, 3, r->csr_kid, STORE_KID_LEN,
@@ -737,8 +857,32 @@ sq_request_put(void *arg, struct store_request *r, const struct store_txn *t)
 	    sqlite3_bind_text(st, 6, r->profile, -1, SQLITE_STATIC) |
 	    sqlite3_bind_text(st, 7, r->peer, -1, SQLITE_STATIC) |
 	    sqlite3_bind_int64(st, 8, r->created_at) |
-	    sqlite3_bind_int64(st, 9, r->expires_at)) != SQLITE_OK ||
-	    sq_exec(c, SQ_REQ_INSERT) != SQLITE_DONE)
+	    sqlite3_bind_int64(st, 9, r->expires_at) |
+	    sqlite3_bind_int(st, 10, r->status) |
+	    sq_bind_opt_id(st, 11, r->id) |
+	    sq_bind_opt_text(st, 12, r->serial) |
+	    sq_bind_opt_id(st, 13, r->decided_at) |
+	    sq_bind_opt_text(st, 14, r->reason)) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_REQ_INSERT);
+}
+
+static enum store_put
+sq_request_put(void *arg, struct store_request *r, const struct store_txn *t)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	struct store_txn tt = *t;
+	struct store_request rr = *r;
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	/* A new request: pending, undecided, its id chosen here. */
+	rr.id = 0;
+	rr.status = STORE_TXN_PENDING;
+	rr.serial[0] = rr.reason[0] = '\0';
+	rr.decided_at = 0;
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
+	    sq_req_insert(c, &rr) != SQLITE_DONE)
 		return sq_finish(s, c, ret, "request");
 	r->id = sqlite3_last_insert_rowid(c->db);
 	r->status = STORE_TXN_PENDING;
@@ -747,6 +891,10 @@ sq_request_put(void *arg, struct store_request *r, const struct store_txn *t)
 	tt.serial[0] = '\0';
 	ret = sq_step_put(sq_txn_insert(c, &tt, r->created_at),
 	    STORE_PUT_DUP_TXN);
+	if (ret == STORE_PUT_OK)
+		ret = sq_challenge_use(c, t, r->created_at);
+	if (ret != STORE_PUT_OK)
+		r->id = 0;	/* rolled back: that row never existed */
 	return sq_finish(s, c, ret, "request");
 }
 
@@ -765,6 +913,7 @@ sq_request_row(sqlite3_stmt *st, void *arg)
 	r->status = sqlite3_column_int(st, 10);
 	sq_col_text(st, 11, r->serial, sizeof(r->serial));
 	sq_col_text(st, 12, r->reason, sizeof(r->reason));
+	r->decided_at = sqlite3_column_int64(st, 13);
 	if (sq_col_kid(st, 2, r->signer_kid) == -1 ||
 	    sq_col_kid(st, 3, r->csr_kid) == -1 ||
 	    sq_col_blob(st, 4, &r->csr, &r->csrsz) == -1 ||
@@ -880,16 +1029,36 @@ sq_crl_row(sqlite3_stmt *st, void *arg)
 	cr->revision = sqlite3_column_int64(st, 1);
 	cr->this_update = sqlite3_column_int64(st, 2);
 	cr->next_update = sqlite3_column_int64(st, 3);
+	sq_col_text(st, 5, cr->ca, sizeof(cr->ca));
 	return sq_col_blob(st, 4, &cr->der, &cr->dersz);
 }
 
 static int
-sq_crl_latest(void *arg, struct store_crl *cr, int *found)
+sq_crl_latest(void *arg, const char *ca, struct store_crl *cr, int *found)
 {
-	struct sq *s = arg;
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
 
 	memset(cr, 0, sizeof(*cr));
-	return sq_lookup(s, sq_get(s), SQ_CRL_LATEST, sq_crl_row, cr, found);
+	sqlite3_bind_text(c->stmt[SQ_CRL_LATEST], 1, ca, -1, SQLITE_STATIC);
+	return sq_lookup(s, c, SQ_CRL_LATEST, sq_crl_row, cr, found);
+}
+
+static int
+sq_crl_insert(struct sq_conn *c, const struct store_crl *cr)
+{
+	sqlite3_stmt *st = c->stmt[SQ_CRL_INSERT];
+
+	if ((sqlite3_bind_int64(st, 1, cr->number) |
+	    sqlite3_bind_int64(st, 2, cr->revision) |
+	    sqlite3_bind_int64(st, 3, cr->this_update) |
+	    sqlite3_bind_int64(st, 4, cr->next_update) |
+	    sqlite3_bind_blob(st, 5, cr->der, (int)cr->dersz,
+	    SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 6, cr->ca[0] ? cr->ca : "default", -1,
+	    SQLITE_STATIC)) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_CRL_INSERT);
 }
 
 static enum store_put
@@ -897,25 +1066,288 @@ sq_crl_put(void *arg, const struct store_crl *cr)
 {
 	struct sq	*s = arg;
 	struct sq_conn	*c = sq_get(s);
-	sqlite3_stmt	*st = c->stmt[SQ_CRL_INSERT];
 	enum store_put	 ret = STORE_PUT_ERROR;
 
-	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE ||
-	    (sqlite3_bind_int64(st, 1, cr->number) |
-	    sqlite3_bind_int64(st, 2, cr->revision) |
-	    sqlite3_bind_int64(st, 3, cr->this_update) |
-	    sqlite3_bind_int64(st, 4, cr->next_update) |
-	    sqlite3_bind_blob(st, 5, cr->der, (int)cr->dersz,
-	    SQLITE_STATIC)) != SQLITE_OK)
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE)
 		return sq_finish(s, c, ret, "crl");
-	ret = sq_step_put(sq_exec(c, SQ_CRL_INSERT), STORE_PUT_DUP_SERIAL);
+	ret = sq_step_put(sq_crl_insert(c, cr), STORE_PUT_DUP_SERIAL);
 	if (ret == STORE_PUT_OK) {
 		sqlite3_bind_int64(c->stmt[SQ_CRL_PRUNE], 1,
 		    cr->number - SQ_CRL_KEEP);
+		sqlite3_bind_text(c->stmt[SQ_CRL_PRUNE], 2, cr->ca[0] ?
+		    cr->ca : "default", -1, SQLITE_STATIC);
 		if (sq_exec(c, SQ_CRL_PRUNE) != SQLITE_DONE)
 			ret = STORE_PUT_ERROR;
 	}
 	return sq_finish(s, c, ret, "crl");
+}
+
+/* Every row of "which", each handed to "row"; stops at its -1. */
+static int
+sq_each(struct sq *s, enum sq_stmt which, int (*row)(sqlite3_stmt *, void *),
+    void *arg)
+{
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[which];
+	int		 rc, ret = -1;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg) == -1)
+			goto out;
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		log_warnx("%s: list: %s", s->path, sqlite3_errmsg(c->db));
+ out:
+	sq_put(s, c);
+	return ret;
+}
+
+struct sq_txn_walk {
+	store_txn_cb	 cb;
+	void		*arg;
+};
+
+static int
+sq_txn_walk_row(sqlite3_stmt *st, void *arg)
+{
+	struct sq_txn_walk	*w = arg;
+	struct store_txn	 t;
+
+	memset(&t, 0, sizeof(t));
+	if (sq_txn_row(st, &t) == -1)
+		return -1;
+	return w->cb(&t, w->arg);
+}
+
+static int
+sq_txn_list(void *arg, store_txn_cb cb, void *cbarg)
+{
+	struct sq_txn_walk w = { cb, cbarg };
+
+	return sq_each(arg, SQ_TXN_LIST, sq_txn_walk_row, &w);
+}
+
+struct sq_crl_walk {
+	store_crl_cb	 cb;
+	void		*arg;
+};
+
+static int
+sq_crl_walk_row(sqlite3_stmt *st, void *arg)
+{
+	struct sq_crl_walk	*w = arg;
+	struct store_crl	 cr;
+	int			 rc;
+
+	if (sq_crl_row(st, &cr) == -1)
+		return -1;
+	rc = w->cb(&cr, w->arg);
+	store_crl_clear(&cr);
+	return rc;
+}
+
+static int
+sq_crl_list(void *arg, store_crl_cb cb, void *cbarg)
+{
+	struct sq_crl_walk w = { cb, cbarg };
+
+	return sq_each(arg, SQ_CRL_LIST, sq_crl_walk_row, &w);
+}
+
+/* SQ_COUNTS on connection "c", inside whatever transaction it has. */
+static int
+sq_counts_on(struct sq_conn *c, struct store_counts *n)
+{
+	sqlite3_stmt	*st = c->stmt[SQ_COUNTS];
+	int		 rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		n->certs = sqlite3_column_int64(st, 0);
+		n->revoked = sqlite3_column_int64(st, 1);
+		n->renewals = sqlite3_column_int64(st, 2);
+		n->txns = sqlite3_column_int64(st, 3);
+		n->requests = sqlite3_column_int64(st, 4);
+		n->pending = sqlite3_column_int64(st, 5);
+		n->crls = sqlite3_column_int64(st, 6);
+		n->revision = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+sq_counts(void *arg, struct store_counts *n)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	int		 rc;
+
+	if ((rc = sq_counts_on(c, n)) == -1)
+		log_warnx("%s: counts: %s", s->path, sqlite3_errmsg(c->db));
+	sq_put(s, c);
+	return rc;
+}
+
+/* store_import(): each source row goes into the target's transaction. */
+static int
+sq_import_cert(const struct store_cert *r, void *arg)
+{
+	return sq_cert_insert(arg, r) == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+sq_import_request(const struct store_request *r, void *arg)
+{
+	return sq_req_insert(arg, r) == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+sq_import_txn(const struct store_txn *t, void *arg)
+{
+	struct store_txn tt = *t;
+
+	tt.replaces[0] = '\0';
+	return sq_txn_insert(arg, &tt, t->created_at) == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+sq_import_crl(const struct store_crl *cr, void *arg)
+{
+	return sq_crl_insert(arg, cr) == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Certificates first and transactions last: requests refer to
+ * certificates, transactions to both.  Empty means no row and revision
+ * 0; anything else is refused before a row is written.
+ */
+static int
+sq_import(void *arg, struct store *src, struct store_counts *n)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	enum store_put	 ret = STORE_PUT_ERROR;
+	int64_t		 rev;
+
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE || sq_counts_on(c, n) == -1)
+		goto out;
+	if (n->certs + n->txns + n->requests + n->crls + n->revision != 0) {
+		log_warnx("%s: not empty: refusing to import into it",
+		    s->path);
+		ret = STORE_PUT_STALE;
+		goto out;
+	}
+	if (store_cert_list(src, sq_import_cert, c) == -1 ||
+	    store_request_list(src, sq_import_request, c) == -1 ||
+	    store_txn_list(src, sq_import_txn, c) == -1 ||
+	    store_crl_list(src, sq_import_crl, c) == -1 ||
+	    store_revision(src, &rev) == -1 ||
+	    sqlite3_bind_int64(c->stmt[SQ_REV_SET], 1, rev) != SQLITE_OK ||
+	    sq_exec(c, SQ_REV_SET) != SQLITE_DONE ||
+	    sq_counts_on(c, n) == -1)
+		goto out;
+	ret = STORE_PUT_OK;
+ out:
+	return sq_finish(s, c, ret, "import") == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+sq_challenge_put(void *arg, const struct store_challenge *ch)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_CHAL_INSERT];
+	int		 rc = -1;
+
+	if ((sqlite3_bind_blob(st, 1, ch->hash, STORE_KID_LEN,
+	    SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 2, ch->profile, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 3, ch->created_at) |
+	    sqlite3_bind_int64(st, 4, ch->expires_at) |
+	    sq_bind_opt_id(st, 5, ch->used_at) |
+	    sqlite3_bind_text(st, 6, ch->subject, -1, SQLITE_STATIC)) ==
+	    SQLITE_OK && sq_exec(c, SQ_CHAL_INSERT) == SQLITE_DONE)
+		rc = 0;
+	else
+		log_warnx("%s: challenge: %s", s->path, sqlite3_errmsg(c->db));
+	sq_put(s, c);
+	return rc;
+}
+
+static int
+sq_challenge_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_challenge *ch = arg;
+
+	memset(ch, 0, sizeof(*ch));
+	if (sq_col_kid(st, 0, ch->hash) == -1)
+		return -1;
+	sq_col_text(st, 1, ch->profile, sizeof(ch->profile));
+	ch->created_at = sqlite3_column_int64(st, 2);
+	ch->expires_at = sqlite3_column_int64(st, 3);
+	ch->used_at = sqlite3_column_int64(st, 4);
+	sq_col_text(st, 5, ch->subject, sizeof(ch->subject));
+	return 0;
+}
+
+static int
+sq_challenge_get(void *arg, const unsigned char *hash,
+    struct store_challenge *ch, int *found)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+
+	memset(ch, 0, sizeof(*ch));
+	sqlite3_bind_blob(c->stmt[SQ_CHAL_GET], 1, hash, STORE_KID_LEN,
+	    SQLITE_STATIC);
+	return sq_lookup(s, c, SQ_CHAL_GET, sq_challenge_row, ch, found);
+}
+
+struct sq_challenge_walk {
+	store_challenge_cb	 cb;
+	void			*arg;
+};
+
+static int
+sq_challenge_walk_row(sqlite3_stmt *st, void *arg)
+{
+	struct sq_challenge_walk	*w = arg;
+	struct store_challenge		 ch;
+
+	if (sq_challenge_row(st, &ch) == -1)
+		return -1;
+	return w->cb(&ch, w->arg);
+}
+
+static int
+sq_challenge_list(void *arg, store_challenge_cb cb, void *cbarg)
+{
+	struct sq_challenge_walk w = { cb, cbarg };
+
+	return sq_each(arg, SQ_CHAL_LIST, sq_challenge_walk_row, &w);
+}
+
+static int
+sq_count_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int
+sq_cert_count_active(void *arg, const char *ca, const char *subject,
+    int64_t now, int64_t *n)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_CERT_COUNT];
+	int		 found;
+
+	sqlite3_bind_text(st, 1, ca, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return sq_lookup(s, c, SQ_CERT_COUNT, sq_count_row, n, &found);
 }
 
 const struct store_ops store_sqlite_ops = {
@@ -938,4 +1370,12 @@ const struct store_ops store_sqlite_ops = {
 	.request_reject = sq_request_reject,
 	.crl_latest = sq_crl_latest,
 	.crl_put = sq_crl_put,
+	.txn_list = sq_txn_list,
+	.crl_list = sq_crl_list,
+	.counts = sq_counts,
+	.import = sq_import,
+	.challenge_put = sq_challenge_put,
+	.challenge_get = sq_challenge_get,
+	.challenge_list = sq_challenge_list,
+	.cert_count_active = sq_cert_count_active,
 };

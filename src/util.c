@@ -152,6 +152,30 @@ ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 	return CRYPTO_memcmp(da, db, la) == 0 && alen == blen;
 }
 
+int
+hex_decode(const char *s, unsigned char *out, size_t n)
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((hi = OPENSSL_hexchar2int((unsigned char)s[2 * i])) < 0 ||
+		    (lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1])) <
+		    0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+sha256(const void *p, size_t n, unsigned char *out)
+{
+	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) ? 0 : -1;
+}
+
 void
 hex_encode(const unsigned char *p, size_t n, char *out)
 {

@@ -36,6 +36,10 @@ int	 ct_equal(const void *, size_t, const void *, size_t);
 
 /* "out" receives 2 * n + 1 bytes: upper-case hex and a NUL. */
 void	 hex_encode(const unsigned char *, size_t, char *);
+/* Exactly "n" bytes from 2 * n hex digits (any case); -1 otherwise. */
+int	 hex_decode(const char *, unsigned char *, size_t n);
+/* SHA-256 of "p" into "out" (32 bytes): challenges are kept hashed. */
+int	 sha256(const void *p, size_t n, unsigned char *out);
 
 /* Whole file into memory, refusing files over "max" bytes. */
 unsigned char	*file_read(const char *, size_t max, size_t *);

@@ -33,7 +33,6 @@ fz_init(void)
 	    (fz_ca->key = tu_key_ec("P-256")) == NULL ||
 	    (fz_ca->cert = tu_cert_self(fz_ca->key, "fuzz CA", 1)) == NULL)
 		abort();
-	fz_ca->md = EVP_sha256();
 }
 
 /* csr.h's promises about a parsed request. */
@@ -56,11 +55,15 @@ fz_check(const struct csr_info *ci)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct conf_policy	 pol = { .rsa_min_bits = 1024,
-	    .rsa_max_bits = 16384, .ec_p256 = 1, .ec_p384 = 1 };
-	struct conf_cert	 tc = { .validity_days = 30 };
+	struct conf_profile	 pr = { .name = (char *)"fuzz",
+	    .policy = { .rsa_min_bits = 1024, .rsa_max_bits = 16384,
+	    .key_types = CONF_KEY_RSA | CONF_KEY_EC,
+	    .ec_curves = CONF_EC_P256 | CONF_EC_P384 },
+	    .cert = { .validity_days = 30, .san_copy = CONF_SAN_ALL,
+	    .digest = (char *)"sha256", .eku = (char *)"clientAuth" } };
+	struct policy_req	 prq = { .peer = "127.0.0.1", .txidlen = 8 };
 	struct csr_info		 ci;
-	enum scep_fail		 f;
+	enum scep_fail		 f, pf;
 	X509			*x;
 	char			 why[256], serial[64];
 
@@ -68,9 +71,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = csr_parse(data, size, &ci);
 	if (f == SCEP_OK) {
 		fz_check(&ci);
-		if (policy_enroll(&pol, &ci, 8, why, sizeof(why)) ==
-		    SCEP_OK) {
-			x = ca_issue(fz_ca, &ci, &tc, serial);
+		prq.ci = &ci;
+		if (policy_enroll(&pr, &prq, &pf, why, sizeof(why)) ==
+		    POLICY_ISSUE) {
+			x = ca_issue(fz_ca, &ci, &pr.cert, serial);
 			X509_free(x);
 		}
 	} else if (ci.why == NULL || (f != SCEP_FAIL_BADREQUEST &&

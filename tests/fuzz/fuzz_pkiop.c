@@ -39,7 +39,6 @@ fz_ca_throwaway(void)
 	    (c->chain = sk_X509_new_null()) == NULL ||
 	    !X509_add_cert(c->chain, c->cert, X509_ADD_FLAG_UP_REF))
 		abort();
-	c->md = EVP_sha256();
 	return c;
 }
 
@@ -88,10 +87,15 @@ fz_reply(const struct scep_req *rq, enum scep_fail f)
 static void
 fz_enroll(const struct scep_req *rq)
 {
-	struct conf_policy	 pol = { .rsa_min_bits = 2048,
-	    .rsa_max_bits = 8192, .ec_p256 = 1, .ec_p384 = 1,
-	    .challenge = (char *)"fuzz" };
+	struct conf_profile	 pr = { .name = (char *)"fuzz",
+	    .policy = { .rsa_min_bits = 2048, .rsa_max_bits = 8192,
+	    .key_types = CONF_KEY_RSA | CONF_KEY_EC,
+	    .ec_curves = CONF_EC_P256 | CONF_EC_P384,
+	    .challenge_mode = CONF_CHALLENGE_STATIC },
+	    .cert = { .san_copy = CONF_SAN_ALL } };
+	struct policy_req	 prq = { .peer = "127.0.0.1" };
 	struct csr_info		 ci;
+	enum scep_fail		 f;
 	unsigned char		*inner = NULL;
 	size_t			 n;
 	char			 why[256];
@@ -101,9 +105,12 @@ fz_enroll(const struct scep_req *rq)
 			abort();
 		return;
 	}
-	if (csr_parse(inner, n, &ci) == SCEP_OK)
-		(void)policy_enroll(&pol, &ci, strlen(rq->txid), why,
-		    sizeof(why));
+	if (csr_parse(inner, n, &ci) == SCEP_OK) {
+		prq.ci = &ci;
+		prq.txidlen = strlen(rq->txid);
+		prq.challenge = policy_static_challenge(&pr.policy, &ci);
+		(void)policy_enroll(&pr, &prq, &f, why, sizeof(why));
+	}
 	csr_info_clear(&ci);
 	free(inner);
 }

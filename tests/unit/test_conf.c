@@ -110,18 +110,18 @@ test_defaults(void **state)
 	assert_string_equal(c->dir, dir);
 	/* Relative paths are resolved against the directory of the file. */
 	p = path("ca.pem");
-	assert_string_equal(c->ca.cert, p);
+	assert_string_equal(c->cas[0].cert, p);
 	free(p);
 	p = path("ca.key");
-	assert_string_equal(c->ca.key, p);
+	assert_string_equal(c->cas[0].key, p);
 	free(p);
 	p = path("scepd.db");
 	assert_string_equal(c->store.path, p);
 	free(p);
-	assert_null(c->ca.chain);
+	assert_null(c->cas[0].chain);
 	assert_null(c->public_url);
-	assert_null(c->challenge_file);
-	assert_null(c->policy.challenge);
+	assert_null(c->profiles[0].policy.challenge_file);
+	assert_null(c->profiles[0].policy.challenge);
 	assert_string_equal(c->store.backend, "sqlite");
 	assert_int_equal(c->store.conns, 0);
 	assert_string_equal(c->http.listen, "127.0.0.1:8080");
@@ -129,13 +129,13 @@ test_defaults(void **state)
 	assert_int_equal(c->http.max_body, 256 * 1024);
 	assert_int_equal(c->http.timeout, 30);
 	assert_int_equal(c->http.max_conns, 1024);
-	assert_int_equal(c->cert.validity_days, 365);
-	assert_int_equal(c->cert.backdate_secs, 300);
-	assert_int_equal(c->policy.rsa_min_bits, 2048);
-	assert_int_equal(c->policy.rsa_max_bits, 8192);
-	assert_int_equal(c->policy.ec_p256, 1);
-	assert_int_equal(c->policy.ec_p384, 1);
-	assert_int_equal(c->policy.legacy, 0);
+	assert_int_equal(c->profiles[0].cert.validity_days, 365);
+	assert_int_equal(c->profiles[0].cert.backdate_secs, 300);
+	assert_int_equal(c->profiles[0].policy.rsa_min_bits, 2048);
+	assert_int_equal(c->profiles[0].policy.rsa_max_bits, 8192);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, CONF_EC_P256);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, CONF_EC_P384);
+	assert_int_equal(c->profiles[0].policy.legacy, 0);
 	conf_free(c);
 }
 
@@ -162,17 +162,17 @@ test_every_key(void **state)
 	    "  ec_curves = [ \"P-384\" ]; };\n"
 	    "algorithms = { legacy = true; };\n");
 	assert_string_equal(c->public_url, "http://scep.example/scep");
-	assert_string_equal(c->ca.cert, "/etc/scepd/ca.pem");
+	assert_string_equal(c->cas[0].cert, "/etc/scepd/ca.pem");
 	p = path("keys/ca.key");
-	assert_string_equal(c->ca.key, p);
+	assert_string_equal(c->cas[0].key, p);
 	free(p);
 	p = path("chain.pem");
-	assert_string_equal(c->ca.chain, p);
+	assert_string_equal(c->cas[0].chain, p);
 	free(p);
 	p = path("challenge");
-	assert_string_equal(c->challenge_file, p);
+	assert_string_equal(c->profiles[0].policy.challenge_file, p);
 	free(p);
-	assert_string_equal(c->policy.challenge, "s3cret");
+	assert_string_equal(c->profiles[0].policy.challenge, "s3cret");
 	assert_string_equal(c->store.backend, "sqlite");
 	assert_string_equal(c->store.path, "/var/lib/x.db");
 	assert_int_equal(c->store.conns, 4);
@@ -181,13 +181,13 @@ test_every_key(void **state)
 	assert_int_equal(c->http.max_body, 65536);
 	assert_int_equal(c->http.timeout, 10);
 	assert_int_equal(c->http.max_conns, 50);
-	assert_int_equal(c->cert.validity_days, 90);
-	assert_int_equal(c->cert.backdate_secs, 0);
-	assert_int_equal(c->policy.rsa_min_bits, 3072);
-	assert_int_equal(c->policy.rsa_max_bits, 4096);
-	assert_int_equal(c->policy.ec_p256, 0);
-	assert_int_equal(c->policy.ec_p384, 1);
-	assert_int_equal(c->policy.legacy, 1);
+	assert_int_equal(c->profiles[0].cert.validity_days, 90);
+	assert_int_equal(c->profiles[0].cert.backdate_secs, 0);
+	assert_int_equal(c->profiles[0].policy.rsa_min_bits, 3072);
+	assert_int_equal(c->profiles[0].policy.rsa_max_bits, 4096);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, 0);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, CONF_EC_P384);
+	assert_int_equal(c->profiles[0].policy.legacy, 1);
 	conf_free(c);
 }
 
@@ -197,17 +197,17 @@ test_curves_and_int64(void **state)
 	struct conf *c;
 
 	c = accepted(REQUIRED "keys = { ec_curves = [ \"P-256\" ]; };\n");
-	assert_int_equal(c->policy.ec_p256, 1);
-	assert_int_equal(c->policy.ec_p384, 0);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, CONF_EC_P256);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, 0);
 	conf_free(c);
 	c = accepted(REQUIRED
 	    "keys = { ec_curves = ( \"P-384\", \"P-256\" ); };\n");
-	assert_int_equal(c->policy.ec_p256, 1);
-	assert_int_equal(c->policy.ec_p384, 1);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, CONF_EC_P256);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, CONF_EC_P384);
 	conf_free(c);
 	c = accepted(REQUIRED "keys = { ec_curves = [ ]; };\n");
-	assert_int_equal(c->policy.ec_p256, 0);
-	assert_int_equal(c->policy.ec_p384, 0);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, 0);
+	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, 0);
 	conf_free(c);
 	/* libconfig's 64-bit integers are integers too. */
 	c = accepted(REQUIRED "http = { max_body = 1048576L; };\n");
@@ -218,7 +218,7 @@ test_curves_and_int64(void **state)
 	    "keys = { rsa_min_bits = 1024; rsa_max_bits = 16384; };\n");
 	assert_int_equal(c->http.timeout, 3600);
 	assert_int_equal(c->http.max_body, 4096);
-	assert_int_equal(c->policy.rsa_min_bits, 1024);
+	assert_int_equal(c->profiles[0].policy.rsa_min_bits, 1024);
 	conf_free(c);
 }
 
@@ -304,7 +304,27 @@ test_required_and_backend(void **state)
 	refused("ca = { cert = \"c\"; key = \"k\"; };\n", "store.path");
 	refused("ca = { cert = \"c\"; key = \"k\"; };\n"
 	    "store = { path = \"x.db\"; backend = \"pgsql\"; };\n",
-	    "only \\\"sqlite\\\"");
+	    "want \\\"sqlite\\\" or \\\"postgresql\\\"");
+	/* PostgreSQL needs a URL, and no path. */
+	refused("ca = { cert = \"c\"; key = \"k\"; };\n"
+	    "store = { backend = \"postgresql\"; path = \"x.db\"; };\n",
+	    "store.url is required");
+}
+
+static void
+test_postgresql(void **state)
+{
+	struct conf *c;
+
+	c = accepted("ca = { cert = \"c\"; key = \"k\"; };\n"
+	    "store = { backend = \"postgresql\"; connections = 6;\n"
+	    "  url = \"postgresql://scepd:pw@db.example/scepd\"; };\n");
+	assert_string_equal(c->store.backend, "postgresql");
+	assert_string_equal(c->store.url, "postgresql://scepd:pw@db.example/"
+	    "scepd");
+	assert_null(c->store.path);
+	assert_int_equal(c->store.conns, 6);
+	conf_free(c);
 }
 
 static void
@@ -323,11 +343,11 @@ test_challenge_file(void **state)
 
 	assert_int_equal(tu_write_str(p, "s3cret\r\n", 0600), 0);
 	c = accepted(text);
-	assert_string_equal(c->policy.challenge, "s3cret");
+	assert_string_equal(c->profiles[0].policy.challenge, "s3cret");
 	conf_free(c);
 	assert_int_equal(tu_write_str(p, "no newline", 0400), 0);
 	c = accepted(text);
-	assert_string_equal(c->policy.challenge, "no newline");
+	assert_string_equal(c->profiles[0].policy.challenge, "no newline");
 	conf_free(c);
 
 	/* One line of 1 to 255 bytes. */
@@ -343,7 +363,7 @@ test_challenge_file(void **state)
 	big[255] = '\n';
 	assert_int_equal(tu_write(p, big, 256, 0600), 0);
 	c = accepted(text);
-	assert_int_equal(strlen(c->policy.challenge), 255);
+	assert_int_equal(strlen(c->profiles[0].policy.challenge), 255);
 	conf_free(c);
 	memset(big, 'a', sizeof(big));
 	assert_int_equal(tu_write(p, big, sizeof(big), 0600), 0);
@@ -416,6 +436,145 @@ test_conf_path(void **state)
 	free(p);
 }
 
+/* Named profiles start from the top level and override what they set. */
+static void
+test_profiles(void **state)
+{
+	const struct conf_profile	*d, *r, *pr;
+	struct conf			*c;
+	char				*p;
+
+	p = path("pw");
+	assert_int_equal(tu_write_str(p, "top-secret\n", 0600), 0);
+	free(p);
+	c = accepted(REQUIRED
+	    "challenge = { file = \"pw\"; };\n"
+	    "certificate = { validity_days = 200; };\n"
+	    "cas = { routers = { cert = \"r.pem\"; key = \"r.key\";\n"
+	    "  ra_cert = \"ra.pem\"; ra_key = \"ra.key\"; }; };\n"
+	    "profiles = {\n"
+	    "  routers = { ca = \"routers\"; getcacert = \"chain\";\n"
+	    "    certificate = { validity_days = 30;\n"
+	    "      key_usage = [ \"digitalSignature\" ];\n"
+	    "      extended_key_usage = [ \"serverAuth\", \"1.3.6.1.5.5.7.3.2\" ];\n"
+	    "      digest = \"sha384\"; subject = { mode = \"require\";\n"
+	    "      pattern = \"^CN=rtr-\"; }; san = { copy = [ \"dns\" ]; }; };\n"
+	    "    keys = { types = [ \"rsa\" ]; };\n"
+	    "    approval = { rules = { networks = [ \"10.0.0.0/8\" ]; };\n"
+	    "      otherwise = \"reject\"; }; };\n"
+	    "  printers = { enabled = false; disabled_reason = \"moving\";\n"
+	    "    challenge = { mode = \"dynamic\"; ttl = 600; }; };\n"
+	    "};\n");
+	assert_int_equal(c->nprofiles, 3);
+	assert_int_equal(c->ncas, 2);
+	d = conf_profile_find(c, NULL);
+	assert_string_equal(d->name, "default");
+	assert_ptr_equal(conf_profile_find(c, "default"), d);
+	assert_int_equal(d->cert.validity_days, 200);
+	assert_int_equal(d->policy.challenge_mode, CONF_CHALLENGE_STATIC);
+	assert_null(d->cert.key_usage);
+	assert_string_equal(d->cert.eku, "clientAuth");
+	r = conf_profile_find(c, "routers");
+	assert_non_null(r);
+	assert_int_equal(r->ca, 1);
+	assert_string_equal(c->cas[1].name, "routers");
+	p = path("ra.pem");
+	assert_string_equal(c->cas[1].ra_cert, p);
+	free(p);
+	assert_int_equal(r->getcacert, CONF_GETCACERT_CHAIN);
+	assert_int_equal(r->cert.validity_days, 30);
+	assert_string_equal(r->cert.key_usage, "critical,digitalSignature");
+	assert_string_equal(r->cert.eku, "serverAuth,1.3.6.1.5.5.7.3.2");
+	assert_string_equal(r->cert.digest, "sha384");
+	assert_int_equal(r->cert.subject_mode, CONF_SUBJECT_REQUIRE);
+	assert_true(conf_re_match(r->cert.subject_re, "CN=rtr-1"));
+	assert_false(conf_re_match(r->cert.subject_re, "CN=laptop"));
+	assert_int_equal(r->cert.san_copy, CONF_SAN_DNS);
+	assert_int_equal(r->policy.key_types, CONF_KEY_RSA);
+	/* Inherited from the top level: the static challenge. */
+	assert_int_equal(r->policy.challenge_mode, CONF_CHALLENGE_STATIC);
+	assert_string_equal(r->policy.challenge, "top-secret");
+	assert_true(r->policy.rules);
+	assert_int_equal(r->policy.otherwise, CONF_OTHERWISE_REJECT);
+	assert_true(conf_net_match(&r->policy.nets, "10.200.0.1"));
+	assert_false(conf_net_match(&r->policy.nets, "192.0.2.1"));
+	assert_false(conf_net_match(&r->policy.nets, "not an address"));
+	pr = conf_profile_find(c, "printers");
+	assert_false(pr->enabled);
+	assert_string_equal(pr->disabled_reason, "moving");
+	assert_int_equal(pr->policy.challenge_mode, CONF_CHALLENGE_DYNAMIC);
+	assert_int_equal(pr->policy.challenge_ttl, 600);
+	assert_int_equal(pr->cert.validity_days, 200);
+	assert_null(conf_profile_find(c, "nope"));
+	conf_free(c);
+}
+
+/* Every mistake in a profile or CA, with its line. */
+static void
+test_profile_errors(void **state)
+{
+	refused(REQUIRED "profiles = { x = { ca = \"nope\"; }; };\n",
+	    "scepd.conf:3: profile x: no CA named \\\"nope\\\"");
+	refused(REQUIRED "profiles = {\n  x = { certificate = {\n"
+	    "    valdity_days = 3; }; }; };\n",
+	    "scepd.conf:5: unknown setting \\\"profiles.x.certificate.valdity_days\\\"");
+	refused(REQUIRED "profiles = { Bad = { }; };\n", "profile name \\\"Bad\\\"");
+	refused(REQUIRED "profiles = { default = { }; };\n",
+	    "\\\"default\\\" is the top level's");
+	refused(REQUIRED "cas = { x = { cert = \"x.pem\"; }; };\n",
+	    "cas.x: cert and key are required");
+	refused(REQUIRED "cas = { x = { cert = \"x.pem\"; key = \"x.key\";\n"
+	    "  ra_cert = \"ra.pem\"; }; };\n",
+	    "needs both its certificate and its key");
+	refused(REQUIRED "profiles = { x = {\n  getcacert = \"all\"; }; };\n",
+	    "scepd.conf:4: getcacert: \\\"all\\\" is not one of auto, ca, chain");
+	refused(REQUIRED "certificate = { key_usage = [ \"signing\" ]; };\n",
+	    "is not one of digitalSignature");
+	refused(REQUIRED "certificate = { extended_key_usage = [ \"1.\" ]; };\n",
+	    "extended_key_usage");
+	refused(REQUIRED "certificate = { subject = { pattern = \"(\"; }; };\n",
+	    "certificate.subject.pattern");
+	refused(REQUIRED "certificate = { subject = { mode = \"require\"; }; };\n",
+	    "require needs a pattern");
+	refused(REQUIRED "approval = { rules = { networks = [ \"10.0.0.0/33\" ]; }; };\n",
+	    "is not an address or ADDRESS/PREFIX");
+	refused(REQUIRED "approval = { manual = true;\n"
+	    "  rules = { networks = [ \"10.0.0.0/8\" ]; }; };\n",
+	    "exclude each other");
+	refused(REQUIRED "challenge = { mode = \"static\"; };\n",
+	    "needs challenge.file");
+	refused(REQUIRED "challenge = { mode = \"webhook\"; };\n",
+	    "needs challenge.webhook.url and secret_file");
+	refused(REQUIRED "challenge = { mode = \"maybe\"; };\n",
+	    "is not one of none, static, dynamic, webhook");
+	refused(REQUIRED "challenge = { mode = \"dynamic\"; ndes_user = \"u\"; };\n",
+	    "go together");
+	refused("ca = \"x\";\nstore = { path = \"s.db\"; };\n",
+	    "ca: want a group");
+}
+
+/* A static challenge kept only as its hash. */
+static void
+test_challenge_hashed(void **state)
+{
+	struct conf	*c;
+	char		*p;
+
+	p = path("pw");
+	/* SHA-256("s3cret") */
+	assert_int_equal(tu_write_str(p, "sha256:"
+	    "4e738ca5563c06cfd0018299933d58db1dd8bf97f6973dc99bf6cdc64b5550bd"
+	    "\n", 0600), 0);
+	c = accepted(REQUIRED "challenge = { file = \"pw\"; };\n");
+	assert_null(c->profiles[0].policy.challenge);
+	assert_int_equal(c->profiles[0].policy.challenge_hash[0], 0x4e);
+	assert_int_equal(c->profiles[0].policy.challenge_hash[31], 0xbd);
+	conf_free(c);
+	assert_int_equal(tu_write_str(p, "sha256:4e73\n", 0600), 0);
+	refused(REQUIRED "challenge = { file = \"pw\"; };\n", "64 hex digits");
+	free(p);
+}
+
 int
 main(void)
 {
@@ -428,11 +587,15 @@ main(void)
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_required_and_backend),
+		cmocka_unit_test(test_postgresql),
 		cmocka_unit_test(test_challenge_file),
 		cmocka_unit_test(test_challenge_256),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_conf_path),
+		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_profile_errors),
+		cmocka_unit_test(test_challenge_hashed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -54,7 +54,6 @@ setup(void **state)
 		return -1;
 	ca.cert = cacert;
 	ca.key = cakey;
-	ca.md = EVP_sha256();
 	return 0;
 }
 

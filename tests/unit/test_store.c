@@ -1,12 +1,18 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * test_store.c: the SQLite backend through store.h only, as the engine
+ * test_store.c: a store backend through store.h only, as the engine
  * sees it: schema migration (fresh, and from version 1), round trips of
  * every field, the two duplicate outcomes of store_issue() (each leaving
  * nothing written), listing order, reopening, revocation and the store
- * revision, pending requests and their decisions, CRLs, and concurrent
- * issuance from many threads.  Only the schema checks open the file with
- * sqlite3 directly.
+ * revision, pending requests and their decisions, CRLs, concurrent
+ * issuance from many threads, races between deciders, and the export
+ * and import behind "scepd store migrate".
+ * SQLite by default; with SCEPD_TEST_PG_URL set (tests/integration/
+ * unit_pg.sh starts a cluster) the same cases run against PostgreSQL,
+ * plus its own: advisory-locked migration by nodes starting at once, and
+ * reconnection after the server dropped the sessions or refused new
+ * ones.  Only the schema checks and the outage simulation talk to the
+ * database directly (sqlite3, libpq).
  */
 #include <sys/stat.h>
 
@@ -21,6 +27,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -29,36 +36,93 @@
 #define NTHREADS	8
 #define NPERTHREAD	50
 
-static char		*dir, *dbpath;
+static char		*dir, *dbpath, *srcpath;
 static struct conf_store cs;
+static const char	*pgurl;		/* SCEPD_TEST_PG_URL, or NULL */
+static PGconn		*admin;		/* the test's own session */
+
+/* Run "sql" on the test's own PostgreSQL session; it must succeed. */
+static void
+pg_admin(const char *sql)
+{
+	PGresult *r = PQexec(admin, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(admin));
+	PQclear(r);
+}
+
+/* The first value "sql" returns, as an integer (-1: no row). */
+static long long
+pg_admin_int(const char *sql)
+{
+	PGresult	*r = PQexec(admin, sql);
+	long long	 v = -1;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(admin));
+	if (PQntuples(r) > 0)
+		v = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+static void
+pg_quiet(void *arg, const char *msg)
+{
+}
 
 static int
 setup(void **state)
 {
 	if ((dir = tu_tmpdir()) == NULL ||
-	    (dbpath = tu_path(dir, "scepd.db")) == NULL)
+	    (dbpath = tu_path(dir, "scepd.db")) == NULL ||
+	    (srcpath = tu_path(dir, "source.db")) == NULL)
 		return -1;
 	cs.backend = (char *)"sqlite";
 	cs.path = dbpath;
 	cs.conns = 0;
+	if ((pgurl = getenv("SCEPD_TEST_PG_URL")) != NULL) {
+		cs.backend = (char *)"postgresql";
+		cs.path = NULL;
+		cs.url = (char *)pgurl;
+		admin = PQconnectdb(getenv("SCEPD_TEST_PG_ADMIN_URL") != NULL ?
+		    getenv("SCEPD_TEST_PG_ADMIN_URL") : pgurl);
+		if (PQstatus(admin) != CONNECTION_OK) {
+			fprintf(stderr, "%s", PQerrorMessage(admin));
+			return -1;
+		}
+		PQsetNoticeProcessor(admin, pg_quiet, NULL);
+	}
 	return 0;
+}
+
+static void
+unlink_db(const char *path)
+{
+	char *p;
+
+	unlink(path);
+	if (asprintf(&p, "%s-wal", path) != -1) {
+		unlink(p);
+		free(p);
+	}
+	if (asprintf(&p, "%s-shm", path) != -1) {
+		unlink(p);
+		free(p);
+	}
 }
 
 /* Each test starts from no database at all. */
 static int
 teardown(void **state)
 {
-	char *p;
-
-	unlink(dbpath);
-	if (asprintf(&p, "%s-wal", dbpath) != -1) {
-		unlink(p);
-		free(p);
-	}
-	if (asprintf(&p, "%s-shm", dbpath) != -1) {
-		unlink(p);
-		free(p);
-	}
+	unlink_db(dbpath);
+	unlink_db(srcpath);
+	if (admin != NULL)
+		pg_admin("DROP TABLE IF EXISTS txns, requests, crls, certs, "
+		    "meta CASCADE");
 	return 0;
 }
 
@@ -66,9 +130,11 @@ static int
 group_teardown(void **state)
 {
 	teardown(state);
+	PQfinish(admin);
 	tu_rmrf(dir);
 	free(dir);
 	free(dbpath);
+	free(srcpath);
 	return 0;
 }
 
@@ -507,7 +573,7 @@ test_revoke(void **state)
 	assert_int_equal(store_revision(st, &rev), 0);
 	assert_true(rev == 0);
 	memset(&lc, 0, sizeof(lc));
-	assert_int_equal(store_revoked_list(st, revoked_cb, &lc), 0);
+	assert_int_equal(store_revoked_list(st, "default", revoked_cb, &lc), 0);
 	assert_int_equal(lc.n, 0);
 
 	/* keyCompromise (1), at a fixed time. */
@@ -551,7 +617,7 @@ test_revoke(void **state)
 
 	/* Only the revoked ones, oldest issued first. */
 	memset(&lc, 0, sizeof(lc));
-	assert_int_equal(store_revoked_list(st, revoked_cb, &lc), 0);
+	assert_int_equal(store_revoked_list(st, "default", revoked_cb, &lc), 0);
 	assert_int_equal(lc.n, 2);
 	assert_string_equal(lc.serials[0], c1.serial);
 	assert_string_equal(lc.serials[1], c2.serial);
@@ -718,7 +784,7 @@ test_crls(void **state)
 	int			 found, i;
 
 	assert_non_null(st = store_open(&cs, 1));
-	assert_int_equal(store_crl_latest(st, &got, &found), 0);
+	assert_int_equal(store_crl_latest(st, "default", &got, &found), 0);
 	assert_int_equal(found, 0);
 	tu_fill(der, sizeof(der), 5);
 	memset(&cr, 0, sizeof(cr));
@@ -732,7 +798,7 @@ test_crls(void **state)
 		der[0] = (unsigned char)i;
 		assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
 	}
-	assert_int_equal(store_crl_latest(st, &got, &found), 0);
+	assert_int_equal(store_crl_latest(st, "default", &got, &found), 0);
 	assert_int_equal(found, 1);
 	assert_true(got.number == 40);
 	assert_true(got.revision == 20);
@@ -746,7 +812,7 @@ test_crls(void **state)
 	cr.number = 40;
 	der[0] = 0xff;
 	assert_int_equal(store_crl_put(st, &cr), STORE_PUT_DUP_SERIAL);
-	assert_int_equal(store_crl_latest(st, &got, &found), 0);
+	assert_int_equal(store_crl_latest(st, "default", &got, &found), 0);
 	assert_int_equal(got.der[0], 40);
 	store_crl_clear(&got);
 	store_close(st);
@@ -917,29 +983,609 @@ test_concurrent_small_pool(void **state)
 	store_close(st);
 }
 
+/* A transactionID is the client's bytes: not necessarily UTF-8. */
+static void
+test_txid_bytes(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, got;
+	struct store_txn	 t, gott;
+	struct store_request	 r, gotr;
+	unsigned char		 der[64], csr[64];
+	const char		*txid = "tx-\xff\xfe\x80-\xc3\x28";
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	snprintf(c.txid, sizeof(c.txid), "%s", txid);
+	snprintf(t.txid, sizeof(t.txid), "%s", txid);
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	assert_int_equal(store_txn_get(st, txid, t.signer_kid, &gott, &found),
+	    0);
+	assert_int_equal(found, 1);
+	assert_string_equal(gott.txid, txid);
+	assert_string_equal(gott.serial, c.serial);
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_string_equal(got.txid, txid);
+	store_cert_clear(&got);
+	free(c.subject);
+
+	req_make(2, &r, &t, csr, sizeof(csr), 1800000000);
+	snprintf(r.txid, sizeof(r.txid), "%s-2", txid);
+	snprintf(t.txid, sizeof(t.txid), "%s-2", txid);
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+	assert_int_equal(store_request_get(st, r.id, &gotr, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(gotr.txid, r.txid);
+	store_request_clear(&gotr);
+	store_close(st);
+}
+
+/* A resent request whose transaction exists: rolled back, no id. */
+static void
+test_request_dup_no_id(void **state)
+{
+	struct store		*st;
+	struct store_request	 r, r2;
+	struct store_txn	 t, t2;
+	struct list_ctx		 lc;
+	unsigned char		 csr[64], csr2[64];
+
+	assert_non_null(st = store_open(&cs, 1));
+	req_make(1, &r, &t, csr, sizeof(csr), 1800000000);
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+	req_make(1, &r2, &t2, csr2, sizeof(csr2), 1800000000);
+	r2.id = 12345;
+	assert_int_equal(store_request_put(st, &r2, &t2), STORE_PUT_DUP_TXN);
+	assert_true(r2.id == 0);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_request_list(st, request_cb, &lc), 0);
+	assert_int_equal(lc.n, 1);
+	store_close(st);
+}
+
+#define NRACE	6
+
+struct racer {
+	struct store		*st;
+	int64_t			 id;
+	int			 i;
+	pthread_barrier_t	*go;
+	int			 result;
+};
+
+/* Approve request w->id with a certificate of its own serial. */
+static void *
+racer_approve(void *arg)
+{
+	struct racer		*w = arg;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[64];
+
+	rec_make(100 + w->i, &c, &t, der, sizeof(der));
+	c.issued_at = 1700000500;
+	pthread_barrier_wait(w->go);
+	w->result = store_request_issue(w->st, w->id, &c);
+	free(c.subject);
+	return NULL;
+}
+
+static void *
+racer_revoke(void *arg)
+{
+	struct racer		*w = arg;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[64];
+
+	rec_make(50, &c, &t, der, sizeof(der));
+	free(c.subject);
+	pthread_barrier_wait(w->go);
+	w->result = store_cert_revoke(w->st, c.serial, w->i % 3,
+	    1750000000 + w->i);
+	return NULL;
+}
+
+/* Run NRACE threads of "fn" at once; how many got "want". */
+static int
+race(struct store *st, int64_t id, void *(*fn)(void *), int want)
+{
+	struct racer		 w[NRACE];
+	pthread_t		 th[NRACE];
+	pthread_barrier_t	 go;
+	int			 i, n = 0;
+
+	assert_int_equal(pthread_barrier_init(&go, NULL, NRACE), 0);
+	for (i = 0; i < NRACE; i++) {
+		w[i] = (struct racer){ st, id, i, &go, -2 };
+		assert_int_equal(pthread_create(&th[i], NULL, fn, &w[i]), 0);
+	}
+	for (i = 0; i < NRACE; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&go);
+	for (i = 0; i < NRACE; i++)
+		if (w[i].result == want)
+			n++;
+	return n;
+}
+
+/*
+ * Deciders racing: approvals of one request (several administrators,
+ * or nodes) issue exactly one certificate; revocations of one serial
+ * bump the revision exactly once.  The database decides, not a lock.
+ */
+static void
+test_races(void **state)
+{
+	struct conf_store	 many = cs;
+	struct store		*st;
+	struct store_request	 r;
+	struct store_txn	 t;
+	struct store_counts	 n;
+	unsigned char		 csr[64];
+	int64_t			 rev;
+
+	many.conns = NRACE;
+	assert_non_null(st = store_open(&many, 1));
+	req_make(1, &r, &t, csr, sizeof(csr), 1800000000);
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+	assert_int_equal(race(st, r.id, racer_approve, STORE_PUT_OK), 1);
+	assert_int_equal(store_counts(st, &n), 0);
+	assert_true(n.certs == 1);
+	assert_true(n.pending == 0);
+
+	issue_ok(st, 50);
+	assert_int_equal(race(st, 0, racer_revoke, STORE_REVOKE_DONE), 1);
+	assert_int_equal(store_revision(st, &rev), 0);
+	assert_true(rev == 1);
+	store_close(st);
+}
+
+static int
+txn_count_cb(const struct store_txn *t, void *arg)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n < 64)
+		snprintf(lc->serials[lc->n], sizeof(lc->serials[0]), "%s",
+		    t->serial);
+	lc->n++;
+	return t->created_at == 0 ? -1 : 0;
+}
+
+static int
+crl_count_cb(const struct store_crl *cr, void *arg)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n < 64)
+		snprintf(lc->serials[lc->n], sizeof(lc->serials[0]), "%lld",
+		    (long long)cr->number);
+	lc->n++;
+	return cr->der == NULL ? -1 : 0;
+}
+
+/*
+ * Fill "st" with one of everything: certificates (one revoked, one a
+ * renewal), requests pending, issued and rejected, CRLs, a revision.
+ */
+static void
+fill(struct store *st)
+{
+	struct store_cert	 c, old;
+	struct store_txn	 t;
+	struct store_request	 r;
+	struct store_crl	 cr = { 0 };
+	unsigned char		 der[80], csr[90];
+	int			 i;
+
+	for (i = 1; i <= 4; i++)
+		issue_ok(st, i);
+	/* 5 renews 1, and is revoked; so is 2, without a reason. */
+	rec_make(1, &old, &t, der, sizeof(der));
+	rec_make(5, &c, &t, der, sizeof(der));
+	memcpy(c.renewed_from, old.serial, sizeof(c.renewed_from));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	assert_int_equal(store_cert_revoke(st, c.serial, 4, 1750000000),
+	    STORE_REVOKE_DONE);
+	free(old.subject);
+	free(c.subject);
+	rec_make(2, &c, &t, der, sizeof(der));
+	assert_int_equal(store_cert_revoke(st, c.serial, -1, 1750000001),
+	    STORE_REVOKE_DONE);
+	free(c.subject);
+
+	/* Requests: 10 pending, 11 approved, 12 rejected. */
+	for (i = 10; i < 13; i++) {
+		req_make(i, &r, &t, csr, sizeof(csr), 1800000000);
+		assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+		if (i == 11) {
+			rec_make(20, &c, &t, der, sizeof(der));
+			c.issued_at = 1700000900;
+			assert_int_equal(store_request_issue(st, r.id, &c),
+			    STORE_PUT_OK);
+			free(c.subject);
+		} else if (i == 12)
+			assert_int_equal(store_request_reject(st, r.id,
+			    "not this one", 1700000901), STORE_PUT_OK);
+	}
+	cr.der = der;
+	cr.dersz = sizeof(der);
+	for (i = 1; i <= 3; i++) {
+		cr.number = i;
+		cr.revision = i - 1;
+		cr.this_update = 1700000000 + i;
+		cr.next_update = 1700086400 + i;
+		assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
+	}
+}
+
+/* What fill() leaves: the numbers every backend must count alike. */
+static void
+counts_of_fill(const struct store_counts *n)
+{
+	assert_true(n->certs == 6);
+	assert_true(n->revoked == 2);
+	assert_true(n->renewals == 1);
+	assert_true(n->txns == 8);
+	assert_true(n->requests == 3);
+	assert_true(n->pending == 1);
+	assert_true(n->crls == 3);
+	assert_true(n->revision == 2);
+}
+
+static void
+test_export(void **state)
+{
+	struct store		*st;
+	struct store_counts	 n;
+	struct list_ctx		 lc;
+
+	assert_non_null(st = store_open(&cs, 1));
+	assert_int_equal(store_counts(st, &n), 0);
+	assert_true(n.certs == 0 && n.txns == 0 && n.revision == 0);
+	fill(st);
+	assert_int_equal(store_counts(st, &n), 0);
+	counts_of_fill(&n);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_txn_list(st, txn_count_cb, &lc), 0);
+	assert_int_equal(lc.n, 8);
+	memset(&lc, 0, sizeof(lc));
+	assert_int_equal(store_crl_list(st, crl_count_cb, &lc), 0);
+	assert_int_equal(lc.n, 3);
+	assert_string_equal(lc.serials[0], "1");
+	assert_string_equal(lc.serials[2], "3");
+	/* A callback's -1 stops the walk, and the store is still usable. */
+	memset(&lc, 0, sizeof(lc));
+	lc.stop_at = 2;
+	assert_int_equal(store_cert_list(st, list_cb, &lc), -1);
+	assert_int_equal(store_counts(st, &n), 0);
+	store_close(st);
+}
+
+static int
+cert_same_cb(const struct store_cert *c, void *arg)
+{
+	struct store		*dst = arg;
+	struct store_cert	 got;
+	int			 found;
+
+	if (store_cert_get(dst, c->serial, &got, &found) == -1 || !found)
+		return -1;
+	cert_equal(c, &got);
+	assert_int_equal(got.status, c->status);
+	assert_true(got.revoked_at == c->revoked_at);
+	assert_int_equal(got.revoke_reason, c->revoke_reason);
+	store_cert_clear(&got);
+	return 0;
+}
+
+static int
+request_same_cb(const struct store_request *r, void *arg)
+{
+	struct store		*dst = arg;
+	struct store_request	 got;
+	int			 found;
+
+	if (store_request_get(dst, r->id, &got, &found) == -1 || !found)
+		return -1;
+	assert_string_equal(got.txid, r->txid);
+	assert_memory_equal(got.signer_kid, r->signer_kid, STORE_KID_LEN);
+	assert_int_equal(got.csrsz, r->csrsz);
+	assert_memory_equal(got.csr, r->csr, r->csrsz);
+	assert_string_equal(got.subject, r->subject);
+	assert_int_equal(got.status, r->status);
+	assert_string_equal(got.serial, r->serial);
+	assert_string_equal(got.reason, r->reason);
+	assert_true(got.created_at == r->created_at);
+	assert_true(got.expires_at == r->expires_at);
+	assert_true(got.decided_at == r->decided_at);
+	store_request_clear(&got);
+	return 0;
+}
+
+static int
+txn_same_cb(const struct store_txn *t, void *arg)
+{
+	struct store		*dst = arg;
+	struct store_txn	 got;
+	int			 found;
+
+	if (store_txn_get(dst, t->txid, t->signer_kid, &got, &found) == -1 ||
+	    !found)
+		return -1;
+	assert_memory_equal(got.csr_kid, t->csr_kid, STORE_KID_LEN);
+	assert_string_equal(got.serial, t->serial);
+	assert_int_equal(got.status, t->status);
+	assert_true(got.request_id == t->request_id);
+	assert_true(got.created_at == t->created_at);
+	return 0;
+}
+
+/*
+ * "scepd store migrate": a SQLite store copied into this backend keeps
+ * every row and field, the target's own ids go on after the imported
+ * ones, and a target that is not empty is refused untouched.
+ */
+static void
+test_import(void **state)
+{
+	struct conf_store	 scs = { .backend = (char *)"sqlite",
+	    .path = srcpath };
+	struct store		*src, *dst;
+	struct store_counts	 n, copied;
+	struct store_crl	 a, b;
+	struct store_request	 r;
+	struct store_txn	 t;
+	unsigned char		 csr[64];
+	int64_t			 rev;
+	int			 found;
+
+	assert_non_null(src = store_open(&scs, 1));
+	fill(src);
+	assert_non_null(dst = store_open(&cs, 1));
+	assert_int_equal(store_import(dst, dst, &copied), -1);
+	assert_int_equal(store_import(dst, src, &copied), 0);
+	counts_of_fill(&copied);
+	assert_int_equal(store_counts(dst, &n), 0);
+	counts_of_fill(&n);
+	assert_int_equal(store_cert_list(src, cert_same_cb, dst), 0);
+	assert_int_equal(store_request_list(src, request_same_cb, dst), 0);
+	assert_int_equal(store_txn_list(src, txn_same_cb, dst), 0);
+	assert_int_equal(store_crl_latest(src, "default", &a, &found), 0);
+	assert_int_equal(store_crl_latest(dst, "default", &b, &found), 0);
+	assert_int_equal(found, 1);
+	assert_true(a.number == b.number && a.revision == b.revision &&
+	    a.next_update == b.next_update && a.dersz == b.dersz);
+	store_crl_clear(&a);
+	store_crl_clear(&b);
+	assert_int_equal(store_revision(dst, &rev), 0);
+	assert_true(rev == 2);
+
+	/* The target goes on: a new request gets a new id. */
+	req_make(30, &r, &t, csr, sizeof(csr), 1800000000);
+	assert_int_equal(store_request_put(dst, &r, &t), STORE_PUT_OK);
+	assert_true(r.id > 3);
+
+	/* Not empty now: refused, nothing written. */
+	assert_int_equal(store_import(dst, src, &copied), -1);
+	assert_int_equal(store_counts(dst, &n), 0);
+	assert_true(n.certs == 6 && n.requests == 4);
+	store_close(dst);
+	store_close(src);
+}
+
+/* PostgreSQL: the schema, as a database client sees it. */
+static void
+test_pg_schema(void **state)
+{
+	struct store *st;
+
+	assert_non_null(st = store_open(&cs, 0));
+	store_close(st);
+	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
+	    "'schema_version'") >= 1);
+	assert_true(pg_admin_int("SELECT count(*) FROM information_schema."
+	    "tables WHERE table_name IN ('certs', 'txns', 'requests', "
+	    "'crls')") == 4);
+	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
+	    "'revision'") == 0);
+	/* Opening again does not migrate twice (nor fail). */
+	assert_non_null(st = store_open(&cs, 1));
+	store_close(st);
+}
+
+/* A schema from a newer scepd is refused, not downgraded. */
+static void
+test_pg_schema_too_new(void **state)
+{
+	struct store *st;
+
+	assert_non_null(st = store_open(&cs, 1));
+	store_close(st);
+	pg_admin("UPDATE meta SET value = 999 WHERE key = 'schema_version'");
+	assert_null(store_open(&cs, 0));
+}
+
+struct opener {
+	pthread_barrier_t	*go;
+	int			 i;
+};
+
+/* One node starting: open (migrating if first), issue, close. */
+static void *
+opener(void *arg)
+{
+	struct opener		*o = arg;
+	struct conf_store	 one = cs;
+	struct store		*st;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[40];
+	enum store_put		 p;
+
+	one.conns = 1;
+	pthread_barrier_wait(o->go);
+	if ((st = store_open(&one, 1)) == NULL)
+		return (void *)1;
+	rec_make(o->i, &c, &t, der, sizeof(der));
+	p = store_issue(st, &c, &t);
+	free(c.subject);
+	store_close(st);
+	return p == STORE_PUT_OK ? NULL : (void *)1;
+}
+
+/*
+ * Nodes starting at once on an empty database: the advisory lock makes
+ * them migrate in turn; every one of them opens.
+ */
+static void
+test_pg_concurrent_open(void **state)
+{
+	pthread_t		 th[NTHREADS];
+	pthread_barrier_t	 go;
+	struct opener		 o[NTHREADS];
+	void			*rv;
+	int			 i, bad = 0;
+
+	assert_int_equal(pthread_barrier_init(&go, NULL, NTHREADS), 0);
+	for (i = 0; i < NTHREADS; i++) {
+		o[i].go = &go;
+		o[i].i = i;
+		assert_int_equal(pthread_create(&th[i], NULL, opener, &o[i]),
+		    0);
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		assert_int_equal(pthread_join(th[i], &rv), 0);
+		bad += rv != NULL;
+	}
+	pthread_barrier_destroy(&go);
+	assert_int_equal(bad, 0);
+	assert_true(pg_admin_int("SELECT count(*) FROM meta WHERE key = "
+	    "'revision'") == 1);
+	assert_true(pg_admin_int("SELECT count(*) FROM certs") == NTHREADS);
+}
+
+/* No such database, nothing listening: refused, and quickly. */
+static void
+test_pg_open_missing(void **state)
+{
+	struct conf_store	 bad = cs;
+	time_t			 t0 = time(NULL);
+	char			*url;
+
+	assert_non_null(url = strdup(pgurl));
+	assert_non_null(strstr(url, "/scepd?"));
+	memcpy(strstr(url, "/scepd?"), "/scepx?", 7);	/* no such database */
+	bad.url = url;
+	assert_null(store_open(&bad, 1));
+	bad.url = (char *)"postgresql://postgres@127.0.0.1:1/x?"
+	    "connect_timeout=2&sslmode=disable&gssencmode=disable";
+	assert_null(store_open(&bad, 1));
+	bad.url = NULL;
+	assert_null(store_open(&bad, 1));
+	bad.backend = (char *)"pgsql";
+	assert_null(store_open(&bad, 1));
+	assert_true(time(NULL) - t0 < 5);
+	free(url);
+}
+
+/*
+ * The server drops every session (a restart, a failover): the pool
+ * notices at checkout and reconnects, so no call fails.  Then new
+ * logins are refused (the database is down): calls fail at once
+ * with -1, and succeed again once it is back.
+ */
+static void
+test_pg_reconnect(void **state)
+{
+	struct conf_store	 two = cs;
+	struct store		*st;
+	struct store_cert	 got;
+	struct store_txn	 t;
+	unsigned char		 kid[STORE_KID_LEN] = { 0 };
+	int64_t			 rev;
+	struct timespec		 t0, t1;
+	int			 found, i;
+
+	two.conns = 2;
+	assert_non_null(st = store_open(&two, 1));
+	issue_ok(st, 1);
+	pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE application_name = 'scepd'");
+	usleep(200000);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(store_revision(st, &rev), 0);
+	issue_ok(st, 2);
+
+	pg_admin("ALTER ROLE scepd NOLOGIN");
+	pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE application_name = 'scepd'");
+	usleep(200000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(store_revision(st, &rev), -1);
+		assert_int_equal(store_txn_get(st, "txid-1", kid,
+		    &t, &found), -1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	pg_admin("ALTER ROLE scepd LOGIN");
+	sleep(2);	/* past the reconnection back-off */
+	assert_int_equal(store_cert_get(st, "00", &got, &found), 0);
+	issue_ok(st, 3);
+	assert_int_equal(store_revision(st, &rev), 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_schema, teardown),
+	const struct CMUnitTest common[] = {
 		cmocka_unit_test_teardown(test_roundtrip, teardown),
 		cmocka_unit_test_teardown(test_roundtrip_limits, teardown),
 		cmocka_unit_test_teardown(test_dup_serial, teardown),
 		cmocka_unit_test_teardown(test_dup_txn, teardown),
 		cmocka_unit_test_teardown(test_list, teardown),
 		cmocka_unit_test_teardown(test_reopen, teardown),
-		cmocka_unit_test_teardown(test_open_missing, teardown),
-		cmocka_unit_test_teardown(test_not_a_database, teardown),
 		cmocka_unit_test_teardown(test_renewed_from, teardown),
 		cmocka_unit_test_teardown(test_revoke, teardown),
 		cmocka_unit_test_teardown(test_requests, teardown),
 		cmocka_unit_test_teardown(test_crls, teardown),
-		cmocka_unit_test_teardown(test_migrate_v1, teardown),
-		cmocka_unit_test_teardown(test_schema_too_new, teardown),
+		cmocka_unit_test_teardown(test_txid_bytes, teardown),
+		cmocka_unit_test_teardown(test_request_dup_no_id, teardown),
+		cmocka_unit_test_teardown(test_races, teardown),
+		cmocka_unit_test_teardown(test_export, teardown),
+		cmocka_unit_test_teardown(test_import, teardown),
 		cmocka_unit_test_teardown(test_concurrent, teardown),
 		cmocka_unit_test_teardown(test_concurrent_small_pool,
 		    teardown),
 	};
+	const struct CMUnitTest sqlite[] = {
+		cmocka_unit_test_teardown(test_schema, teardown),
+		cmocka_unit_test_teardown(test_open_missing, teardown),
+		cmocka_unit_test_teardown(test_not_a_database, teardown),
+		cmocka_unit_test_teardown(test_migrate_v1, teardown),
+		cmocka_unit_test_teardown(test_schema_too_new, teardown),
+	};
+	const struct CMUnitTest pgsql[] = {
+		cmocka_unit_test_teardown(test_pg_schema, teardown),
+		cmocka_unit_test_teardown(test_pg_open_missing, teardown),
+		cmocka_unit_test_teardown(test_pg_schema_too_new, teardown),
+		cmocka_unit_test_teardown(test_pg_concurrent_open, teardown),
+		cmocka_unit_test_teardown(test_pg_reconnect, teardown),
+	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, setup, group_teardown);
+	if (getenv("SCEPD_TEST_PG_URL") != NULL) {
+		rc = cmocka_run_group_tests_name("store (postgresql)", pgsql,
+		    setup, group_teardown);
+		return rc | cmocka_run_group_tests_name("store on postgresql",
+		    common, setup, group_teardown);
+	}
+	rc = cmocka_run_group_tests_name("store (sqlite)", sqlite, setup,
+	    group_teardown);
+	return rc | cmocka_run_group_tests_name("store on sqlite", common,
+	    setup, group_teardown);
 }

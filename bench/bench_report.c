@@ -1,0 +1,306 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * bench_report.c: the report of "scepbench report": the result lines
+ * of one benchmark run as a table, scepd/micromdm ratios and each
+ * target of issue #6 with PASS or FAIL.  It only reads and prints: a
+ * missed target is news, not an error.  The labels it compares are the
+ * ones bench/run.sh gives: "scepd", "micromdm" and "scepd-1m" (the
+ * same server with a million certificates in its store).
+ */
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define REPORT_MAX	256	/* result lines read */
+
+/* One result line of scepbench run. */
+struct report_row {
+	char	 label[32];
+	char	 work[16];
+	int	 conc;
+	int	 ca_bits;	/* of the server's CA key */
+	long	 n, ok, fail, dup, rss_kb;
+	double	 rate, p50, p90, p99, max, cpu_ms;
+	double	 other;		/* CPUs used by other processes */
+};
+
+/* Everything in the file. */
+struct report {
+	struct report_row	 rows[REPORT_MAX];
+	int			 nrows;
+	double			 ops[3];	/* RSA 2048, 3072, 4096 /s */
+	long			 cores;
+	long			 fill;		/* certificates of scepd-1m */
+};
+
+/* The value of "key=" in "line", or NULL. */
+static const char *
+report_val(const char *line, const char *key)
+{
+	size_t		 n = strlen(key);
+	const char	*p = line;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == line || p[-1] == ' ') && p[n] == '=')
+			return p + n + 1;
+		p += n;
+	}
+	return NULL;
+}
+
+static double
+report_num(const char *line, const char *key)
+{
+	const char *v = report_val(line, key);
+
+	return v == NULL ? -1 : strtod(v, NULL);
+}
+
+static void
+report_word(const char *line, const char *key, char *out, size_t sz)
+{
+	const char	*v = report_val(line, key);
+	size_t		 n = v == NULL ? 0 : strcspn(v, " \n");
+
+	snprintf(out, sz, "%.*s", (int)(n < sz ? n : sz - 1), v ? v : "");
+}
+
+static void
+report_line(struct report *r, const char *line)
+{
+	struct report_row	*w;
+	int			 bits;
+
+	if (strncmp(line, "speed ", 6) == 0) {
+		bits = (int)report_num(line, "bits");
+		if (bits == 2048 || bits == 3072 || bits == 4096)
+			r->ops[(bits - 2048) / 1024] =
+			    report_num(line, "ops");
+		r->cores = (long)report_num(line, "cores");
+		return;
+	}
+	if (strncmp(line, "fill ", 5) == 0)
+		r->fill = (long)report_num(line, "certs");
+	if (strncmp(line, "result ", 7) != 0 || r->nrows == REPORT_MAX)
+		return;
+	w = &r->rows[r->nrows++];
+	report_word(line, "label", w->label, sizeof(w->label));
+	report_word(line, "work", w->work, sizeof(w->work));
+	w->conc = (int)report_num(line, "conc");
+	w->ca_bits = (int)report_num(line, "ca_bits");
+	w->n = (long)report_num(line, "n");
+	w->ok = (long)report_num(line, "ok");
+	w->fail = (long)report_num(line, "fail");
+	w->dup = (long)report_num(line, "dup");
+	w->rss_kb = (long)report_num(line, "rss_kb");
+	w->rate = report_num(line, "rate");
+	w->p50 = report_num(line, "p50");
+	w->p90 = report_num(line, "p90");
+	w->p99 = report_num(line, "p99");
+	w->max = report_num(line, "max");
+	w->cpu_ms = report_num(line, "cpu_ms");
+	w->other = report_num(line, "other");
+}
+
+/* The last row of "label" and "work" at concurrency "conc" (0: any). */
+static const struct report_row *
+report_find(const struct report *r, const char *label, const char *work,
+    int conc)
+{
+	int i;
+
+	for (i = r->nrows - 1; i >= 0; i--)
+		if (strcmp(r->rows[i].label, label) == 0 &&
+		    strcmp(r->rows[i].work, work) == 0 &&
+		    (conc == 0 || r->rows[i].conc == conc))
+			return &r->rows[i];
+	return NULL;
+}
+
+/*
+ * Enrollments a second "conc" connections could get from the CPUs if
+ * the three private operations of an RSA-"bits" CA were all they did.
+ */
+static double
+report_ceiling(const struct report *r, int conc, int bits)
+{
+	long	cores = r->cores > 0 ? r->cores : 1;
+	double	ops;
+
+	if (bits != 2048 && bits != 3072 && bits != 4096)
+		return -1;
+	if ((ops = r->ops[(bits - 2048) / 1024]) <= 0)
+		return -1;
+	return (double)(conc < cores ? conc : cores) * ops / 3;
+}
+
+static void
+report_table(const struct report *r)
+{
+	const struct report_row	*w;
+	double			 ceil;
+	int			 i;
+
+	printf("%-12s %-9s %4s %6s %4s %4s %9s %7s %7s %7s %7s %8s %7s %6s\n",
+	    "server", "operation", "conc", "n", "fail", "dup", "req/s",
+	    "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU ms", "RSS MiB",
+	    "ceil");
+	for (i = 0; i < r->nrows; i++) {
+		w = &r->rows[i];
+		printf("%-12s %-9s %4d %6ld %4ld %4ld %9.1f %7.2f %7.2f %7.2f "
+		    "%7.2f %8.4f %7.1f", w->label, w->work, w->conc, w->n,
+		    w->fail, w->dup, w->rate, w->p50, w->p90, w->p99, w->max,
+		    w->cpu_ms, (double)w->rss_kb / 1024);
+		if (strcmp(w->work, "enroll") == 0 &&
+		    (ceil = report_ceiling(r, w->conc, w->ca_bits)) > 0)
+			printf(" %5.1f%%", 100 * w->rate / ceil);
+		printf("\n");
+	}
+}
+
+/* One target: PASS or FAIL with the numbers, or n/a. */
+static void
+report_target(int have, int pass, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+report_target(int have, int pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %-4s  ", !have ? "n/a" : pass ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void
+report_ratios(const struct report *r)
+{
+	const struct report_row	*s, *m;
+	int			 i;
+
+	printf("\nscepd / micromdm:\n");
+	for (i = 0; i < r->nrows; i++) {
+		s = &r->rows[i];
+		if (strcmp(s->label, "scepd") != 0 ||
+		    (m = report_find(r, "micromdm", s->work, s->conc)) ==
+		    NULL || m->rate <= 0 || m->cpu_ms <= 0 || m->rss_kb <= 0)
+			continue;
+		printf("  %-9s c=%-3d req/s %6.2fx   CPU per request %5.3fx   "
+		    "peak RSS %5.3fx\n", s->work, s->conc, s->rate / m->rate,
+		    s->cpu_ms / m->cpu_ms, (double)s->rss_kb /
+		    (double)m->rss_kb);
+	}
+}
+
+/* The targets that compare scepd with itself and with the physics. */
+static void
+report_targets_self(const struct report *r, double floor_ms)
+{
+	const struct report_row	*c1, *c8, *ga, *big;
+	double			 cpu, ceil8 = report_ceiling(r, 8, 2048);
+
+	c1 = report_find(r, "scepd", "enroll", 1);
+	c8 = report_find(r, "scepd", "enroll", 8);
+	cpu = c1 == NULL || c8 == NULL ? -1 :
+	    c1->cpu_ms > c8->cpu_ms ? c1->cpu_ms : c8->cpu_ms;
+	report_target(cpu > 0 && floor_ms > 0, cpu <= 1.25 * floor_ms,
+	    "server CPU per enrollment (worse of c=1, c=8) %.3f ms <= 1.25 x "
+	    "floor %.3f = %.3f ms", cpu, floor_ms, 1.25 * floor_ms);
+	report_target(c8 != NULL && ceil8 > 0, c8 != NULL &&
+	    c8->rate >= 0.75 * ceil8 && c8->fail == 0 && c8->dup == 0,
+	    "enrollments/s at c=8 %.1f >= 0.75 x ceiling %.1f = %.1f, "
+	    "failures %ld, duplicate serials %ld", c8 ? c8->rate : -1, ceil8,
+	    0.75 * ceil8, c8 ? c8->fail : -1, c8 ? c8->dup : -1);
+	report_target(c8 != NULL, c8 != NULL && c8->p99 <= 3 * c8->p50,
+	    "p99 latency at c=8 %.2f ms <= 3 x p50 %.2f = %.2f ms",
+	    c8 ? c8->p99 : -1, c8 ? c8->p50 : -1, c8 ? 3 * c8->p50 : -1);
+	ga = report_find(r, "scepd", "getcacert", 0);
+	report_target(ga != NULL && ga->cpu_ms >= 0, ga != NULL &&
+	    ga->cpu_ms <= 0.02, "GetCACert server CPU per request %.4f ms "
+	    "<= 0.02 ms", ga ? ga->cpu_ms : -1);
+	big = report_find(r, "scepd-1m", "enroll", 8);
+	report_target(big != NULL && c8 != NULL && r->fill >= 1000000,
+	    big != NULL && c8 != NULL && big->rate >= 0.9 * c8->rate,
+	    "c=8 enrollments/s with %ld stored certificates %.1f >= 0.9 x "
+	    "empty store %.1f = %.1f", r->fill, big ? big->rate : -1,
+	    c8 ? c8->rate : -1, c8 ? 0.9 * c8->rate : -1);
+}
+
+/* The targets against micromdm's scepserver. */
+static void
+report_targets_micromdm(const struct report *r)
+{
+	const struct report_row *s1, *m1, *s8, *m8;
+
+	s1 = report_find(r, "scepd", "enroll", 1);
+	m1 = report_find(r, "micromdm", "enroll", 1);
+	report_target(s1 != NULL && m1 != NULL, s1 != NULL && m1 != NULL &&
+	    s1->rate >= 5 * m1->rate, "enrollments/s at c=1 %.1f >= 5 x "
+	    "micromdm %.1f = %.1f", s1 ? s1->rate : -1, m1 ? m1->rate : -1,
+	    m1 ? 5 * m1->rate : -1);
+	s8 = report_find(r, "scepd", "enroll", 8);
+	m8 = report_find(r, "micromdm", "enroll", 8);
+	report_target(s8 != NULL && m8 != NULL && s8->rss_kb > 0 &&
+	    m8->rss_kb > 0, s8 != NULL && m8 != NULL &&
+	    2 * s8->rss_kb <= m8->rss_kb, "peak RSS at c=8 %.1f MiB <= half "
+	    "of micromdm's %.1f MiB", s8 ? (double)s8->rss_kb / 1024 : -1,
+	    m8 ? (double)m8->rss_kb / 1024 : -1);
+}
+
+int
+bench_report(const char *path)
+{
+	struct report	*r;
+	FILE		*f;
+	char		 line[1024];
+	double		 floor_ms = -1;
+	int		 i;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		warn("%s", path);
+		return -1;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		err(2, "calloc");
+	while (fgets(line, sizeof(line), f) != NULL)
+		report_line(r, line);
+	fclose(f);
+	printf("scepbench report: %ld cores\n", r->cores);
+	for (i = 0; i < 3; i++)
+		if (r->ops[i] > 0)
+			printf("  RSA-%d private operations %.1f/s on one core "
+			    "(%.3f ms)\n", 2048 + 1024 * i, r->ops[i],
+			    1e3 / r->ops[i]);
+	if (r->ops[0] > 0) {
+		floor_ms = 3e3 / r->ops[0];
+		printf("  RSA-2048 CA: floor %.3f ms of CPU per enrollment "
+		    "(3 private operations), ceiling %.1f enrollments/s per "
+		    "core, %.1f/s on %ld\n", floor_ms, r->ops[0] / 3,
+		    report_ceiling(r, (int)r->cores, 2048), r->cores);
+	}
+	printf("\n");
+	report_table(r);
+	for (i = 0; i < r->nrows; i++)
+		if (r->rows[i].other >= 0.1) {
+			printf("\nwarning: other processes used %.0f%% of the "
+			    "CPUs during %s %s c=%d: rates are low, repeat on "
+			    "a quiet machine\n", 100 * r->rows[i].other,
+			    r->rows[i].label, r->rows[i].work,
+			    r->rows[i].conc);
+			break;
+		}
+	report_ratios(r);
+	printf("\ntargets (issue #6):\n");
+	report_targets_self(r, floor_ms);
+	report_targets_micromdm(r);
+	free(r);
+	return 0;
+}

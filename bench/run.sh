@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# bench/run.sh [BUILD_DIR]: the benchmark of issue #6, what "make bench" runs
+# (method and results: docs/performance.md).  In a throwaway directory it
+# creates an RSA-2048 CA with "scepd init", measures this machine's RSA
+# private operations, then runs the same scepbench workload against scepd
+# and against micromdm's scepserver (Debian "scep") holding the same CA key,
+# then against scepd again with a million certificates in its store.  Every
+# server listens on an ephemeral loopback port and is stopped here.  Prints
+# the report; a missed target is reported, not an error.
+#
+# Environment:
+#   BENCH_N=1000          enrollments per concurrency level
+#   BENCH_CONC=1,8        concurrency levels
+#   BENCH_DURATION=2      seconds of GetCACert and of GetCACaps
+#   BENCH_FILL=1000000    certificates for the big-store case; 0 skips it
+#   BENCH_CA_KEYS=        more CA sizes to run scepd with, e.g. "3072 4096"
+#   BENCH_MICROMDM=1      0 skips micromdm
+#   BENCH_OUT=BUILD_DIR/bench-results   where results.txt and report.txt go
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+SCEPD=$build/scepd
+BENCH=$build/bench/scepbench
+N=${BENCH_N:-1000}
+CONC=${BENCH_CONC:-1,8}
+DUR=${BENCH_DURATION:-2}
+FILL=${BENCH_FILL:-1000000}
+CA_KEYS=${BENCH_CA_KEYS:-}
+MICROMDM=${BENCH_MICROMDM:-1}
+OUT=${BENCH_OUT:-$build/bench-results}
+CHALLENGE=bench-challenge
+CAPASS=bench-capass
+
+for f in "$SCEPD" "$BENCH"; do
+	[ -x "$f" ] || { echo "$f: not built (make all)" >&2; exit 1; }
+done
+# micromdm's scepserver (scep), sqlite3 for the fill, curl to wait for start.
+"$root/scripts/deps.sh" check
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/scepbench.XXXXXX")
+SRV_PID=
+SRV_URL=
+
+stop_server() {
+	[ -n "$SRV_PID" ] || return 0
+	kill -TERM "$SRV_PID" 2>/dev/null || true
+	wait "$SRV_PID" 2>/dev/null || true
+	SRV_PID=
+}
+
+cleanup() {
+	local rc=$?
+	stop_server
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+# wait_up: until GetCACaps answers, at most 10 s.
+wait_up() {
+	local i
+	for i in $(seq 1 100); do
+		curl -sf -o /dev/null "$SRV_URL?operation=GetCACaps" && return 0
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "server did not start" >&2
+	return 1
+}
+
+# start_scepd DIR: serve DIR on an ephemeral loopback port.
+start_scepd() {
+	rm -f "$T/port"
+	"$SCEPD" serve -d "$1" --listen 127.0.0.1:0 --port-file "$T/port" \
+	    2>>"$T/scepd.log" &
+	SRV_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$T/port" ] && break
+		sleep 0.1
+	done
+	SRV_URL="http://127.0.0.1:$(cat "$T/port")/scep"
+	wait_up
+}
+
+# start_micromdm CADIR: scepserver with the CA of a scepd data directory.
+# It wants the key as encrypted traditional PEM, and binds all addresses
+# (it has no listen flag): only loopback traffic is ever sent to it.
+start_micromdm() {
+	local depot=$T/depot port
+	rm -rf "$depot"
+	mkdir -p "$depot"
+	cp "$1/ca.pem" "$depot/ca.pem"
+	openssl rsa -in "$1/ca.key" -traditional -des3 -passout "pass:$CAPASS" \
+	    -out "$depot/ca.key" 2>/dev/null
+	port=$("$BENCH" port)
+	scepserver -depot "$depot" -port "$port" -challenge "$CHALLENGE" \
+	    -capass "$CAPASS" -allowrenew 0 >>"$T/micromdm.log" 2>&1 &
+	SRV_PID=$!
+	SRV_URL="http://127.0.0.1:$port/scep"
+	wait_up
+}
+
+# run LABEL CADIR [scepbench run options]: the workload against the server.
+run() {
+	local label=$1 cadir=$2
+	shift 2
+	echo "== $label"
+	"$BENCH" run --url "$SRV_URL" --cacert "$cadir/ca.pem" \
+	    --pid "$SRV_PID" --label "$label" -n "$N" -c "$CONC" \
+	    --duration "$DUR" --challenge "$CHALLENGE" \
+	    --results "$OUT/results.txt" "$@" 2>>"$T/scepbench.log" ||
+	    echo "$label: scepbench failed; see its log below" >&2
+}
+
+# init DIR BITS
+init() {
+	"$SCEPD" init -d "$1" --ca-key "rsa:$2" --challenge "$CHALLENGE" \
+	    >/dev/null 2>&1
+}
+
+mkdir -p "$OUT"
+rm -f "$OUT/results.txt"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
+    "$(openssl version)"
+"$BENCH" speed --bits 2048 --results "$OUT/results.txt"
+
+init "$T/scepd" 2048
+start_scepd "$T/scepd"
+run scepd "$T/scepd"
+stop_server
+
+if [ "$MICROMDM" != 0 ]; then
+	start_micromdm "$T/scepd"
+	run micromdm "$T/scepd"
+	stop_server
+fi
+
+if [ "$FILL" -gt 0 ]; then
+	echo "== filling the store with $FILL certificates"
+	start=$(date +%s)
+	"$root/bench/fillstore.sh" "$T/scepd/scepd.db" "$FILL"
+	echo "fill certs=$FILL seconds=$(($(date +%s) - start))" >>"$OUT/results.txt"
+	start_scepd "$T/scepd"
+	run scepd-1m "$T/scepd" --duration 0
+	stop_server
+	rm -f "$T/scepd/scepd.db"*
+fi
+
+for bits in $CA_KEYS; do
+	"$BENCH" speed --bits "$bits" --results "$OUT/results.txt"
+	init "$T/rsa$bits" "$bits"
+	start_scepd "$T/rsa$bits"
+	run "scepd-rsa$bits" "$T/rsa$bits"
+	stop_server
+done
+
+if [ -s "$T/scepbench.log" ]; then
+	echo "--- scepbench warnings (first 20) ---"
+	head -n 20 "$T/scepbench.log"
+fi
+echo
+"$BENCH" report "$OUT/results.txt" | tee "$OUT/report.txt"

@@ -1,0 +1,1529 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * store_pgsql.c: the PostgreSQL backend of struct store_ops (libpq), for
+ * several scepd nodes sharing one database.  The answers are those of
+ * store_sqlite.c; what differs is how races are settled: uniqueness by
+ * constraint (unique_violation becomes DUP_*), decisions by conditional
+ * UPDATEs whose row count says who won, migrations under an advisory
+ * lock.  A pool of connections, each with its prepared statements; a
+ * connection that broke is reset at its next checkout, so scepd
+ * reconnects by itself once the database is back.
+ * Only store.c calls this file; no SQL lives anywhere else.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "store.h"
+
+/*
+ * Schema migrations: entry i takes meta.schema_version i to i + 1.
+ * Version 1 is SQLite's version 2, with bigserial ids where SQLite has
+ * rowids, bytea for transactionIDs (the client's bytes, which need not
+ * be UTF-8) and an index for the request -> transaction link.
+ */
+static const char *const pg_migrations[] = {
+	/* 1: certificates, transactions, pending requests, CRLs */
+	"CREATE TABLE certs ("
+	"  id bigserial PRIMARY KEY,"
+	"  serial text NOT NULL UNIQUE,"
+	"  subject text NOT NULL,"
+	"  not_before bigint NOT NULL,"
+	"  not_after bigint NOT NULL,"
+	"  status integer NOT NULL DEFAULT 0,"
+	"  issued_at bigint NOT NULL,"
+	"  txid bytea NOT NULL,"
+	"  profile text NOT NULL,"
+	"  peer text NOT NULL,"
+	"  der bytea NOT NULL,"
+	"  revoked_at bigint,"
+	"  revoke_reason integer,"
+	"  renewed_from text);"
+	"CREATE INDEX certs_subject ON certs(subject);"
+	"CREATE INDEX certs_not_after ON certs(not_after);"
+	"CREATE INDEX certs_status ON certs(status);"
+	"CREATE TABLE requests ("
+	"  id bigserial PRIMARY KEY,"
+	"  txid bytea NOT NULL,"
+	"  signer_kid bytea NOT NULL,"
+	"  csr_kid bytea NOT NULL,"
+	"  csr bytea NOT NULL,"
+	"  subject text NOT NULL,"
+	"  profile text NOT NULL,"
+	"  peer text NOT NULL,"
+	"  created_at bigint NOT NULL,"
+	"  expires_at bigint NOT NULL,"
+	"  status integer NOT NULL,"
+	"  serial text REFERENCES certs(serial),"
+	"  decided_at bigint,"
+	"  reason text);"
+	"CREATE TABLE txns ("
+	"  txid bytea NOT NULL,"
+	"  signer_kid bytea NOT NULL,"
+	"  csr_kid bytea NOT NULL,"
+	"  status integer NOT NULL DEFAULT 0,"
+	"  serial text REFERENCES certs(serial),"
+	"  request_id bigint REFERENCES requests(id),"
+	"  created_at bigint NOT NULL,"
+	"  PRIMARY KEY (txid, signer_kid));"
+	"CREATE INDEX txns_request ON txns(request_id);"
+	"CREATE TABLE crls ("
+	"  number bigint PRIMARY KEY,"
+	"  revision bigint NOT NULL,"
+	"  this_update bigint NOT NULL,"
+	"  next_update bigint NOT NULL,"
+	"  der bytea NOT NULL);"
+	"INSERT INTO meta (key, value) VALUES ('revision', 0);",
+};
+#define PG_SCHEMA_VERSION \
+	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
+
+/* pg_advisory_xact_lock() key of migrations: "scep" in ASCII. */
+#define PG_LOCK_KEY		"1935893872"
+/* Seconds libpq waits for a connection, unless the URL says otherwise. */
+#define PG_CONNECT_TIMEOUT	"5"
+/* Seconds between reconnection attempts of one connection. */
+#define PG_RETRY_SECS		1
+#define PG_DEFAULT_CONNS	8
+/* How many old CRLs are kept beside the newest (as store_sqlite.c). */
+#define PG_CRL_KEEP		16
+/* Parameters of the widest statement. */
+#define PG_NARGS		14
+
+enum pg_stmt {
+	PG_CERT_INSERT,
+	PG_TXN_INSERT,
+	PG_TXN_RENEW,
+	PG_TXN_GET,
+	PG_CERT_GET,
+	PG_CERT_LIST,
+	PG_CERT_STATUS,
+	PG_CERT_REVOKE,
+	PG_REVOKED_LIST,
+	PG_REV_BUMP,
+	PG_REV_GET,
+	PG_REQ_INSERT,
+	PG_REQ_GET,
+	PG_REQ_LIST,
+	PG_REQ_ISSUE,
+	PG_REQ_REJECT,
+	PG_TXN_DECIDE,
+	PG_CRL_LATEST,
+	PG_CRL_INSERT,
+	PG_CRL_PRUNE,
+	PG_TXN_LIST,
+	PG_CRL_LIST,
+	PG_COUNTS,
+	PG_REV_SET,
+	PG_REQ_SEQ,
+	PG__MAX
+};
+
+#define PG_CERT_COLS \
+	"serial, subject, not_before, not_after, status, issued_at, txid, " \
+	"profile, peer, der, revoked_at, revoke_reason, renewed_from"
+#define PG_REQ_COLS \
+	"id, txid, signer_kid, csr_kid, csr, subject, profile, peer, " \
+	"created_at, expires_at, status, serial, reason, decided_at"
+#define PG_TXN_COLS \
+	"csr_kid, serial, status, request_id, created_at, txid, signer_kid"
+
+static const char *const pg_sql[PG__MAX] = {
+	[PG_CERT_INSERT] = "INSERT INTO certs (serial, subject, not_before, "
+	    "not_after, status, issued_at, txid, profile, peer, der, "
+	    "renewed_from, revoked_at, revoke_reason) VALUES ($1, $2, $3, $4, "
+	    "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	[PG_TXN_INSERT] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
+	    "status, serial, request_id, created_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	/* An upsert that only moves a transaction on from "replaces". */
+	[PG_TXN_RENEW] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
+	    "status, serial, request_id, created_at) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+	    "ON CONFLICT (txid, signer_kid) DO UPDATE SET "
+	    "csr_kid = excluded.csr_kid, status = excluded.status, "
+	    "serial = excluded.serial, request_id = excluded.request_id, "
+	    "created_at = excluded.created_at WHERE txns.serial = $8",
+	[PG_TXN_GET] = "SELECT " PG_TXN_COLS " FROM txns "
+	    "WHERE txid = $1 AND signer_kid = $2",
+	[PG_CERT_GET] = "SELECT " PG_CERT_COLS " FROM certs WHERE serial = $1",
+	[PG_CERT_LIST] = "SELECT " PG_CERT_COLS " FROM certs ORDER BY id",
+	[PG_CERT_STATUS] = "SELECT status, not_after, revoked_at, "
+	    "revoke_reason FROM certs WHERE serial = $1",
+	[PG_CERT_REVOKE] = "UPDATE certs SET status = 1, revoked_at = $2, "
+	    "revoke_reason = $3 WHERE serial = $1 AND status = 0 "
+	    "RETURNING serial",
+	[PG_REVOKED_LIST] = "SELECT " PG_CERT_COLS " FROM certs "
+	    "WHERE status = 1 ORDER BY id",
+	[PG_REV_BUMP] = "UPDATE meta SET value = value + 1 "
+	    "WHERE key = 'revision'",
+	[PG_REV_GET] = "SELECT value FROM meta WHERE key = 'revision'",
+	/* A new request takes the next id; an imported one keeps its own. */
+	[PG_REQ_INSERT] = "INSERT INTO requests (txid, signer_kid, csr_kid, "
+	    "csr, subject, profile, peer, created_at, expires_at, status, id, "
+	    "serial, decided_at, reason) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+	    "COALESCE($11, nextval('requests_id_seq')), $12, $13, $14) "
+	    "RETURNING id",
+	[PG_REQ_GET] = "SELECT " PG_REQ_COLS " FROM requests WHERE id = $1",
+	[PG_REQ_LIST] = "SELECT " PG_REQ_COLS " FROM requests "
+	    "ORDER BY id DESC",
+	[PG_REQ_ISSUE] = "UPDATE requests SET status = 0, serial = $2, "
+	    "decided_at = $3 WHERE id = $1 AND status = 3 AND expires_at > $3 "
+	    "RETURNING id",
+	[PG_REQ_REJECT] = "UPDATE requests SET status = 2, reason = $2, "
+	    "decided_at = $3 WHERE id = $1 AND status = 3 RETURNING id",
+	[PG_TXN_DECIDE] = "UPDATE txns SET status = $2, serial = $3 "
+	    "WHERE request_id = $1",
+	[PG_CRL_LATEST] = "SELECT number, revision, this_update, next_update, "
+	    "der FROM crls ORDER BY number DESC LIMIT 1",
+	[PG_CRL_INSERT] = "INSERT INTO crls (number, revision, this_update, "
+	    "next_update, der) VALUES ($1, $2, $3, $4, $5)",
+	[PG_CRL_PRUNE] = "DELETE FROM crls WHERE number < $1",
+	[PG_TXN_LIST] = "SELECT " PG_TXN_COLS " FROM txns "
+	    "ORDER BY created_at, txid",
+	[PG_CRL_LIST] = "SELECT number, revision, this_update, next_update, "
+	    "der FROM crls ORDER BY number",
+	[PG_COUNTS] = "SELECT (SELECT count(*) FROM certs), "
+	    "(SELECT count(*) FROM certs WHERE status = 1), "
+	    "(SELECT count(*) FROM certs WHERE renewed_from IS NOT NULL), "
+	    "(SELECT count(*) FROM txns), (SELECT count(*) FROM requests), "
+	    "(SELECT count(*) FROM requests WHERE status = 3), "
+	    "(SELECT count(*) FROM crls), "
+	    "(SELECT value FROM meta WHERE key = 'revision')",
+	[PG_REV_SET] = "UPDATE meta SET value = $1 WHERE key = 'revision'",
+	/* After an import, new requests must not reuse an imported id. */
+	[PG_REQ_SEQ] = "SELECT setval('requests_id_seq', max(id)) "
+	    "FROM requests HAVING max(id) IS NOT NULL",
+};
+
+struct pg_conn {
+	PGconn		*db;
+	int		 ready;		/* statements prepared on this session */
+	int		 lost;		/* session unusable: reset before use */
+	int		 down;		/* unavailable, and said so in the log */
+	time_t		 retry;		/* no new attempt before (monotonic) */
+};
+
+struct pg {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct pg_conn	*conns;
+	int		*idle;		/* stack of idle connection indexes */
+	int		 nidle;
+	int		 nconns;
+	char		*url;		/* may hold a password: never logged */
+};
+
+/* The parameters of one statement: text, or binary for bytea. */
+struct pg_args {
+	int		 n;
+	const char	*v[PG_NARGS];
+	int		 len[PG_NARGS];
+	int		 fmt[PG_NARGS];
+	char		 num[PG_NARGS][24];
+};
+
+typedef int (*pg_row_fn)(const PGresult *, void *);
+
+static time_t
+pg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* libpq's messages span lines (a tab starts the next); a log line not. */
+static void
+pg_oneline(const char *msg, char *buf, size_t sz)
+{
+	size_t i, n = 0;
+
+	for (i = 0; msg[i] != '\0' && n + 1 < sz; i++) {
+		if (msg[i] == '\n' || msg[i] == '\t') {
+			if (n > 0 && buf[n - 1] != ' ')
+				buf[n++] = ' ';
+		} else
+			buf[n++] = msg[i];
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+static void
+pg_log(const char *what, const char *msg)
+{
+	char buf[512];
+
+	pg_oneline(msg, buf, sizeof(buf));
+	log_warnx("store (postgresql): %s: %s", what, buf);
+}
+
+/* NOTICEs go to the debug log, not to stderr as libpq would have it. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	char buf[512];
+
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		pg_oneline(msg, buf, sizeof(buf));
+		log_debug("store (postgresql): %s", buf);
+	}
+}
+
+static void
+pg_arg(struct pg_args *a, const void *v, size_t len, int fmt)
+{
+	if (a->n < PG_NARGS) {
+		a->v[a->n] = v;
+		a->len[a->n] = (int)len;
+		a->fmt[a->n] = fmt;
+	}
+	a->n++;
+}
+
+static void
+pg_text(struct pg_args *a, const char *s)
+{
+	pg_arg(a, s, 0, 0);
+}
+
+/* NULL for "" as well, as store_sqlite.c binds optional text. */
+static void
+pg_opt_text(struct pg_args *a, const char *s)
+{
+	pg_arg(a, s != NULL && *s != '\0' ? s : NULL, 0, 0);
+}
+
+static void
+pg_int(struct pg_args *a, int64_t v)
+{
+	if (a->n < PG_NARGS)
+		snprintf(a->num[a->n], sizeof(a->num[0]), "%lld",
+		    (long long)v);
+	pg_arg(a, a->n < PG_NARGS ? a->num[a->n] : NULL, 0, 0);
+}
+
+/* NULL for 0: an id or time that is not there. */
+static void
+pg_opt_int(struct pg_args *a, int64_t v)
+{
+	if (v == 0)
+		pg_arg(a, NULL, 0, 0);
+	else
+		pg_int(a, v);
+}
+
+static void
+pg_blob(struct pg_args *a, const void *p, size_t n)
+{
+	pg_arg(a, p, n, 1);
+}
+
+/* The revocation columns of a certificate: NULL unless revoked. */
+static void
+pg_revocation(struct pg_args *a, const struct store_cert *r)
+{
+	if (r->status != STORE_CERT_REVOKED) {
+		pg_arg(a, NULL, 0, 0);
+		pg_arg(a, NULL, 0, 0);
+		return;
+	}
+	pg_int(a, r->revoked_at);
+	if (r->revoke_reason < 0)
+		pg_arg(a, NULL, 0, 0);
+	else
+		pg_int(a, r->revoke_reason);
+}
+
+/* An integer column of a binary result (int2, int4 or int8); NULL is 0. */
+static int64_t
+pg_col_int(const PGresult *r, int col)
+{
+	const unsigned char	*p = (const unsigned char *)PQgetvalue(r, 0, col);
+	int			 n = PQgetlength(r, 0, col), i;
+	uint64_t		 v = 0;
+
+	if (PQgetisnull(r, 0, col) || (n != 2 && n != 4 && n != 8))
+		return 0;
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	if (n < 8 && (p[0] & 0x80))
+		v |= ~(uint64_t)0 << (8 * n);
+	return (int64_t)v;
+}
+
+static void
+pg_col_text(const PGresult *r, int col, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%.*s", PQgetlength(r, 0, col),
+	    PQgetvalue(r, 0, col));
+}
+
+static char *
+pg_col_strdup(const PGresult *r, int col)
+{
+	return strndup(PQgetvalue(r, 0, col), (size_t)PQgetlength(r, 0, col));
+}
+
+/* A bytea column into a malloc'd copy; empty or NULL is an error. */
+static int
+pg_col_blob(const PGresult *r, int col, unsigned char **out, size_t *outsz)
+{
+	int n = PQgetlength(r, 0, col);
+
+	if (PQgetisnull(r, 0, col) || n <= 0 ||
+	    (*out = malloc((size_t)n)) == NULL)
+		return -1;
+	memcpy(*out, PQgetvalue(r, 0, col), (size_t)n);
+	*outsz = (size_t)n;
+	return 0;
+}
+
+/* A bytea column of exactly STORE_KID_LEN bytes. */
+static int
+pg_col_kid(const PGresult *r, int col, unsigned char *out)
+{
+	if (PQgetisnull(r, 0, col) || PQgetlength(r, 0, col) != STORE_KID_LEN)
+		return -1;
+	memcpy(out, PQgetvalue(r, 0, col), STORE_KID_LEN);
+	return 0;
+}
+
+/* A CRLReason column: NULL is -1 (none). */
+static int
+pg_col_reason(const PGresult *r, int col)
+{
+	return PQgetisnull(r, 0, col) ? -1 : (int)pg_col_int(r, col);
+}
+
+static void
+pg_stmt_name(enum pg_stmt which, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "scepd_%d", (int)which);
+}
+
+/*
+ * After a failed command, log it and decide whether the session is
+ * still good: a lost connection, an administrator's shutdown (57P) or
+ * a connection exception (08) mean it must be reset before reuse.
+ */
+static void
+pg_fail(struct pg_conn *c, const PGresult *r, const char *what)
+{
+	const char *state;
+
+	state = r == NULL ? NULL : PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	pg_log(what, r != NULL && *PQresultErrorMessage(r) != '\0' ?
+	    PQresultErrorMessage(r) : PQerrorMessage(c->db));
+	if (PQstatus(c->db) != CONNECTION_OK || state == NULL ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
+		c->ready = 0;
+		c->lost = 1;
+	}
+}
+
+/* A statement without parameters or rows (BEGIN, COMMIT, LOCK): 0 or -1. */
+static int
+pg_cmd(struct pg_conn *c, const char *sql)
+{
+	PGresult	*r = PQexec(c->db, sql);
+	int		 ret = 0;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail(c, r, sql);
+		ret = -1;
+	}
+	PQclear(r);
+	return ret;
+}
+
+/*
+ * Run prepared statement "which" with "a"; binary results.  The result
+ * (caller clears) or NULL.  With "dup" set, a unique_violation is not
+ * logged but reported there: it is an answer, not a failure.
+ */
+static PGresult *
+pg_exec(struct pg_conn *c, enum pg_stmt which, const struct pg_args *a,
+    int *dup)
+{
+	PGresult	*r;
+	const char	*state;
+	char		 name[16];
+
+	if (dup != NULL)
+		*dup = 0;
+	if (a->n > PG_NARGS) {
+		log_warnx("store (postgresql): %s: too many parameters",
+		    pg_sql[which]);
+		return NULL;
+	}
+	pg_stmt_name(which, name, sizeof(name));
+	r = PQexecPrepared(c->db, name, a->n, a->v, a->len, a->fmt, 1);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK)
+		return r;
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (dup != NULL && state != NULL && strcmp(state, "23505") == 0)
+		*dup = 1;
+	else
+		pg_fail(c, r, pg_sql[which]);
+	PQclear(r);
+	return NULL;
+}
+
+/*
+ * A write inside a transaction: STORE_PUT_OK with *rows (if wanted) the
+ * number of rows it touched, "dup" on a unique violation, else an
+ * error.
+ */
+static enum store_put
+pg_write(struct pg_conn *c, enum pg_stmt which, const struct pg_args *a,
+    enum store_put dup, int *rows)
+{
+	PGresult	*r;
+	int		 isdup;
+
+	if ((r = pg_exec(c, which, a, &isdup)) == NULL)
+		return isdup ? dup : STORE_PUT_ERROR;
+	if (rows != NULL)
+		*rows = atoi(PQcmdTuples(r));
+	PQclear(r);
+	return STORE_PUT_OK;
+}
+
+static PGconn *
+pg_connect(const char *url)
+{
+	/* "dbname" last: what the URL itself says wins (expand_dbname). */
+	static const char *const keys[] = { "connect_timeout",
+	    "application_name", "dbname", NULL };
+	const char	*vals[] = { PG_CONNECT_TIMEOUT, "scepd", url, NULL };
+	PGconn		*db;
+
+	if ((db = PQconnectdbParams(keys, vals, 1)) != NULL)
+		PQsetNoticeProcessor(db, pg_notice, NULL);
+	return db;
+}
+
+static int
+pg_prepare(struct pg_conn *c)
+{
+	PGresult	*r;
+	char		 name[16];
+	int		 i, ok;
+
+	for (i = 0; i < PG__MAX; i++) {
+		pg_stmt_name(i, name, sizeof(name));
+		r = PQprepare(c->db, name, pg_sql[i], 0, NULL);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			pg_fail(c, r, pg_sql[i]);
+		PQclear(r);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bring the schema to PG_SCHEMA_VERSION in one transaction, holding an
+ * advisory lock: nodes starting together take turns, and the later ones
+ * find the work done.  DDL is transactional in PostgreSQL, so a failed
+ * step leaves the schema as it was.
+ */
+static int
+pg_migrate(struct pg_conn *c)
+{
+	PGresult	*r = NULL;
+	const char	*vals[1];
+	char		 v[16];
+	int		 version, ret = -1;
+
+	if (pg_cmd(c, "BEGIN") == -1 ||
+	    pg_cmd(c, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")") == -1 ||
+	    pg_cmd(c, "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, "
+	    "value bigint NOT NULL)") == -1)
+		goto out;
+	r = PQexec(c->db, "SELECT value FROM meta WHERE key = "
+	    "'schema_version'");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail(c, r, "schema version");
+		goto out;
+	}
+	version = PQntuples(r) == 0 ? 0 : atoi(PQgetvalue(r, 0, 0));
+	if (version > PG_SCHEMA_VERSION) {
+		log_warnx("store (postgresql): schema version %d is newer than "
+		    "this scepd (%d)", version, PG_SCHEMA_VERSION);
+		goto out;
+	}
+	for (; version < PG_SCHEMA_VERSION; version++) {
+		if (pg_cmd(c, pg_migrations[version]) == -1)
+			goto out;
+		log_info("store (postgresql): schema now at version %d",
+		    version + 1);
+	}
+	PQclear(r);
+	snprintf(v, sizeof(v), "%d", version);
+	vals[0] = v;
+	r = PQexecParams(c->db, "INSERT INTO meta (key, value) VALUES "
+	    "('schema_version', $1) ON CONFLICT (key) DO UPDATE SET "
+	    "value = excluded.value", 1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_fail(c, r, "schema version");
+		goto out;
+	}
+	ret = pg_cmd(c, "COMMIT");
+ out:
+	PQclear(r);
+	if (ret == -1 && PQstatus(c->db) == CONNECTION_OK)
+		PQclear(PQexec(c->db, "ROLLBACK"));
+	return ret;
+}
+
+/*
+ * Is this idle session still there?  Between our commands the server
+ * has nothing to say unless it is going away (shutdown, failover, a
+ * terminated backend: a FATAL message, then the end of the stream), so
+ * a readable socket means "reset first".  Costs one poll().
+ */
+static int
+pg_alive(struct pg_conn *c)
+{
+	struct pollfd pfd;
+
+	if (PQstatus(c->db) != CONNECTION_OK)
+		return 0;
+	pfd.fd = PQsocket(c->db);
+	pfd.events = POLLIN;
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
+}
+
+/*
+ * Make "c" usable: reset a session that broke and prepare its
+ * statements.  While the database is unreachable each connection tries
+ * again at most every PG_RETRY_SECS, and in between fails at once, so
+ * requests get a quick 503 instead of queueing on connect timeouts.
+ * The first failure and the recovery are logged, not every attempt.
+ */
+static int
+pg_ready(struct pg *p, struct pg_conn *c)
+{
+	time_t now;
+
+	if (c->ready && !c->lost && pg_alive(c))
+		return 0;
+	now = pg_now();
+	if (now < c->retry)
+		return -1;
+	if (c->db == NULL)
+		c->db = pg_connect(p->url);
+	else if (c->lost || !pg_alive(c))
+		PQreset(c->db);
+	c->ready = c->lost = 0;
+	if (c->db != NULL && PQstatus(c->db) == CONNECTION_OK &&
+	    pg_prepare(c) == 0) {
+		if (c->down)
+			log_info("store (postgresql): connection restored");
+		c->ready = 1;
+		c->down = 0;
+		return 0;
+	}
+	if (!c->down)
+		pg_log("database unavailable", c->db == NULL ?
+		    "out of memory" : PQerrorMessage(c->db));
+	c->lost = c->down = 1;
+	c->retry = pg_now() + PG_RETRY_SECS;
+	return -1;
+}
+
+static void
+pg_put(struct pg *p, struct pg_conn *c)
+{
+	PGresult *r;
+
+	if (c->db != NULL && PQstatus(c->db) == CONNECTION_OK) {
+		/* Rows of a walk that stopped early are still coming. */
+		while ((r = PQgetResult(c->db)) != NULL)
+			PQclear(r);
+		if (PQtransactionStatus(c->db) != PQTRANS_IDLE &&
+		    pg_cmd(c, "ROLLBACK") == -1)
+			c->lost = 1;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->idle[p->nidle++] = (int)(c - p->conns);
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Check out a connection, ready for use; NULL if the database is away. */
+static struct pg_conn *
+pg_get(struct pg *p)
+{
+	struct pg_conn *c;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->nidle == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	c = &p->conns[p->idle[--p->nidle]];
+	pthread_mutex_unlock(&p->mu);
+	if (pg_ready(p, c) == 0)
+		return c;
+	pg_put(p, c);
+	return NULL;
+}
+
+static void pg_close(void *);
+
+static void *
+pg_open(const struct conf_store *cs, int create)
+{
+	struct pg	*p;
+	int		 i;
+
+	if (!PQisthreadsafe()) {
+		log_warnx("store (postgresql): libpq is not thread-safe");
+		return NULL;
+	}
+	if (cs->url == NULL) {
+		log_warnx("store (postgresql): store.url is not set");
+		return NULL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->nconns = cs->conns > 0 ? cs->conns : PG_DEFAULT_CONNS;
+	if ((p->url = strdup(cs->url)) == NULL ||
+	    (p->conns = calloc((size_t)p->nconns, sizeof(*p->conns))) ==
+	    NULL || (p->idle = calloc((size_t)p->nconns, sizeof(int))) ==
+	    NULL) {
+		log_warn("store (postgresql): open");
+		goto fail;
+	}
+	/* The schema first: statements cannot be prepared without it. */
+	if ((p->conns[0].db = pg_connect(p->url)) == NULL ||
+	    PQstatus(p->conns[0].db) != CONNECTION_OK) {
+		pg_log("cannot connect", p->conns[0].db == NULL ?
+		    "out of memory" : PQerrorMessage(p->conns[0].db));
+		goto fail;
+	}
+	if (pg_migrate(&p->conns[0]) == -1)
+		goto fail;
+	for (i = 0; i < p->nconns; i++) {
+		if (pg_ready(p, &p->conns[i]) == -1)
+			goto fail;
+		p->idle[p->nidle++] = i;
+	}
+	return p;
+ fail:
+	pg_close(p);
+	return NULL;
+}
+
+static void
+pg_close(void *arg)
+{
+	struct pg	*p = arg;
+	int		 i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; p->conns != NULL && i < p->nconns; i++)
+		PQfinish(p->conns[i].db);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->conns);
+	free(p->idle);
+	if (p->url != NULL)
+		explicit_bzero(p->url, strlen(p->url));
+	free(p->url);
+	free(p);
+}
+
+/*
+ * Finish a write transaction: commit when "ret" says so; give the
+ * connection back (which rolls back anything left open).  A COMMIT
+ * that fails is an error: if the connection died during it the change
+ * may or may not be in, and the client's retry finds out (a resent
+ * PKCSReq is answered from its stored transaction).
+ */
+static enum store_put
+pg_finish(struct pg *p, struct pg_conn *c, enum store_put ret)
+{
+	if (ret == STORE_PUT_OK &&
+	    (PQtransactionStatus(c->db) != PQTRANS_INTRANS ||
+	    pg_cmd(c, "COMMIT") == -1))
+		ret = STORE_PUT_ERROR;
+	pg_put(p, c);
+	return ret;
+}
+
+/*
+ * Run one-row lookup "which" and hand the row to "row".  Not found is
+ * 0 with *found = 0.
+ */
+static int
+pg_lookup(struct pg *p, enum pg_stmt which, const struct pg_args *a,
+    pg_row_fn row, void *out, int *found)
+{
+	struct pg_conn	*c;
+	PGresult	*r;
+	int		 ret = -1;
+
+	*found = 0;
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	if ((r = pg_exec(c, which, a, NULL)) != NULL) {
+		if (PQntuples(r) == 0)
+			ret = 0;
+		else if (row(r, out) == 0) {
+			*found = 1;
+			ret = 0;
+		} else
+			log_warnx("store (postgresql): %s: unusable row",
+			    pg_sql[which]);
+	}
+	PQclear(r);
+	pg_put(p, c);
+	return ret;
+}
+
+/*
+ * Every row of "which", one at a time (single-row mode: a large store
+ * is never held in memory), each handed to "row"; stops at its -1.
+ */
+static int
+pg_each(struct pg *p, enum pg_stmt which, pg_row_fn row, void *arg)
+{
+	struct pg_conn	*c;
+	PGresult	*r;
+	char		 name[16];
+	int		 ret = -1, stop = 0;
+
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	pg_stmt_name(which, name, sizeof(name));
+	if (!PQsendQueryPrepared(c->db, name, 0, NULL, NULL, NULL, 1) ||
+	    !PQsetSingleRowMode(c->db)) {
+		pg_fail(c, NULL, pg_sql[which]);
+		goto out;
+	}
+	while ((r = PQgetResult(c->db)) != NULL) {
+		switch (PQresultStatus(r)) {
+		case PGRES_SINGLE_TUPLE:
+			if (!stop && row(r, arg) == -1)
+				stop = 1;
+			break;
+		case PGRES_TUPLES_OK:
+			if (!stop)
+				ret = 0;
+			break;
+		default:
+			pg_fail(c, r, pg_sql[which]);
+			stop = 1;
+			break;
+		}
+		PQclear(r);
+	}
+ out:
+	pg_put(p, c);
+	return ret;
+}
+
+/* Insert a certificate: OK, DUP_SERIAL or ERROR. */
+static enum store_put
+pg_cert_insert(struct pg_conn *c, const struct store_cert *r)
+{
+	struct pg_args a = { 0 };
+
+	pg_text(&a, r->serial);
+	pg_text(&a, r->subject);
+	pg_int(&a, r->not_before);
+	pg_int(&a, r->not_after);
+	pg_int(&a, r->status);
+	pg_int(&a, r->issued_at);
+	pg_blob(&a, r->txid, strlen(r->txid));
+	pg_text(&a, r->profile);
+	pg_text(&a, r->peer);
+	pg_blob(&a, r->der, r->dersz);
+	pg_opt_text(&a, r->renewed_from);
+	pg_revocation(&a, r);
+	return pg_write(c, PG_CERT_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
+}
+
+/*
+ * Insert a transaction recorded at "when": OK, DUP_TXN or ERROR.  With
+ * t->replaces set, an existing row of that serial is moved on instead;
+ * a row with another serial is DUP_TXN, as store_sqlite.c answers.
+ */
+static enum store_put
+pg_txn_insert(struct pg_conn *c, const struct store_txn *t, int64_t when)
+{
+	struct pg_args	 a = { 0 };
+	enum store_put	 ret;
+	int		 renew = t->replaces[0] != '\0', rows = 0;
+
+	pg_blob(&a, t->txid, strlen(t->txid));
+	pg_blob(&a, t->signer_kid, STORE_KID_LEN);
+	pg_blob(&a, t->csr_kid, STORE_KID_LEN);
+	pg_int(&a, t->status);
+	pg_opt_text(&a, t->serial);
+	pg_opt_int(&a, t->request_id);
+	pg_int(&a, when);
+	if (renew)
+		pg_text(&a, t->replaces);
+	ret = pg_write(c, renew ? PG_TXN_RENEW : PG_TXN_INSERT, &a,
+	    STORE_PUT_DUP_TXN, &rows);
+	if (ret == STORE_PUT_OK && rows == 0)
+		ret = STORE_PUT_DUP_TXN;
+	return ret;
+}
+
+static enum store_put
+pg_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	struct store_txn tt = *t;
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	tt.status = STORE_TXN_ISSUED;
+	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_cert_insert(c, r)) == STORE_PUT_OK)
+		ret = pg_txn_insert(c, &tt, r->issued_at);
+	return pg_finish(p, c, ret);
+}
+
+static int
+pg_txn_row(const PGresult *r, void *arg)
+{
+	struct store_txn *t = arg;
+
+	memset(t, 0, sizeof(*t));
+	pg_col_text(r, 1, t->serial, sizeof(t->serial));
+	t->status = (int)pg_col_int(r, 2);
+	t->request_id = pg_col_int(r, 3);
+	t->created_at = pg_col_int(r, 4);
+	pg_col_text(r, 5, t->txid, sizeof(t->txid));
+	if (pg_col_kid(r, 6, t->signer_kid) == -1)
+		return -1;
+	return pg_col_kid(r, 0, t->csr_kid);
+}
+
+static int
+pg_txn_get(void *arg, const char *txid, const unsigned char *signer_kid,
+    struct store_txn *t, int *found)
+{
+	struct pg_args	a = { 0 };
+	int		ret;
+
+	pg_blob(&a, txid, strlen(txid));
+	pg_blob(&a, signer_kid, STORE_KID_LEN);
+	ret = pg_lookup(arg, PG_TXN_GET, &a, pg_txn_row, t, found);
+	if (!*found) {
+		memset(t, 0, sizeof(*t));
+		snprintf(t->txid, sizeof(t->txid), "%s", txid);
+		memcpy(t->signer_kid, signer_kid, STORE_KID_LEN);
+	}
+	return ret;
+}
+
+/* A PG_CERT_COLS row into "r" (which then owns its copies). */
+static int
+pg_cert_row(const PGresult *res, void *arg)
+{
+	struct store_cert *r = arg;
+
+	memset(r, 0, sizeof(*r));
+	pg_col_text(res, 0, r->serial, sizeof(r->serial));
+	r->not_before = pg_col_int(res, 2);
+	r->not_after = pg_col_int(res, 3);
+	r->status = (int)pg_col_int(res, 4);
+	r->issued_at = pg_col_int(res, 5);
+	pg_col_text(res, 6, r->txid, sizeof(r->txid));
+	pg_col_text(res, 7, r->profile, sizeof(r->profile));
+	pg_col_text(res, 8, r->peer, sizeof(r->peer));
+	r->revoked_at = pg_col_int(res, 10);
+	r->revoke_reason = pg_col_reason(res, 11);
+	pg_col_text(res, 12, r->renewed_from, sizeof(r->renewed_from));
+	if ((r->subject = pg_col_strdup(res, 1)) == NULL ||
+	    pg_col_blob(res, 9, &r->der, &r->dersz) == -1) {
+		store_cert_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_cert_get(void *arg, const char *serial, struct store_cert *r, int *found)
+{
+	struct pg_args a = { 0 };
+
+	pg_text(&a, serial);
+	return pg_lookup(arg, PG_CERT_GET, &a, pg_cert_row, r, found);
+}
+
+struct pg_cert_walk {
+	store_cert_cb	 cb;
+	void		*arg;
+};
+
+static int
+pg_cert_walk_row(const PGresult *res, void *arg)
+{
+	struct pg_cert_walk	*w = arg;
+	struct store_cert	 r;
+	int			 rc;
+
+	if (pg_cert_row(res, &r) == -1)
+		return -1;
+	rc = w->cb(&r, w->arg);
+	store_cert_clear(&r);
+	return rc;
+}
+
+static int
+pg_cert_list(void *arg, store_cert_cb cb, void *cbarg)
+{
+	struct pg_cert_walk w = { cb, cbarg };
+
+	return pg_each(arg, PG_CERT_LIST, pg_cert_walk_row, &w);
+}
+
+static int
+pg_revoked_list(void *arg, const char *ca, store_cert_cb cb, void *cbarg)
+{
+	struct pg_cert_walk w = { cb, cbarg };
+
+	(void)ca;	/* XXX store v4 (CA per certificate) not ported yet */
+	return pg_each(arg, PG_REVOKED_LIST, pg_cert_walk_row, &w);
+}
+
+static int
+pg_status_row(const PGresult *r, void *arg)
+{
+	struct store_status *ss = arg;
+
+	ss->status = (int)pg_col_int(r, 0);
+	ss->not_after = pg_col_int(r, 1);
+	ss->revoked_at = pg_col_int(r, 2);
+	ss->revoke_reason = pg_col_reason(r, 3);
+	return 0;
+}
+
+static int
+pg_cert_status(void *arg, const char *serial, struct store_status *ss,
+    int *found)
+{
+	struct pg_args a = { 0 };
+
+	memset(ss, 0, sizeof(*ss));
+	pg_text(&a, serial);
+	return pg_lookup(arg, PG_CERT_STATUS, &a, pg_status_row, ss, found);
+}
+
+/*
+ * The conditional UPDATE decides between nodes revoking at once: one
+ * changes the row and bumps the revision, the others change nothing.
+ */
+static enum store_revoke
+pg_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
+{
+	struct pg		*p = arg;
+	struct pg_conn		*c;
+	struct pg_args		 a = { 0 }, none = { 0 };
+	struct store_status	 ss;
+	enum store_put		 ret = STORE_PUT_ERROR;
+	int			 found, changed = 0;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_REVOKE_ERROR;
+	pg_text(&a, serial);
+	pg_int(&a, when);
+	if (reason < 0)
+		pg_arg(&a, NULL, 0, 0);
+	else
+		pg_int(&a, reason);
+	if (pg_cmd(c, "BEGIN") == 0 && (ret = pg_write(c, PG_CERT_REVOKE, &a,
+	    STORE_PUT_ERROR, &changed)) == STORE_PUT_OK && changed)
+		ret = pg_write(c, PG_REV_BUMP, &none, STORE_PUT_ERROR, NULL);
+	if (pg_finish(p, c, ret) != STORE_PUT_OK)
+		return STORE_REVOKE_ERROR;
+	if (changed)
+		return STORE_REVOKE_DONE;
+	if (pg_cert_status(p, serial, &ss, &found) == -1)
+		return STORE_REVOKE_ERROR;
+	return found ? STORE_REVOKE_ALREADY : STORE_REVOKE_UNKNOWN;
+}
+
+static int
+pg_rev_row(const PGresult *r, void *arg)
+{
+	*(int64_t *)arg = pg_col_int(r, 0);
+	return 0;
+}
+
+static int
+pg_revision(void *arg, int64_t *rev)
+{
+	struct pg_args	a = { 0 };
+	int		found;
+
+	*rev = 0;
+	return pg_lookup(arg, PG_REV_GET, &a, pg_rev_row, rev, &found);
+}
+
+/* Insert request "r" as it is (id 0: the next one); *id is set. */
+static enum store_put
+pg_req_insert(struct pg_conn *c, const struct store_request *r, int64_t *id)
+{
+	struct pg_args	 a = { 0 };
+	PGresult	*res;
+
+	pg_blob(&a, r->txid, strlen(r->txid));
+	pg_blob(&a, r->signer_kid, STORE_KID_LEN);
+	pg_blob(&a, r->csr_kid, STORE_KID_LEN);
+	pg_blob(&a, r->csr, r->csrsz);
+	pg_text(&a, r->subject);
+	pg_text(&a, r->profile);
+	pg_text(&a, r->peer);
+	pg_int(&a, r->created_at);
+	pg_int(&a, r->expires_at);
+	pg_int(&a, r->status);
+	pg_opt_int(&a, r->id);
+	pg_opt_text(&a, r->serial);
+	pg_opt_int(&a, r->decided_at);
+	pg_opt_text(&a, r->reason);
+	if ((res = pg_exec(c, PG_REQ_INSERT, &a, NULL)) == NULL)
+		return STORE_PUT_ERROR;
+	*id = PQntuples(res) == 1 ? pg_col_int(res, 0) : 0;
+	PQclear(res);
+	return *id > 0 ? STORE_PUT_OK : STORE_PUT_ERROR;
+}
+
+static enum store_put
+pg_request_put(void *arg, struct store_request *r, const struct store_txn *t)
+{
+	struct pg		*p = arg;
+	struct pg_conn		*c;
+	struct store_txn	 tt = *t;
+	struct store_request	 rr = *r;
+	enum store_put		 ret = STORE_PUT_ERROR;
+	int64_t			 id = 0;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	/* A new request: pending, undecided, its id chosen here. */
+	rr.id = 0;
+	rr.status = STORE_TXN_PENDING;
+	rr.serial[0] = rr.reason[0] = '\0';
+	rr.decided_at = 0;
+	if (pg_cmd(c, "BEGIN") == -1 ||
+	    (ret = pg_req_insert(c, &rr, &id)) != STORE_PUT_OK)
+		return pg_finish(p, c, STORE_PUT_ERROR);
+	r->status = STORE_TXN_PENDING;
+	tt.status = STORE_TXN_PENDING;
+	tt.request_id = id;
+	tt.serial[0] = '\0';
+	ret = pg_finish(p, c, pg_txn_insert(c, &tt, r->created_at));
+	/* Rolled back, that row never existed: no id. */
+	r->id = ret == STORE_PUT_OK ? id : 0;
+	return ret;
+}
+
+static int
+pg_request_row(const PGresult *res, void *arg)
+{
+	struct store_request *r = arg;
+
+	memset(r, 0, sizeof(*r));
+	r->id = pg_col_int(res, 0);
+	pg_col_text(res, 1, r->txid, sizeof(r->txid));
+	pg_col_text(res, 6, r->profile, sizeof(r->profile));
+	pg_col_text(res, 7, r->peer, sizeof(r->peer));
+	r->created_at = pg_col_int(res, 8);
+	r->expires_at = pg_col_int(res, 9);
+	r->status = (int)pg_col_int(res, 10);
+	pg_col_text(res, 11, r->serial, sizeof(r->serial));
+	pg_col_text(res, 12, r->reason, sizeof(r->reason));
+	r->decided_at = pg_col_int(res, 13);
+	if (pg_col_kid(res, 2, r->signer_kid) == -1 ||
+	    pg_col_kid(res, 3, r->csr_kid) == -1 ||
+	    pg_col_blob(res, 4, &r->csr, &r->csrsz) == -1 ||
+	    (r->subject = pg_col_strdup(res, 5)) == NULL) {
+		store_request_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_request_get(void *arg, int64_t id, struct store_request *r, int *found)
+{
+	struct pg_args a = { 0 };
+
+	pg_int(&a, id);
+	return pg_lookup(arg, PG_REQ_GET, &a, pg_request_row, r, found);
+}
+
+struct pg_request_walk {
+	store_request_cb cb;
+	void		*arg;
+};
+
+static int
+pg_request_walk_row(const PGresult *res, void *arg)
+{
+	struct pg_request_walk	*w = arg;
+	struct store_request	 r;
+	int			 rc;
+
+	if (pg_request_row(res, &r) == -1)
+		return -1;
+	rc = w->cb(&r, w->arg);
+	store_request_clear(&r);
+	return rc;
+}
+
+static int
+pg_request_list(void *arg, store_request_cb cb, void *cbarg)
+{
+	struct pg_request_walk w = { cb, cbarg };
+
+	return pg_each(arg, PG_REQ_LIST, pg_request_walk_row, &w);
+}
+
+/* Mark the transaction of request "id" decided. */
+static enum store_put
+pg_txn_decide(struct pg_conn *c, int64_t id, int status, const char *serial)
+{
+	struct pg_args a = { 0 };
+
+	pg_int(&a, id);
+	pg_int(&a, status);
+	pg_opt_text(&a, serial);
+	return pg_write(c, PG_TXN_DECIDE, &a, STORE_PUT_ERROR, NULL);
+}
+
+/*
+ * Approve: the certificate, then the request's move out of pending by
+ * one conditional UPDATE (two administrators, or an approval racing the
+ * expiry: exactly one sees its row), then the transaction.
+ */
+static enum store_put
+pg_request_issue(void *arg, int64_t id, const struct store_cert *r)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	struct pg_args	 a = { 0 };
+	enum store_put	 ret = STORE_PUT_ERROR;
+	int		 rows = 0;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	pg_int(&a, id);
+	pg_text(&a, r->serial);
+	pg_int(&a, r->issued_at);
+	/* The certificate first: the request's serial refers to it. */
+	if (pg_cmd(c, "BEGIN") == -1 ||
+	    (ret = pg_cert_insert(c, r)) != STORE_PUT_OK)
+		return pg_finish(p, c, ret);
+	ret = pg_write(c, PG_REQ_ISSUE, &a, STORE_PUT_ERROR, &rows);
+	if (ret == STORE_PUT_OK && rows != 1)
+		ret = STORE_PUT_STALE;
+	else if (ret == STORE_PUT_OK)
+		ret = pg_txn_decide(c, id, STORE_TXN_ISSUED, r->serial);
+	return pg_finish(p, c, ret);
+}
+
+static enum store_put
+pg_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	struct pg_args	 a = { 0 };
+	enum store_put	 ret = STORE_PUT_ERROR;
+	int		 rows = 0;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	pg_int(&a, id);
+	pg_opt_text(&a, reason);
+	pg_int(&a, when);
+	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_write(c, PG_REQ_REJECT, &a, STORE_PUT_ERROR, &rows)) ==
+	    STORE_PUT_OK) {
+		if (rows != 1)
+			ret = STORE_PUT_STALE;
+		else
+			ret = pg_txn_decide(c, id, STORE_TXN_REJECTED, NULL);
+	}
+	return pg_finish(p, c, ret);
+}
+
+static int
+pg_crl_row(const PGresult *r, void *arg)
+{
+	struct store_crl *cr = arg;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->number = pg_col_int(r, 0);
+	cr->revision = pg_col_int(r, 1);
+	cr->this_update = pg_col_int(r, 2);
+	cr->next_update = pg_col_int(r, 3);
+	return pg_col_blob(r, 4, &cr->der, &cr->dersz);
+}
+
+static int
+pg_crl_latest(void *arg, const char *ca, struct store_crl *cr, int *found)
+{
+	struct pg_args a = { 0 };
+
+	(void)ca;	/* XXX store v4 (CRL per CA) not ported yet */
+	memset(cr, 0, sizeof(*cr));
+	return pg_lookup(arg, PG_CRL_LATEST, &a, pg_crl_row, cr, found);
+}
+
+/* Insert a CRL: OK, or DUP_SERIAL if another node took its number. */
+static enum store_put
+pg_crl_insert(struct pg_conn *c, const struct store_crl *cr)
+{
+	struct pg_args a = { 0 };
+
+	pg_int(&a, cr->number);
+	pg_int(&a, cr->revision);
+	pg_int(&a, cr->this_update);
+	pg_int(&a, cr->next_update);
+	pg_blob(&a, cr->der, cr->dersz);
+	return pg_write(c, PG_CRL_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
+}
+
+static enum store_put
+pg_crl_put(void *arg, const struct store_crl *cr)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	struct pg_args	 a = { 0 };
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	pg_int(&a, cr->number - PG_CRL_KEEP);
+	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_crl_insert(c, cr)) == STORE_PUT_OK)
+		ret = pg_write(c, PG_CRL_PRUNE, &a, STORE_PUT_ERROR, NULL);
+	return pg_finish(p, c, ret);
+}
+
+struct pg_txn_walk {
+	store_txn_cb	 cb;
+	void		*arg;
+};
+
+static int
+pg_txn_walk_row(const PGresult *r, void *arg)
+{
+	struct pg_txn_walk	*w = arg;
+	struct store_txn	 t;
+
+	if (pg_txn_row(r, &t) == -1)
+		return -1;
+	return w->cb(&t, w->arg);
+}
+
+static int
+pg_txn_list(void *arg, store_txn_cb cb, void *cbarg)
+{
+	struct pg_txn_walk w = { cb, cbarg };
+
+	return pg_each(arg, PG_TXN_LIST, pg_txn_walk_row, &w);
+}
+
+struct pg_crl_walk {
+	store_crl_cb	 cb;
+	void		*arg;
+};
+
+static int
+pg_crl_walk_row(const PGresult *r, void *arg)
+{
+	struct pg_crl_walk	*w = arg;
+	struct store_crl	 cr;
+	int			 rc;
+
+	if (pg_crl_row(r, &cr) == -1)
+		return -1;
+	rc = w->cb(&cr, w->arg);
+	store_crl_clear(&cr);
+	return rc;
+}
+
+static int
+pg_crl_list(void *arg, store_crl_cb cb, void *cbarg)
+{
+	struct pg_crl_walk w = { cb, cbarg };
+
+	return pg_each(arg, PG_CRL_LIST, pg_crl_walk_row, &w);
+}
+
+static int
+pg_counts_row(const PGresult *r, void *arg)
+{
+	struct store_counts *n = arg;
+
+	n->certs = pg_col_int(r, 0);
+	n->revoked = pg_col_int(r, 1);
+	n->renewals = pg_col_int(r, 2);
+	n->txns = pg_col_int(r, 3);
+	n->requests = pg_col_int(r, 4);
+	n->pending = pg_col_int(r, 5);
+	n->crls = pg_col_int(r, 6);
+	n->revision = pg_col_int(r, 7);
+	return 0;
+}
+
+static int
+pg_counts(void *arg, struct store_counts *n)
+{
+	struct pg_args	a = { 0 };
+	int		found;
+
+	return pg_lookup(arg, PG_COUNTS, &a, pg_counts_row, n, &found);
+}
+
+/* PG_COUNTS on connection "c", inside its transaction. */
+static int
+pg_counts_on(struct pg_conn *c, struct store_counts *n)
+{
+	struct pg_args	 a = { 0 };
+	PGresult	*r;
+
+	if ((r = pg_exec(c, PG_COUNTS, &a, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1)
+		pg_counts_row(r, n);
+	PQclear(r);
+	return 0;
+}
+
+/* store_import(): each source row goes into the target's transaction. */
+static int
+pg_import_cert(const struct store_cert *r, void *arg)
+{
+	switch (pg_cert_insert(arg, r)) {
+	case STORE_PUT_OK:
+		return 0;
+	case STORE_PUT_DUP_SERIAL:
+		log_warnx("store (postgresql): import: serial %s twice",
+		    r->serial);
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+static int
+pg_import_request(const struct store_request *r, void *arg)
+{
+	int64_t id;
+
+	return pg_req_insert(arg, r, &id) == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_import_txn(const struct store_txn *t, void *arg)
+{
+	struct store_txn tt = *t;
+
+	tt.replaces[0] = '\0';
+	return pg_txn_insert(arg, &tt, t->created_at) == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_import_crl(const struct store_crl *cr, void *arg)
+{
+	return pg_crl_insert(arg, cr) == STORE_PUT_OK ? 0 : -1;
+}
+
+/*
+ * One transaction, begun by locking every table against writers: a
+ * node already running on this database cannot slip a row in between
+ * the emptiness check and the copy.  Certificates first and
+ * transactions last: requests refer to certificates, transactions to
+ * both.
+ */
+static int
+pg_import(void *arg, struct store *src, struct store_counts *n)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	struct pg_args	 a = { 0 }, none = { 0 };
+	enum store_put	 ret = STORE_PUT_ERROR;
+	int64_t		 rev;
+
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	if (pg_cmd(c, "BEGIN") == -1 || pg_cmd(c, "LOCK TABLE certs, txns, "
+	    "requests, crls, meta IN EXCLUSIVE MODE") == -1 ||
+	    pg_counts_on(c, n) == -1)
+		goto out;
+	if (n->certs + n->txns + n->requests + n->crls + n->revision != 0) {
+		log_warnx("store (postgresql): not empty: refusing to import "
+		    "into it");
+		goto out;
+	}
+	if (store_cert_list(src, pg_import_cert, c) == -1 ||
+	    store_request_list(src, pg_import_request, c) == -1 ||
+	    store_txn_list(src, pg_import_txn, c) == -1 ||
+	    store_crl_list(src, pg_import_crl, c) == -1 ||
+	    store_revision(src, &rev) == -1)
+		goto out;
+	pg_int(&a, rev);
+	if (pg_write(c, PG_REV_SET, &a, STORE_PUT_ERROR, NULL) != STORE_PUT_OK ||
+	    pg_write(c, PG_REQ_SEQ, &none, STORE_PUT_ERROR, NULL) !=
+	    STORE_PUT_OK || pg_counts_on(c, n) == -1)
+		goto out;
+	ret = STORE_PUT_OK;
+ out:
+	return pg_finish(p, c, ret) == STORE_PUT_OK ? 0 : -1;
+}
+
+const struct store_ops store_pgsql_ops = {
+	.version = STORE_OPS_VERSION,
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.issue = pg_issue,
+	.txn_get = pg_txn_get,
+	.cert_get = pg_cert_get,
+	.cert_list = pg_cert_list,
+	.cert_status = pg_cert_status,
+	.cert_revoke = pg_cert_revoke,
+	.revoked_list = pg_revoked_list,
+	.revision = pg_revision,
+	.request_put = pg_request_put,
+	.request_get = pg_request_get,
+	.request_list = pg_request_list,
+	.request_issue = pg_request_issue,
+	.request_reject = pg_request_reject,
+	.crl_latest = pg_crl_latest,
+	.crl_put = pg_crl_put,
+	.txn_list = pg_txn_list,
+	.crl_list = pg_crl_list,
+	.counts = pg_counts,
+	.import = pg_import,
+};
