@@ -23,6 +23,8 @@ int	cmd_request(int, char **);	/* cmd_request.c */
 int	cmd_crl(int, char **);		/* cmd_request.c */
 int	cmd_ca(int, char **);		/* cmd_ca.c */
 int	cmd_mobileconfig(int, char **);	/* cmd_mobileconfig.c */
+int	cmd_challenge(int, char **);	/* cmd_challenge.c */
+int	cmd_config(int, char **);	/* cmd_config.c */
 int	cmd_store(int, char **);	/* cmd_store.c */
 
 struct server;

@@ -23,9 +23,11 @@ static const struct {
 	{ "crl", cmd_crl, "write the current CRL" },
 	{ "store", cmd_store, "copy a store into an empty one (SQLite to "
 	    "PostgreSQL)" },
+	{ "challenge", cmd_challenge, "mint or list one-time challenges" },
+	{ "config", cmd_config, "check the configuration file" },
 	{ "mobileconfig", cmd_mobileconfig, "write an Apple .mobileconfig (CA and "
 	    "SCEP payloads)" },
-	{ "ca", cmd_ca, "issue the CA's service certificates (OCSP signer)" },
+	{ "ca", cmd_ca, "create, import or list CAs; issue RA and OCSP signers" },
 	{ "info", cmd_info, "print the SCEP URL, challenge and CA "
 	    "fingerprint" },
 };
@@ -38,7 +40,7 @@ usage(FILE *fp)
 	fprintf(fp, "usage: scepd COMMAND [options]   (scepd COMMAND "
 	    "--help for each)\n\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(fp, "  %-8s %s\n", cmds[i].name, cmds[i].what);
+		fprintf(fp, "  %-13s %s\n", cmds[i].name, cmds[i].what);
 	fprintf(fp, "\n  --version  print the version\n");
 }
 
