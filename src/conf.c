@@ -12,6 +12,7 @@
  * Values that need more than a type check live in conf_value.c.
  */
 #include <libgen.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,6 +486,30 @@ conf_static_challenge(const struct conf *c, struct conf_policy *po)
 	return rc;
 }
 
+/*
+ * A problem with profile "p": "file:line: profile NAME: what" for a
+ * named one, "file: what" for the top level's.
+ */
+static void conf_perr(const struct conf *, const struct conf_profile *,
+    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+conf_perr(const struct conf *c, const struct conf_profile *p,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	m[256];
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	if (p->line == 0)
+		log_warnx("%s: %s", c->path, m);
+	else
+		log_warnx("%s:%d: profile %s: %s", c->path, p->line, p->name,
+		    m);
+}
+
 /* What each challenge mode needs, and its secrets read. */
 static int
 conf_challenge(const struct conf *c, struct conf_profile *p)
@@ -495,20 +520,24 @@ conf_challenge(const struct conf *c, struct conf_profile *p)
 	if (po->challenge_mode == -1)
 		po->challenge_mode = po->challenge_file != NULL ?
 		    CONF_CHALLENGE_STATIC : CONF_CHALLENGE_NONE;
+	if (po->rule_challenge && po->challenge_mode == CONF_CHALLENGE_NONE) {
+		conf_perr(c, p, "approval.rules.challenge needs a challenge "
+		    "mode other than none");
+		return -1;
+	}
 	switch (po->challenge_mode) {
 	case CONF_CHALLENGE_STATIC:
 		if (po->challenge_file == NULL) {
-			log_warnx("%s:%d: profile %s: challenge.mode static "
-			    "needs challenge.file", c->path, p->line, p->name);
+			conf_perr(c, p, "challenge.mode static needs "
+			    "challenge.file");
 			return -1;
 		}
 		return conf_static_challenge(c, po);
 	case CONF_CHALLENGE_DYNAMIC:
 		if ((po->ndes_user == NULL) != (po->ndes_password_file ==
 		    NULL)) {
-			log_warnx("%s:%d: profile %s: challenge.ndes_user and "
-			    "challenge.ndes_password_file go together",
-			    c->path, p->line, p->name);
+			conf_perr(c, p, "challenge.ndes_user and "
+			    "challenge.ndes_password_file go together");
 			return -1;
 		}
 		if (po->ndes_password_file != NULL)
@@ -518,9 +547,8 @@ conf_challenge(const struct conf *c, struct conf_profile *p)
 	case CONF_CHALLENGE_WEBHOOK:
 		if (po->webhook_url == NULL ||
 		    po->webhook_secret_file == NULL) {
-			log_warnx("%s:%d: profile %s: challenge.mode webhook "
-			    "needs challenge.webhook.url and secret_file",
-			    c->path, p->line, p->name);
+			conf_perr(c, p, "challenge.mode webhook needs "
+			    "challenge.webhook.url and secret_file");
 			return -1;
 		}
 		return conf_secret(c, po->webhook_secret_file,
@@ -565,12 +593,7 @@ conf_profile_check(const struct conf *c, struct conf_profile *p)
 	size_t			 i;
 	int			 rc = 0;
 
-#define PWARN(...) do {							\
-	char m_[256];							\
-	snprintf(m_, sizeof(m_), __VA_ARGS__);				\
-	log_warnx("%s:%d: profile %s: %s", c->path, p->line, p->name, m_); \
-	rc = -1;							\
-} while (0)
+#define PWARN(...) do { conf_perr(c, p, __VA_ARGS__); rc = -1; } while (0)
 	if (p->ca_name == NULL && (p->ca_name = strdup(CONF_DEFAULT)) == NULL)
 		return -1;
 	for (i = 0; i < c->ncas && strcmp(c->cas[i].name, p->ca_name); i++)

@@ -575,6 +575,59 @@ test_challenge_hashed(void **state)
 	free(p);
 }
 
+/*
+ * docs/configuration.md's full sample loads as written (with its secret
+ * files present), so the documentation cannot drift from the parser.
+ */
+static void
+test_doc_sample(void **state)
+{
+	static const char *const secrets[] = { "challenge", "ndes.pass",
+	    "webhook.secret" };
+	struct conf	*c;
+	FILE		*fp;
+	char		*line = NULL, *text = NULL, *p;
+	size_t		 cap = 0, len = 0, n, i;
+	int		 in = 0, done = 0;
+
+	assert_non_null(fp = fopen(CONF_DOC, "r"));
+	while (!done && getline(&line, &cap, fp) != -1) {
+		if (!in) {
+			in = strcmp(line, "## Full sample\n") == 0 ? 1 : 0;
+			continue;
+		}
+		if (strncmp(line, "```", 3) == 0) {
+			done = in == 2;
+			in = 2;
+			continue;
+		}
+		if (in != 2)
+			continue;
+		n = strlen(line);
+		assert_non_null(text = realloc(text, len + n + 1));
+		memcpy(text + len, line, n + 1);
+		len += n;
+	}
+	free(line);
+	fclose(fp);
+	assert_true(done);
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		p = path(secrets[i]);
+		assert_int_equal(tu_write_str(p, "s3cret\n", 0600), 0);
+		free(p);
+	}
+	c = accepted(text);
+	assert_int_equal(c->nprofiles, 4);
+	assert_int_equal(c->ncas, 3);
+	assert_int_equal(conf_profile_find(c, "routers")->policy.challenge_mode,
+	    CONF_CHALLENGE_DYNAMIC);
+	assert_int_equal(conf_profile_find(c, "iphones")->policy.challenge_mode,
+	    CONF_CHALLENGE_WEBHOOK);
+	assert_false(conf_profile_find(c, "printers")->enabled);
+	conf_free(c);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -596,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_challenge_hashed),
+		cmocka_unit_test(test_doc_sample),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

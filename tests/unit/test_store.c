@@ -1539,6 +1539,224 @@ test_pg_reconnect(void **state)
 	store_close(st);
 }
 
+/* Certificates, revocations and CRLs kept apart per CA. */
+static void
+test_per_ca(void **state)
+{
+	struct store		*st;
+	struct store_cert	 c, got;
+	struct store_txn	 t;
+	struct store_status	 ss;
+	struct store_crl	 cr, latest;
+	unsigned char		 der[300];
+	struct list_ctx		 lc = { 0 };
+	int64_t			 n;
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	snprintf(c.ca, sizeof(c.ca), "routers");
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(got.ca, "routers");
+	store_cert_clear(&got);
+	assert_int_equal(store_cert_status(st, c.serial, &ss, &found), 0);
+	assert_string_equal(ss.ca, "routers");
+	/* One valid certificate of this subject, at routers only. */
+	assert_int_equal(store_cert_count_active(st, "routers", c.subject,
+	    c.not_before, &n), 0);
+	assert_true(n == 1);
+	assert_int_equal(store_cert_count_active(st, "default", c.subject,
+	    c.not_before, &n), 0);
+	assert_true(n == 0);
+	/* Expired at "now": not active. */
+	assert_int_equal(store_cert_count_active(st, "routers", c.subject,
+	    c.not_after + 1, &n), 0);
+	assert_true(n == 0);
+	assert_int_equal(store_cert_revoke(st, c.serial, 1, 1700000500),
+	    STORE_REVOKE_DONE);
+	assert_int_equal(store_cert_count_active(st, "routers", c.subject,
+	    c.not_before, &n), 0);
+	assert_true(n == 0);
+	assert_int_equal(store_revoked_list(st, "default", revoked_cb,
+	    &lc), 0);
+	assert_int_equal(lc.n, 0);
+	assert_int_equal(store_revoked_list(st, "routers", revoked_cb,
+	    &lc), 0);
+	assert_int_equal(lc.n, 1);
+	free(c.subject);
+
+	/* CRL numbers are per CA: both may have number 1. */
+	memset(&cr, 0, sizeof(cr));
+	cr.der = der;
+	cr.dersz = sizeof(der);
+	cr.number = 1;
+	snprintf(cr.ca, sizeof(cr.ca), "routers");
+	assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
+	snprintf(cr.ca, sizeof(cr.ca), "default");
+	cr.number = 1;
+	assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
+	cr.number = 2;
+	assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
+	assert_int_equal(store_crl_latest(st, "routers", &latest, &found), 0);
+	assert_int_equal(found, 1);
+	assert_true(latest.number == 1);
+	assert_string_equal(latest.ca, "routers");
+	store_crl_clear(&latest);
+	assert_int_equal(store_crl_latest(st, "default", &latest, &found), 0);
+	assert_true(latest.number == 2);
+	store_crl_clear(&latest);
+	assert_int_equal(store_crl_latest(st, "nobody", &latest, &found), 0);
+	assert_int_equal(found, 0);
+	store_close(st);
+}
+
+/* A one-time challenge of profile "p", valid until "exp". */
+static void
+chal_make(struct store_challenge *ch, uint32_t seed, int64_t exp)
+{
+	memset(ch, 0, sizeof(*ch));
+	tu_fill(ch->hash, sizeof(ch->hash), seed);
+	snprintf(ch->profile, sizeof(ch->profile), "routers");
+	snprintf(ch->subject, sizeof(ch->subject), "^CN=rtr-");
+	ch->created_at = 1700000000;
+	ch->expires_at = exp;
+}
+
+static int
+chal_count_cb(const struct store_challenge *ch, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* One-time challenges: kept by hash, consumed with what they allowed. */
+static void
+test_challenges(void **state)
+{
+	struct store		*st;
+	struct store_challenge	 ch, got;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	struct store_request	 r;
+	struct store_status	 ss;
+	unsigned char		 der[300];
+	int			 found, n = 0;
+
+	assert_non_null(st = store_open(&cs, 1));
+	chal_make(&ch, 7, 1800000000);
+	assert_int_equal(store_challenge_put(st, &ch), 0);
+	/* The hash is unique. */
+	assert_int_equal(store_challenge_put(st, &ch), -1);
+	assert_int_equal(store_challenge_get(st, ch.hash, &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(got.profile, "routers");
+	assert_string_equal(got.subject, "^CN=rtr-");
+	assert_true(got.expires_at == 1800000000);
+	assert_true(got.used_at == 0);
+
+	/* Issued with it: consumed in the same transaction. */
+	rec_make(1, &c, &t, der, sizeof(der));
+	t.challenge_once = 1;
+	memcpy(t.challenge, ch.hash, sizeof(t.challenge));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	free(c.subject);
+	assert_int_equal(store_challenge_get(st, ch.hash, &got, &found), 0);
+	assert_true(got.used_at != 0);
+	/* A second use: refused, and nothing written. */
+	rec_make(2, &c, &t, der, sizeof(der));
+	t.challenge_once = 1;
+	memcpy(t.challenge, ch.hash, sizeof(t.challenge));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_CHALLENGE);
+	assert_int_equal(store_cert_status(st, c.serial, &ss, &found), 0);
+	assert_int_equal(found, 0);
+	free(c.subject);
+
+	/* Expired (issued_at past expires_at): refused too. */
+	chal_make(&ch, 8, 1700000050);
+	assert_int_equal(store_challenge_put(st, &ch), 0);
+	rec_make(3, &c, &t, der, sizeof(der));
+	t.challenge_once = 1;
+	memcpy(t.challenge, ch.hash, sizeof(t.challenge));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_CHALLENGE);
+	free(c.subject);
+	/* Unknown: refused. */
+	rec_make(4, &c, &t, der, sizeof(der));
+	t.challenge_once = 1;
+	tu_fill(t.challenge, sizeof(t.challenge), 99);
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_CHALLENGE);
+	free(c.subject);
+
+	/* A pending request burns it too; its id is then not kept. */
+	chal_make(&ch, 9, 1800000000);
+	assert_int_equal(store_challenge_put(st, &ch), 0);
+	req_make(5, &r, &t, der, sizeof(der), 1800000000);
+	t.challenge_once = 1;
+	memcpy(t.challenge, ch.hash, sizeof(t.challenge));
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+	req_make(6, &r, &t, der, sizeof(der), 1800000000);
+	t.challenge_once = 1;
+	memcpy(t.challenge, ch.hash, sizeof(t.challenge));
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_CHALLENGE);
+	assert_true(r.id == 0);
+
+	assert_int_equal(store_challenge_list(st, chal_count_cb, &n), 0);
+	assert_int_equal(n, 3);
+	store_close(st);
+}
+
+struct chal_racer {
+	struct store		*st;
+	int			 i;
+	const unsigned char	*hash;
+	enum store_put		 got;
+};
+
+static void *
+chal_racer_run(void *arg)
+{
+	struct chal_racer	*cr = arg;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[300];
+
+	rec_make(100 + cr->i, &c, &t, der, sizeof(der));
+	t.challenge_once = 1;
+	memcpy(t.challenge, cr->hash, sizeof(t.challenge));
+	cr->got = store_issue(cr->st, &c, &t);
+	free(c.subject);
+	return NULL;
+}
+
+/* 20 requests with one challenge at once: exactly one certificate. */
+static void
+test_challenge_race(void **state)
+{
+	struct chal_racer	 r[20];
+	pthread_t		 th[20];
+	struct store_challenge	 ch;
+	struct store		*st;
+	int			 i, ok = 0, spent = 0;
+
+	assert_non_null(st = store_open(&cs, 1));
+	chal_make(&ch, 11, 1800000000);
+	assert_int_equal(store_challenge_put(st, &ch), 0);
+	for (i = 0; i < 20; i++) {
+		r[i] = (struct chal_racer){ st, i, ch.hash, STORE_PUT_ERROR };
+		assert_int_equal(pthread_create(&th[i], NULL, chal_racer_run,
+		    &r[i]), 0);
+	}
+	for (i = 0; i < 20; i++) {
+		pthread_join(th[i], NULL);
+		ok += r[i].got == STORE_PUT_OK;
+		spent += r[i].got == STORE_PUT_CHALLENGE;
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(spent, 19);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1561,6 +1779,9 @@ main(void)
 		cmocka_unit_test_teardown(test_concurrent, teardown),
 		cmocka_unit_test_teardown(test_concurrent_small_pool,
 		    teardown),
+		cmocka_unit_test_teardown(test_per_ca, teardown),
+		cmocka_unit_test_teardown(test_challenges, teardown),
+		cmocka_unit_test_teardown(test_challenge_race, teardown),
 	};
 	const struct CMUnitTest sqlite[] = {
 		cmocka_unit_test_teardown(test_schema, teardown),
