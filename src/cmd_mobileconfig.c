@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "challenge.h"
 #include "cmd.h"
 #include "csr.h"
 #include "log.h"
@@ -42,7 +43,9 @@ mcfg_usage(FILE *fp)
 	    "config's public_url,\n"
 	    "                 and public_url/P for a profile other than "
 	    "the default)\n"
-	    "  --challenge C  the challengePassword to embed (the file then "
+	    "  --challenge C  the challengePassword to embed (default: the "
+	    "profile's static\n                 one, or a new one-time "
+	    "challenge of a dynamic profile; the\n                 file then "
 	    "holds a secret)\n"
 	    "  --subject S    e.g. \"CN=ipad-17,O=Example\" (default "
 	    "CN=device)\n"
@@ -196,7 +199,9 @@ mcfg_run(const struct mcfg_args *a)
 	const struct server_profile	*pf;
 	char				*url = NULL, *ident = NULL;
 	char				*display = NULL, *xml = NULL;
-	const char			*host;
+	const char			*host, *chal;
+	char				 minted[CHALLENGE_HEX + 1];
+	int64_t				 exp;
 	size_t				 len, hlen;
 	int				 dflt, rc = 1;
 
@@ -216,9 +221,26 @@ mcfg_run(const struct mcfg_args *a)
 		    pf->conf->disabled_reason : "no reason given");
 		goto out;
 	}
-	/* Not fatal: the operator may add the challenge by hand or MDM. */
-	if (a->challenge == NULL &&
-	    pf->conf->policy.challenge_mode != CONF_CHALLENGE_NONE)
+	/*
+	 * Without --challenge: the static secret if this host knows it, a
+	 * fresh one-time challenge for a dynamic profile (one profile per
+	 * device, then), else none: the operator or the MDM adds it.
+	 */
+	chal = a->challenge;
+	if (chal == NULL && pf->conf->policy.challenge_mode ==
+	    CONF_CHALLENGE_STATIC)
+		chal = pf->conf->policy.challenge;
+	else if (chal == NULL && pf->conf->policy.challenge_mode ==
+	    CONF_CHALLENGE_DYNAMIC) {
+		if (challenge_mint(env.store, pf->conf, 0, NULL, minted,
+		    &exp) == -1)
+			goto out;
+		chal = minted;
+		log_info("mobileconfig: embedded a one-time challenge for "
+		    "one device, valid %d s", pf->conf->policy.challenge_ttl);
+	}
+	if (chal == NULL && (pf->conf->policy.challenge_mode ==
+	    CONF_CHALLENGE_STATIC))
 		log_warnx("mobileconfig: profile \"%s\" wants a challenge and "
 		    "none was given: devices will be refused", a->profile);
 	if ((url = mcfg_url(env.srv->conf, a->url, a->profile, dflt)) ==
@@ -234,7 +256,7 @@ mcfg_run(const struct mcfg_args *a)
 	memset(&o, 0, sizeof(o));
 	o.url = url;
 	o.name = a->profile;
-	o.challenge = a->challenge;
+	o.challenge = chal;
 	o.subject = a->subject;
 	o.keysize = a->keysize;
 	/* A general-purpose identity: VPN and 802.1X sign, mail decrypts. */
@@ -250,7 +272,7 @@ mcfg_run(const struct mcfg_args *a)
 	o.display_name = display;
 	if ((xml = mobileconfig_build(&o, &len)) == NULL)
 		goto out;
-	if (mcfg_write(a->out, xml, len, a->challenge != NULL) == -1)
+	if (mcfg_write(a->out, xml, len, chal != NULL) == -1)
 		goto out;
 	rc = 0;
  out:
@@ -258,6 +280,7 @@ mcfg_run(const struct mcfg_args *a)
 	free(display);
 	free(ident);
 	free(url);
+	explicit_bzero(minted, sizeof(minted));
 	cmd_close(&env);
 	return rc;
 }

@@ -458,8 +458,8 @@ file_mode(const char *path)
 
 /*
  * "scepd mobileconfig" on a data directory made by "scepd init": the
- * CA, public_url and identifier come from it, the file holding a
- * challenge is private, an existing file is never overwritten, and
+ * CA, public_url, identifier and (without --challenge) the static
+ * challenge come from it, the file holding a challenge is private, an existing file is never overwritten, and
  * unknown profiles and key sizes are refused.
  */
 static void
@@ -467,7 +467,8 @@ test_cmd(void **state)
 {
 	char		*data, *pem, *der, *out, *out2;
 	const char	*init[] = { "init", "-d", NULL, "--public-url",
-			    "https://Scep.Example.NET:8443/scep", NULL };
+			    "https://Scep.Example.NET:8443/scep", "--challenge",
+			    "init-s3cret", NULL };
 	const char	*mc[] = { "mobileconfig", "-d", NULL, "-o", NULL,
 			    "--challenge", "pw<1>&'", "--subject",
 			    "CN=r1,O=Example", NULL };
@@ -489,7 +490,7 @@ test_cmd(void **state)
 	const char	*args_ip[] = {
 		"--url", "http://10.0.0.1:8080/scep",
 		"--identifier", "10-0-0-1.scepd.default",
-		"--no-challenge",
+		"--challenge", "init-s3cret",
 		"--subject", "[[[\"CN\", \"device\"]]]",
 		NULL
 	};
@@ -522,8 +523,9 @@ test_cmd(void **state)
 	assert_int_equal(run_cmd(cmd_mobileconfig, mc), 1);	/* exists */
 	assert_int_equal(check_file(out, der, args), 0);
 
+	/* Without --challenge: the profile's static one, known here. */
 	assert_int_equal(run_cmd(cmd_mobileconfig, mc_ip), 0);
-	assert_int_equal(file_mode(out2), 0644);
+	assert_int_equal(file_mode(out2), 0600);
 	assert_int_equal(check_file(out2, der, args_ip), 0);
 
 	assert_int_equal(run_cmd(cmd_mobileconfig, mc_bad), 1);
