@@ -523,6 +523,11 @@ http_ndes(struct MHD_Connection *c, struct http_req *r, const char *method,
 		MHD_destroy_response(rsp);
 		return ret;
 	}
+	if (!sp->conf->enabled)
+		return http_error(c, r, method, url, "ndes", 503,
+		    sp->conf->disabled_reason != NULL ?
+		    sp->conf->disabled_reason : "this profile is disabled",
+		    NULL);
 	if (challenge_mint(r->srv->store, sp->conf, 0, NULL, token, &exp) ==
 	    -1)
 		return http_error(c, r, method, url, "ndes", 503,
