@@ -27,6 +27,7 @@ static const struct {
 	{ "requests", offsetof(struct store_counts, requests) },
 	{ "  pending", offsetof(struct store_counts, pending) },
 	{ "crls", offsetof(struct store_counts, crls) },
+	{ "challenges", offsetof(struct store_counts, challenges) },
 	{ "revision", offsetof(struct store_counts, revision) },
 };
 
@@ -35,11 +36,11 @@ store_usage(FILE *fp)
 {
 	fprintf(fp, "usage: scepd store migrate --from STORE --to STORE\n\n"
 	    "Copies every certificate (with its revocation state and renewal "
-	    "link),\ntransaction, request and CRL, and the revision, into a "
-	    "store that must be\nempty, as one transaction; then prints the "
-	    "counts of both and fails if\nthey differ.  STORE is sqlite:PATH, "
-	    "a PostgreSQL URL (postgresql://...)\nor postgresql:CONNINFO "
-	    "(\"host=... dbname=...\").\n");
+	    "link),\ntransaction, request, CRL and one-time challenge, and the "
+	    "revision, into a\nstore that must be empty, as one transaction; "
+	    "then prints the counts of both\nand fails if they differ.\n"
+	    "STORE is sqlite:PATH, a PostgreSQL URL (postgresql://...) or\n"
+	    "postgresql:CONNINFO (\"host=... dbname=...\").\n");
 }
 
 /*

@@ -315,10 +315,11 @@ conf_cas(struct conf *c, config_setting_t *g)
 
 /*
  * profiles: { name: { ... }; ... }: each from the defaults, then the
- * top level's profile settings, then its own.
+ * top level's profile settings ("inherit"), then its own.
  */
 static int
-conf_profiles(struct conf *c, config_setting_t *root, config_setting_t *g)
+conf_profiles(struct conf *c, config_setting_t *root, config_setting_t *g,
+    int inherit)
 {
 	struct conf_dest	 d = { conf_profile_keys, NULL };
 	config_setting_t	*s;
@@ -344,7 +345,7 @@ conf_profiles(struct conf *c, config_setting_t *root, config_setting_t *g)
 			return -1;
 		p->line = config_setting_source_line(s);
 		d.base = p;
-		if (conf_walk(c, root, &d, 1, 1) == -1 ||
+		if ((inherit && conf_walk(c, root, &d, 1, 1) == -1) ||
 		    conf_walk(c, s, &d, 1, 0) == -1)
 			rc = -1;
 	}
@@ -409,10 +410,16 @@ conf_root(struct conf *c, config_setting_t *root)
 		    "", d, sizeof(d) / sizeof(d[0]), 0) == -1)
 			rc = -1;
 	}
-	/* Named profiles copy the top level: only once it is right. */
-	if (rc == 0 && (conf_cas(c, config_setting_get_member(root,
-	    "cas")) == -1 || conf_profiles(c, root,
-	    config_setting_get_member(root, "profiles")) == -1))
+	/*
+	 * Named profiles copy the top level only once it is right, or its
+	 * mistakes would be reported again for each of them; their own
+	 * settings and the CAs' are read anyway, so that one run reports
+	 * every mistake.
+	 */
+	if (conf_cas(c, config_setting_get_member(root, "cas")) == -1)
+		rc = -1;
+	if (conf_profiles(c, root, config_setting_get_member(root,
+	    "profiles"), rc == 0) == -1)
 		rc = -1;
 	return rc;
 }

@@ -169,6 +169,7 @@ struct store_counts {
 	int64_t		 pending;	/* of those, still pending */
 	int64_t		 crls;
 	int64_t		 revision;
+	int64_t		 challenges;	/* one-time challenges, used or not */
 };
 
 typedef int (*store_cert_cb)(const struct store_cert *, void *);
@@ -303,8 +304,9 @@ int		 store_counts(struct store *, struct store_counts *);
  * Copy everything "src" holds into this store, which must be empty
  * (else -1, logged, nothing written), as one transaction: certificates
  * with their revocation state and renewal links, requests with their
- * ids, transactions, CRLs and the revision.  "copied" counts the rows
- * written.  "src" must be another store than the target.
+ * ids, transactions, CRLs, one-time challenges and the revision.
+ * "copied" counts what the target then holds.  "src" must be another
+ * store than the target.
  */
 int		 store_import(struct store *, struct store *src,
 		    struct store_counts *copied);

@@ -27,7 +27,8 @@
  * Schema migrations: entry i takes meta.schema_version i to i + 1.
  * Version 1 is SQLite's version 2, with bigserial ids where SQLite has
  * rowids, bytea for transactionIDs (the client's bytes, which need not
- * be UTF-8) and an index for the request -> transaction link.
+ * be UTF-8) and an index for the request -> transaction link; version 2
+ * is SQLite's 3.
  */
 static const char *const pg_migrations[] = {
 	/* 1: certificates, transactions, pending requests, CRLs */
@@ -81,6 +82,20 @@ static const char *const pg_migrations[] = {
 	"  next_update bigint NOT NULL,"
 	"  der bytea NOT NULL);"
 	"INSERT INTO meta (key, value) VALUES ('revision', 0);",
+	/* 2: several CAs (certificates and CRLs per CA), one-time challenges */
+	"ALTER TABLE certs ADD COLUMN ca text NOT NULL DEFAULT 'default';"
+	"CREATE INDEX certs_ca_subject ON certs(ca, subject);"
+	"ALTER TABLE crls ADD COLUMN ca text NOT NULL DEFAULT 'default';"
+	"ALTER TABLE crls DROP CONSTRAINT crls_pkey;"
+	"ALTER TABLE crls ADD PRIMARY KEY (ca, number);"
+	"CREATE TABLE challenges ("
+	"  hash bytea PRIMARY KEY,"
+	"  profile text NOT NULL,"
+	"  created_at bigint NOT NULL,"
+	"  expires_at bigint NOT NULL,"
+	"  used_at bigint,"
+	"  subject text NOT NULL DEFAULT '');"
+	"CREATE INDEX challenges_created ON challenges(created_at);",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -123,23 +138,30 @@ enum pg_stmt {
 	PG_COUNTS,
 	PG_REV_SET,
 	PG_REQ_SEQ,
+	PG_CHAL_INSERT,
+	PG_CHAL_GET,
+	PG_CHAL_USE,
+	PG_CHAL_LIST,
+	PG_CERT_COUNT,
 	PG__MAX
 };
 
 #define PG_CERT_COLS \
 	"serial, subject, not_before, not_after, status, issued_at, txid, " \
-	"profile, peer, der, revoked_at, revoke_reason, renewed_from"
+	"profile, peer, der, revoked_at, revoke_reason, renewed_from, ca"
 #define PG_REQ_COLS \
 	"id, txid, signer_kid, csr_kid, csr, subject, profile, peer, " \
 	"created_at, expires_at, status, serial, reason, decided_at"
 #define PG_TXN_COLS \
 	"csr_kid, serial, status, request_id, created_at, txid, signer_kid"
+#define PG_CHAL_COLS \
+	"hash, profile, created_at, expires_at, used_at, subject"
 
 static const char *const pg_sql[PG__MAX] = {
 	[PG_CERT_INSERT] = "INSERT INTO certs (serial, subject, not_before, "
 	    "not_after, status, issued_at, txid, profile, peer, der, "
-	    "renewed_from, revoked_at, revoke_reason) VALUES ($1, $2, $3, $4, "
-	    "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	    "renewed_from, revoked_at, revoke_reason, ca) VALUES ($1, $2, $3, "
+	    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
 	[PG_TXN_INSERT] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
 	    "status, serial, request_id, created_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -156,12 +178,12 @@ static const char *const pg_sql[PG__MAX] = {
 	[PG_CERT_GET] = "SELECT " PG_CERT_COLS " FROM certs WHERE serial = $1",
 	[PG_CERT_LIST] = "SELECT " PG_CERT_COLS " FROM certs ORDER BY id",
 	[PG_CERT_STATUS] = "SELECT status, not_after, revoked_at, "
-	    "revoke_reason FROM certs WHERE serial = $1",
+	    "revoke_reason, ca FROM certs WHERE serial = $1",
 	[PG_CERT_REVOKE] = "UPDATE certs SET status = 1, revoked_at = $2, "
 	    "revoke_reason = $3 WHERE serial = $1 AND status = 0 "
 	    "RETURNING serial",
 	[PG_REVOKED_LIST] = "SELECT " PG_CERT_COLS " FROM certs "
-	    "WHERE status = 1 ORDER BY id",
+	    "WHERE status = 1 AND ca = $1 ORDER BY id",
 	[PG_REV_BUMP] = "UPDATE meta SET value = value + 1 "
 	    "WHERE key = 'revision'",
 	[PG_REV_GET] = "SELECT value FROM meta WHERE key = 'revision'",
@@ -183,25 +205,41 @@ static const char *const pg_sql[PG__MAX] = {
 	[PG_TXN_DECIDE] = "UPDATE txns SET status = $2, serial = $3 "
 	    "WHERE request_id = $1",
 	[PG_CRL_LATEST] = "SELECT number, revision, this_update, next_update, "
-	    "der FROM crls ORDER BY number DESC LIMIT 1",
+	    "der, ca FROM crls WHERE ca = $1 ORDER BY number DESC LIMIT 1",
 	[PG_CRL_INSERT] = "INSERT INTO crls (number, revision, this_update, "
-	    "next_update, der) VALUES ($1, $2, $3, $4, $5)",
-	[PG_CRL_PRUNE] = "DELETE FROM crls WHERE number < $1",
+	    "next_update, der, ca) VALUES ($1, $2, $3, $4, $5, $6)",
+	[PG_CRL_PRUNE] = "DELETE FROM crls WHERE number < $1 AND ca = $2",
 	[PG_TXN_LIST] = "SELECT " PG_TXN_COLS " FROM txns "
 	    "ORDER BY created_at, txid",
 	[PG_CRL_LIST] = "SELECT number, revision, this_update, next_update, "
-	    "der FROM crls ORDER BY number",
+	    "der, ca FROM crls ORDER BY ca, number",
 	[PG_COUNTS] = "SELECT (SELECT count(*) FROM certs), "
 	    "(SELECT count(*) FROM certs WHERE status = 1), "
 	    "(SELECT count(*) FROM certs WHERE renewed_from IS NOT NULL), "
 	    "(SELECT count(*) FROM txns), (SELECT count(*) FROM requests), "
 	    "(SELECT count(*) FROM requests WHERE status = 3), "
 	    "(SELECT count(*) FROM crls), "
-	    "(SELECT value FROM meta WHERE key = 'revision')",
+	    "(SELECT value FROM meta WHERE key = 'revision'), "
+	    "(SELECT count(*) FROM challenges)",
 	[PG_REV_SET] = "UPDATE meta SET value = $1 WHERE key = 'revision'",
 	/* After an import, new requests must not reuse an imported id. */
 	[PG_REQ_SEQ] = "SELECT setval('requests_id_seq', max(id)) "
 	    "FROM requests HAVING max(id) IS NOT NULL",
+	[PG_CHAL_INSERT] = "INSERT INTO challenges (" PG_CHAL_COLS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6)",
+	[PG_CHAL_GET] = "SELECT " PG_CHAL_COLS " FROM challenges "
+	    "WHERE hash = $1",
+	/*
+	 * The one statement that decides which request gets a challenge:
+	 * of requests on any number of nodes, the first takes the row
+	 * lock, the others then find used_at set.
+	 */
+	[PG_CHAL_USE] = "UPDATE challenges SET used_at = $2 WHERE hash = $1 "
+	    "AND used_at IS NULL AND expires_at > $2 RETURNING hash",
+	[PG_CHAL_LIST] = "SELECT " PG_CHAL_COLS " FROM challenges "
+	    "ORDER BY created_at DESC",
+	[PG_CERT_COUNT] = "SELECT count(*) FROM certs WHERE ca = $1 AND "
+	    "subject = $2 AND status = 0 AND not_after > $3",
 };
 
 struct pg_conn {
@@ -548,8 +586,8 @@ pg_migrate(struct pg_conn *c)
 {
 	PGresult	*r = NULL;
 	const char	*vals[1];
-	char		 v[16];
-	int		 version, ret = -1;
+	char		 v[16], what[48];
+	int		 from, version, ret = -1;
 
 	if (pg_cmd(c, "BEGIN") == -1 ||
 	    pg_cmd(c, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")") == -1 ||
@@ -568,11 +606,15 @@ pg_migrate(struct pg_conn *c)
 		    "this scepd (%d)", version, PG_SCHEMA_VERSION);
 		goto out;
 	}
-	for (; version < PG_SCHEMA_VERSION; version++) {
-		if (pg_cmd(c, pg_migrations[version]) == -1)
+	for (from = version; version < PG_SCHEMA_VERSION; version++) {
+		PQclear(r);
+		r = PQexec(c->db, pg_migrations[version]);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			snprintf(what, sizeof(what), "schema migration to "
+			    "version %d", version + 1);
+			pg_fail(c, r, what);
 			goto out;
-		log_info("store (postgresql): schema now at version %d",
-		    version + 1);
+		}
 	}
 	PQclear(r);
 	snprintf(v, sizeof(v), "%d", version);
@@ -584,7 +626,9 @@ pg_migrate(struct pg_conn *c)
 		pg_fail(c, r, "schema version");
 		goto out;
 	}
-	ret = pg_cmd(c, "COMMIT");
+	if ((ret = pg_cmd(c, "COMMIT")) == 0 && from != version)
+		log_info("store (postgresql): schema migrated from version %d "
+		    "to %d", from, version);
  out:
 	PQclear(r);
 	if (ret == -1 && PQstatus(c->db) == CONNECTION_OK)
@@ -805,7 +849,8 @@ pg_lookup(struct pg *p, enum pg_stmt which, const struct pg_args *a,
  * is never held in memory), each handed to "row"; stops at its -1.
  */
 static int
-pg_each(struct pg *p, enum pg_stmt which, pg_row_fn row, void *arg)
+pg_each(struct pg *p, enum pg_stmt which, const struct pg_args *a,
+    pg_row_fn row, void *arg)
 {
 	struct pg_conn	*c;
 	PGresult	*r;
@@ -815,7 +860,8 @@ pg_each(struct pg *p, enum pg_stmt which, pg_row_fn row, void *arg)
 	if ((c = pg_get(p)) == NULL)
 		return -1;
 	pg_stmt_name(which, name, sizeof(name));
-	if (!PQsendQueryPrepared(c->db, name, 0, NULL, NULL, NULL, 1) ||
+	if (a->n > PG_NARGS ||
+	    !PQsendQueryPrepared(c->db, name, a->n, a->v, a->len, a->fmt, 1) ||
 	    !PQsetSingleRowMode(c->db)) {
 		pg_fail(c, NULL, pg_sql[which]);
 		goto out;
@@ -860,6 +906,7 @@ pg_cert_insert(struct pg_conn *c, const struct store_cert *r)
 	pg_blob(&a, r->der, r->dersz);
 	pg_opt_text(&a, r->renewed_from);
 	pg_revocation(&a, r);
+	pg_text(&a, r->ca[0] != '\0' ? r->ca : "default");
 	return pg_write(c, PG_CERT_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
 }
 
@@ -891,6 +938,28 @@ pg_txn_insert(struct pg_conn *c, const struct store_txn *t, int64_t when)
 	return ret;
 }
 
+/*
+ * Burn the transaction's one-time challenge, if it has one, inside the
+ * write: STORE_PUT_CHALLENGE if another request (on any node) did
+ * first, or it expired, or it is unknown.
+ */
+static enum store_put
+pg_challenge_use(struct pg_conn *c, const struct store_txn *t, int64_t when)
+{
+	struct pg_args	 a = { 0 };
+	enum store_put	 ret;
+	int		 rows = 0;
+
+	if (!t->challenge_once)
+		return STORE_PUT_OK;
+	pg_blob(&a, t->challenge, STORE_KID_LEN);
+	pg_int(&a, when);
+	ret = pg_write(c, PG_CHAL_USE, &a, STORE_PUT_ERROR, &rows);
+	if (ret == STORE_PUT_OK && rows != 1)
+		ret = STORE_PUT_CHALLENGE;
+	return ret;
+}
+
 static enum store_put
 pg_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 {
@@ -903,6 +972,7 @@ pg_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 		return STORE_PUT_ERROR;
 	tt.status = STORE_TXN_ISSUED;
 	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_challenge_use(c, t, r->issued_at)) == STORE_PUT_OK &&
 	    (ret = pg_cert_insert(c, r)) == STORE_PUT_OK)
 		ret = pg_txn_insert(c, &tt, r->issued_at);
 	return pg_finish(p, c, ret);
@@ -960,6 +1030,7 @@ pg_cert_row(const PGresult *res, void *arg)
 	r->revoked_at = pg_col_int(res, 10);
 	r->revoke_reason = pg_col_reason(res, 11);
 	pg_col_text(res, 12, r->renewed_from, sizeof(r->renewed_from));
+	pg_col_text(res, 13, r->ca, sizeof(r->ca));
 	if ((r->subject = pg_col_strdup(res, 1)) == NULL ||
 	    pg_col_blob(res, 9, &r->der, &r->dersz) == -1) {
 		store_cert_clear(r);
@@ -999,18 +1070,20 @@ pg_cert_walk_row(const PGresult *res, void *arg)
 static int
 pg_cert_list(void *arg, store_cert_cb cb, void *cbarg)
 {
-	struct pg_cert_walk w = { cb, cbarg };
+	struct pg_cert_walk	w = { cb, cbarg };
+	struct pg_args		a = { 0 };
 
-	return pg_each(arg, PG_CERT_LIST, pg_cert_walk_row, &w);
+	return pg_each(arg, PG_CERT_LIST, &a, pg_cert_walk_row, &w);
 }
 
 static int
 pg_revoked_list(void *arg, const char *ca, store_cert_cb cb, void *cbarg)
 {
-	struct pg_cert_walk w = { cb, cbarg };
+	struct pg_cert_walk	w = { cb, cbarg };
+	struct pg_args		a = { 0 };
 
-	(void)ca;	/* XXX store v4 (CA per certificate) not ported yet */
-	return pg_each(arg, PG_REVOKED_LIST, pg_cert_walk_row, &w);
+	pg_text(&a, ca);
+	return pg_each(arg, PG_REVOKED_LIST, &a, pg_cert_walk_row, &w);
 }
 
 static int
@@ -1022,6 +1095,7 @@ pg_status_row(const PGresult *r, void *arg)
 	ss->not_after = pg_col_int(r, 1);
 	ss->revoked_at = pg_col_int(r, 2);
 	ss->revoke_reason = pg_col_reason(r, 3);
+	pg_col_text(r, 4, ss->ca, sizeof(ss->ca));
 	return 0;
 }
 
@@ -1139,7 +1213,9 @@ pg_request_put(void *arg, struct store_request *r, const struct store_txn *t)
 	tt.status = STORE_TXN_PENDING;
 	tt.request_id = id;
 	tt.serial[0] = '\0';
-	ret = pg_finish(p, c, pg_txn_insert(c, &tt, r->created_at));
+	if ((ret = pg_txn_insert(c, &tt, r->created_at)) == STORE_PUT_OK)
+		ret = pg_challenge_use(c, t, r->created_at);
+	ret = pg_finish(p, c, ret);
 	/* Rolled back, that row never existed: no id. */
 	r->id = ret == STORE_PUT_OK ? id : 0;
 	return ret;
@@ -1202,9 +1278,10 @@ pg_request_walk_row(const PGresult *res, void *arg)
 static int
 pg_request_list(void *arg, store_request_cb cb, void *cbarg)
 {
-	struct pg_request_walk w = { cb, cbarg };
+	struct pg_request_walk	w = { cb, cbarg };
+	struct pg_args		a = { 0 };
 
-	return pg_each(arg, PG_REQ_LIST, pg_request_walk_row, &w);
+	return pg_each(arg, PG_REQ_LIST, &a, pg_request_walk_row, &w);
 }
 
 /* Mark the transaction of request "id" decided. */
@@ -1285,6 +1362,7 @@ pg_crl_row(const PGresult *r, void *arg)
 	cr->revision = pg_col_int(r, 1);
 	cr->this_update = pg_col_int(r, 2);
 	cr->next_update = pg_col_int(r, 3);
+	pg_col_text(r, 5, cr->ca, sizeof(cr->ca));
 	return pg_col_blob(r, 4, &cr->der, &cr->dersz);
 }
 
@@ -1293,7 +1371,7 @@ pg_crl_latest(void *arg, const char *ca, struct store_crl *cr, int *found)
 {
 	struct pg_args a = { 0 };
 
-	(void)ca;	/* XXX store v4 (CRL per CA) not ported yet */
+	pg_text(&a, ca);
 	memset(cr, 0, sizeof(*cr));
 	return pg_lookup(arg, PG_CRL_LATEST, &a, pg_crl_row, cr, found);
 }
@@ -1309,6 +1387,7 @@ pg_crl_insert(struct pg_conn *c, const struct store_crl *cr)
 	pg_int(&a, cr->this_update);
 	pg_int(&a, cr->next_update);
 	pg_blob(&a, cr->der, cr->dersz);
+	pg_text(&a, cr->ca[0] != '\0' ? cr->ca : "default");
 	return pg_write(c, PG_CRL_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
 }
 
@@ -1323,6 +1402,7 @@ pg_crl_put(void *arg, const struct store_crl *cr)
 	if ((c = pg_get(p)) == NULL)
 		return STORE_PUT_ERROR;
 	pg_int(&a, cr->number - PG_CRL_KEEP);
+	pg_text(&a, cr->ca[0] != '\0' ? cr->ca : "default");
 	if (pg_cmd(c, "BEGIN") == 0 &&
 	    (ret = pg_crl_insert(c, cr)) == STORE_PUT_OK)
 		ret = pg_write(c, PG_CRL_PRUNE, &a, STORE_PUT_ERROR, NULL);
@@ -1348,9 +1428,10 @@ pg_txn_walk_row(const PGresult *r, void *arg)
 static int
 pg_txn_list(void *arg, store_txn_cb cb, void *cbarg)
 {
-	struct pg_txn_walk w = { cb, cbarg };
+	struct pg_txn_walk	w = { cb, cbarg };
+	struct pg_args		a = { 0 };
 
-	return pg_each(arg, PG_TXN_LIST, pg_txn_walk_row, &w);
+	return pg_each(arg, PG_TXN_LIST, &a, pg_txn_walk_row, &w);
 }
 
 struct pg_crl_walk {
@@ -1375,9 +1456,10 @@ pg_crl_walk_row(const PGresult *r, void *arg)
 static int
 pg_crl_list(void *arg, store_crl_cb cb, void *cbarg)
 {
-	struct pg_crl_walk w = { cb, cbarg };
+	struct pg_crl_walk	w = { cb, cbarg };
+	struct pg_args		a = { 0 };
 
-	return pg_each(arg, PG_CRL_LIST, pg_crl_walk_row, &w);
+	return pg_each(arg, PG_CRL_LIST, &a, pg_crl_walk_row, &w);
 }
 
 static int
@@ -1393,6 +1475,7 @@ pg_counts_row(const PGresult *r, void *arg)
 	n->pending = pg_col_int(r, 5);
 	n->crls = pg_col_int(r, 6);
 	n->revision = pg_col_int(r, 7);
+	n->challenges = pg_col_int(r, 8);
 	return 0;
 }
 
@@ -1418,6 +1501,102 @@ pg_counts_on(struct pg_conn *c, struct store_counts *n)
 		pg_counts_row(r, n);
 	PQclear(r);
 	return 0;
+}
+
+/* Insert a one-time challenge: OK, DUP_SERIAL if its hash is taken. */
+static enum store_put
+pg_chal_insert(struct pg_conn *c, const struct store_challenge *ch)
+{
+	struct pg_args a = { 0 };
+
+	pg_blob(&a, ch->hash, STORE_KID_LEN);
+	pg_text(&a, ch->profile);
+	pg_int(&a, ch->created_at);
+	pg_int(&a, ch->expires_at);
+	pg_opt_int(&a, ch->used_at);
+	pg_text(&a, ch->subject);
+	return pg_write(c, PG_CHAL_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
+}
+
+static int
+pg_challenge_put(void *arg, const struct store_challenge *ch)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	enum store_put	 ret;
+
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	if ((ret = pg_chal_insert(c, ch)) == STORE_PUT_DUP_SERIAL)
+		log_warnx("store (postgresql): challenge: hash taken");
+	pg_put(p, c);
+	return ret == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_challenge_row(const PGresult *r, void *arg)
+{
+	struct store_challenge *ch = arg;
+
+	memset(ch, 0, sizeof(*ch));
+	if (pg_col_kid(r, 0, ch->hash) == -1)
+		return -1;
+	pg_col_text(r, 1, ch->profile, sizeof(ch->profile));
+	ch->created_at = pg_col_int(r, 2);
+	ch->expires_at = pg_col_int(r, 3);
+	ch->used_at = pg_col_int(r, 4);
+	pg_col_text(r, 5, ch->subject, sizeof(ch->subject));
+	return 0;
+}
+
+static int
+pg_challenge_get(void *arg, const unsigned char *hash,
+    struct store_challenge *ch, int *found)
+{
+	struct pg_args a = { 0 };
+
+	memset(ch, 0, sizeof(*ch));
+	pg_blob(&a, hash, STORE_KID_LEN);
+	return pg_lookup(arg, PG_CHAL_GET, &a, pg_challenge_row, ch, found);
+}
+
+struct pg_challenge_walk {
+	store_challenge_cb	 cb;
+	void			*arg;
+};
+
+static int
+pg_challenge_walk_row(const PGresult *r, void *arg)
+{
+	struct pg_challenge_walk	*w = arg;
+	struct store_challenge		 ch;
+
+	if (pg_challenge_row(r, &ch) == -1)
+		return -1;
+	return w->cb(&ch, w->arg);
+}
+
+static int
+pg_challenge_list(void *arg, store_challenge_cb cb, void *cbarg)
+{
+	struct pg_challenge_walk	w = { cb, cbarg };
+	struct pg_args			a = { 0 };
+
+	return pg_each(arg, PG_CHAL_LIST, &a, pg_challenge_walk_row, &w);
+}
+
+static int
+pg_cert_count_active(void *arg, const char *ca, const char *subject,
+    int64_t now, int64_t *n)
+{
+	struct pg_args	a = { 0 };
+	int		found;
+
+	*n = 0;
+	pg_text(&a, ca);
+	pg_text(&a, subject);
+	pg_int(&a, now);
+	return pg_lookup(arg, PG_CERT_COUNT, &a, pg_rev_row, n, &found);
 }
 
 /* store_import(): each source row goes into the target's transaction. */
@@ -1459,12 +1638,19 @@ pg_import_crl(const struct store_crl *cr, void *arg)
 	return pg_crl_insert(arg, cr) == STORE_PUT_OK ? 0 : -1;
 }
 
+static int
+pg_import_challenge(const struct store_challenge *ch, void *arg)
+{
+	return pg_chal_insert(arg, ch) == STORE_PUT_OK ? 0 : -1;
+}
+
 /*
  * One transaction, begun by locking every table against writers: a
  * node already running on this database cannot slip a row in between
  * the emptiness check and the copy.  Certificates first and
  * transactions last: requests refer to certificates, transactions to
- * both.
+ * both.  One-time challenges come along, used or not, so that none
+ * can be used twice across the move.
  */
 static int
 pg_import(void *arg, struct store *src, struct store_counts *n)
@@ -1478,10 +1664,11 @@ pg_import(void *arg, struct store *src, struct store_counts *n)
 	if ((c = pg_get(p)) == NULL)
 		return -1;
 	if (pg_cmd(c, "BEGIN") == -1 || pg_cmd(c, "LOCK TABLE certs, txns, "
-	    "requests, crls, meta IN EXCLUSIVE MODE") == -1 ||
+	    "requests, crls, challenges, meta IN EXCLUSIVE MODE") == -1 ||
 	    pg_counts_on(c, n) == -1)
 		goto out;
-	if (n->certs + n->txns + n->requests + n->crls + n->revision != 0) {
+	if (n->certs + n->txns + n->requests + n->crls + n->revision +
+	    n->challenges != 0) {
 		log_warnx("store (postgresql): not empty: refusing to import "
 		    "into it");
 		goto out;
@@ -1490,6 +1677,7 @@ pg_import(void *arg, struct store *src, struct store_counts *n)
 	    store_request_list(src, pg_import_request, c) == -1 ||
 	    store_txn_list(src, pg_import_txn, c) == -1 ||
 	    store_crl_list(src, pg_import_crl, c) == -1 ||
+	    store_challenge_list(src, pg_import_challenge, c) == -1 ||
 	    store_revision(src, &rev) == -1)
 		goto out;
 	pg_int(&a, rev);
@@ -1526,4 +1714,8 @@ const struct store_ops store_pgsql_ops = {
 	.crl_list = pg_crl_list,
 	.counts = pg_counts,
 	.import = pg_import,
+	.challenge_put = pg_challenge_put,
+	.challenge_get = pg_challenge_get,
+	.challenge_list = pg_challenge_list,
+	.cert_count_active = pg_cert_count_active,
 };

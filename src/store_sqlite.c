@@ -216,7 +216,8 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "(SELECT count(*) FROM txns), (SELECT count(*) FROM requests), "
 	    "(SELECT count(*) FROM requests WHERE status = 3), "
 	    "(SELECT count(*) FROM crls), "
-	    "(SELECT value FROM meta WHERE key = 'revision')",
+	    "(SELECT value FROM meta WHERE key = 'revision'), "
+	    "(SELECT count(*) FROM challenges)",
 	[SQ_REV_SET] = "UPDATE meta SET value = ?1 WHERE key = 'revision'",
 	[SQ_CHAL_INSERT] = "INSERT INTO challenges (hash, profile, "
 	    "created_at, expires_at, used_at, subject) "
@@ -1171,6 +1172,7 @@ sq_counts_on(struct sq_conn *c, struct store_counts *n)
 		n->pending = sqlite3_column_int64(st, 5);
 		n->crls = sqlite3_column_int64(st, 6);
 		n->revision = sqlite3_column_int64(st, 7);
+		n->challenges = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
@@ -1217,6 +1219,14 @@ sq_import_crl(const struct store_crl *cr, void *arg)
 	return sq_crl_insert(arg, cr) == SQLITE_DONE ? 0 : -1;
 }
 
+static int sq_chal_insert(struct sq_conn *, const struct store_challenge *);
+
+static int
+sq_import_challenge(const struct store_challenge *ch, void *arg)
+{
+	return sq_chal_insert(arg, ch) == SQLITE_DONE ? 0 : -1;
+}
+
 /*
  * Certificates first and transactions last: requests refer to
  * certificates, transactions to both.  Empty means no row and revision
@@ -1232,7 +1242,8 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 
 	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE || sq_counts_on(c, n) == -1)
 		goto out;
-	if (n->certs + n->txns + n->requests + n->crls + n->revision != 0) {
+	if (n->certs + n->txns + n->requests + n->crls + n->revision +
+	    n->challenges != 0) {
 		log_warnx("%s: not empty: refusing to import into it",
 		    s->path);
 		ret = STORE_PUT_STALE;
@@ -1242,6 +1253,7 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 	    store_request_list(src, sq_import_request, c) == -1 ||
 	    store_txn_list(src, sq_import_txn, c) == -1 ||
 	    store_crl_list(src, sq_import_crl, c) == -1 ||
+	    store_challenge_list(src, sq_import_challenge, c) == -1 ||
 	    store_revision(src, &rev) == -1 ||
 	    sqlite3_bind_int64(c->stmt[SQ_REV_SET], 1, rev) != SQLITE_OK ||
 	    sq_exec(c, SQ_REV_SET) != SQLITE_DONE ||
@@ -1252,13 +1264,11 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 	return sq_finish(s, c, ret, "import") == STORE_PUT_OK ? 0 : -1;
 }
 
+/* Insert a one-time challenge: SQLITE_DONE, a constraint code, or error. */
 static int
-sq_challenge_put(void *arg, const struct store_challenge *ch)
+sq_chal_insert(struct sq_conn *c, const struct store_challenge *ch)
 {
-	struct sq	*s = arg;
-	struct sq_conn	*c = sq_get(s);
-	sqlite3_stmt	*st = c->stmt[SQ_CHAL_INSERT];
-	int		 rc = -1;
+	sqlite3_stmt *st = c->stmt[SQ_CHAL_INSERT];
 
 	if ((sqlite3_bind_blob(st, 1, ch->hash, STORE_KID_LEN,
 	    SQLITE_STATIC) |
@@ -1266,8 +1276,20 @@ sq_challenge_put(void *arg, const struct store_challenge *ch)
 	    sqlite3_bind_int64(st, 3, ch->created_at) |
 	    sqlite3_bind_int64(st, 4, ch->expires_at) |
 	    sq_bind_opt_id(st, 5, ch->used_at) |
-	    sqlite3_bind_text(st, 6, ch->subject, -1, SQLITE_STATIC)) ==
-	    SQLITE_OK && sq_exec(c, SQ_CHAL_INSERT) == SQLITE_DONE)
+	    sqlite3_bind_text(st, 6, ch->subject, -1, SQLITE_STATIC)) !=
+	    SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_CHAL_INSERT);
+}
+
+static int
+sq_challenge_put(void *arg, const struct store_challenge *ch)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	int		 rc = -1;
+
+	if (sq_chal_insert(c, ch) == SQLITE_DONE)
 		rc = 0;
 	else
 		log_warnx("%s: challenge: %s", s->path, sqlite3_errmsg(c->db));

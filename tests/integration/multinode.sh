@@ -6,6 +6,8 @@
 #     issued twice, `scepd cert list` shows each certificate exactly once;
 #   - one PKCSReq sent to all three nodes at once is issued once, and every
 #     node answers it with that certificate; resent to another node later, too;
+#   - one one-time challenge (a dynamic profile) presented by three requests on
+#     the three nodes at once: exactly one certificate;
 #   - `scepd cert revoke` (any node's directory) shows at once in node C's CRL
 #     and OCSP answers, though node C had them cached;
 #   - approval.manual: PENDING on node A, `scepd request approve` from node C's
@@ -14,7 +16,6 @@
 #     (never 500, never a dropped connection); started again, every node
 #     serves again by itself, and requests refused during the gap succeed when
 #     the clients resend them.
-# One-time challenges (one enrolment across all nodes) come with issue #4.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client.sh"
 source "$(dirname "$0")/pg.sh"
@@ -33,8 +34,8 @@ pg_start
 scepd_init "$T/a"
 CA=$T/a/ca.pem
 
-# node_conf NODE [settings...]: NODE's scepd.conf on the shared database, plus
-# the given top-level settings.
+# node_conf NODE [settings...]: NODE's scepd.conf on the shared database, with
+# a profile "dyn" of one-time challenges, plus the given top-level settings.
 node_conf() {
 	local d=$T/$1
 	shift
@@ -42,6 +43,7 @@ node_conf() {
 	{
 		echo "# multinode.sh settings"
 		echo "store: { backend = \"postgresql\"; url = \"$PG_URL\"; connections = 4; };"
+		echo 'profiles: { dyn: { challenge: { mode = "dynamic"; }; }; };'
 		printf '%s\n' "$@"
 	} >>"$d/scepd.conf"
 }
@@ -96,12 +98,13 @@ check "three nodes started together on one empty database" \
 
 # --- concurrent enrolments, spread over the nodes ---------------------------------
 NREQ=24
-# send NAME NODE: POST NAME.der to NODE; the answer in NAME.rep, the HTTP status
-# in NAME.code (safe to run in parallel, unlike client.sh's post).
+# send NAME NODE [PROFILE]: POST NAME.der to NODE (/scep, or /scep/PROFILE);
+# the answer in NAME.rep, the HTTP status in NAME.code (safe to run in
+# parallel, unlike client.sh's post).
 send() {
 	curl -s -m 20 -o "$T/$1.rep" -w '%{http_code}' --data-binary "@$T/$1.der" \
 		-H 'Content-Type: application/x-pki-message' \
-		"${NURL[$2]}?operation=PKIOperation" >"$T/$1.code" 2>/dev/null || true
+		"${NURL[$2]}${3:+/$3}?operation=PKIOperation" >"$T/$1.code" 2>/dev/null || true
 }
 # got NAME WANT: NAME's answer was HTTP 200 and a CertRep whose verdict starts
 # with WANT (CHK-REP by scepmsg rep; NAME.crt written on SUCCESS).
@@ -163,6 +166,30 @@ resend_other() {
 		[ "$(serial_of e1b)" = "$(serial_of e1)" ]
 }
 check "a PKCSReq issued by node b, resent to node c: the same certificate" resend_other
+
+# --- one one-time challenge, three requests on three nodes at once -----------------
+OTC=$("$SCEPD" challenge new --profile dyn -d "$T/c" 2>/dev/null)
+for n in "${NODES[@]}"; do mkreq "otc-$n" --txid "txn-otc-$n" --challenge "$OTC" >/dev/null & JOBS+=($!); done
+together
+for n in "${NODES[@]}"; do send "otc-$n" "$n" dyn & JOBS+=($!); done
+together
+otc_once() {
+	local n ok=0 refused=0 v
+	for n in "${NODES[@]}"; do
+		[ "$(cat "$T/otc-$n.code")" = 200 ] || { echo "otc-$n: HTTP $(cat "$T/otc-$n.code")" >&2; return 1; }
+		v=$("$SCEPMSG" rep --state "$T/otc-$n.st" --cacert "$CA" -i "$T/otc-$n.rep" \
+			--cert-out "$T/otc-$n.crt") || return 1
+		echo "# otc-$n: $v"
+		case $v in
+		status=SUCCESS*) ok=$((ok + 1)) ;;
+		"status=FAILURE failinfo=badRequest"*) refused=$((refused + 1)) ;;
+		esac
+	done
+	[ "$ok" = 1 ] && [ "$refused" = 2 ] &&
+		[ "$(pg_psql "SELECT count(*) FROM certs WHERE convert_from(txid, 'UTF8') LIKE 'txn-otc-%'")" = 1 ] &&
+		[ "$("$SCEPD" challenge list -d "$T/a" | cut -f4)" = used ]
+}
+check "one one-time challenge on three nodes at once: one SUCCESS, two badRequest, one certificate" otc_once
 
 # --- revocation shows on every node -------------------------------------------------
 # crl_has NODE SERIAL: NODE's /crl lists SERIAL.
@@ -277,8 +304,8 @@ resend_after() {
 	done
 }
 check "the PKCSReqs refused during the gap, resent: SUCCESS" resend_after
-check "cert list: every certificate once ($NREQ + 1 + 1 + 3)" \
-	eval '[ "$("$SCEPD" cert list -d "$T/c" | cut -f1 | sort -u | wc -l)" -eq $((NREQ + 5)) ]'
+check "cert list: every certificate once ($NREQ + 1 + 1 + 1 + 3)" \
+	eval '[ "$("$SCEPD" cert list -d "$T/c" | cut -f1 | sort -u | wc -l)" -eq $((NREQ + 6)) ]'
 
 stop_all() {
 	local n

@@ -63,6 +63,13 @@ pg_start() {
 		id -u "$PG_USER" >/dev/null 2>&1 || useradd -r -M -d / -s /usr/sbin/nologin "$PG_USER"
 		chown "$PG_USER" "$PG_DIR"
 	fi
+	# The owner must reach the directory, and the socket path must fit in
+	# sun_path (108 bytes): else /tmp, which always does.
+	if ! pg_as test -w "$PG_DIR" || [ ${#PG_DIR} -gt 80 ]; then
+		rm -rf "$PG_DIR"
+		PG_DIR=$(mktemp -d /tmp/scepd-pg.XXXXXX)
+		[ -z "$PG_USER" ] || chown "$PG_USER" "$PG_DIR"
+	fi
 	if ! pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 \
 		--locale=C --no-sync >"$PG_DIR/initdb.log" 2>&1; then
 		echo "pg.sh: initdb failed:" >&2
@@ -116,6 +123,8 @@ pg_stop() {
 
 pg_on_exit() {
 	local rc=$?
+	# "set -e" must not cut this short: (exit $rc) below is not a failure.
+	set +e
 	# A test's own processes go first (pg_exit_hook), then the cluster.
 	if declare -F pg_exit_hook >/dev/null; then pg_exit_hook || true; fi
 	pg_stop

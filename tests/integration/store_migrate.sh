@@ -70,5 +70,7 @@ check "CertPoll for the migrated request: PENDING" poll p-poll1 status=PENDING
 check "scepd request approve (its id kept)" \
 	eval '"$SCEPD" request approve "$("$SCEPD" request list -d "$D" | cut -f1)" -d "$D" >/dev/null'
 check "CertPoll: SUCCESS" poll p-poll2 status=SUCCESS
-check "a new enrolment on PostgreSQL" enroll d status=SUCCESS
+check "a new enrolment on PostgreSQL: PENDING, request id 2 (after the migrated 1)" \
+	eval 'enroll d status=PENDING --txid txn-d &&
+		[ "$("$SCEPD" request list -d "$D" | awk -F"\t" '"'"'$2 == "txn-d" { print $1 }'"'"')" = 2 ]'
 finish

@@ -30,7 +30,7 @@
  *   DER), challenge (hex), type, serial (hex, as given).
  *
  * scepmsg rep --state STATE --cacert CA.pem -i REPLY.der
- *	[--cert-out CERT.pem] [--crl-out CRL.der]
+ *	[--signer-cert RA.pem] [--cert-out CERT.pem] [--crl-out CRL.der]
  *   Runs CHK-REP on a CertRep.  Prints one line
  *	status=SUCCESS|FAILURE|PENDING failinfo=NAME failtext="TEXT"
  *   (failinfo and failtext empty unless present) and exits 0 when the
@@ -40,7 +40,10 @@
  *   decides what SUCCESS must hold (REP-01, REP-02): for GetCert (21)
  *   certificate 0 is the one of the serial asked for, over any key;
  *   for GetCRL (22) exactly one CRL, signed by the CA, and no
- *   certificates, the CRL written to --crl-out (DER).
+ *   certificates, the CRL written to --crl-out (DER).  The CertRep
+ *   must be signed by a certificate of --cacert, or with --signer-cert
+ *   (RA mode, RFC 8894 2.1.1) by one of that file's instead; what it
+ *   carries is still checked against --cacert.
  *
  * scepmsg b64 -i IN.der [--wrap N] [--crlf] [--urlsafe] [--no-pad]
  *	[--escape] [--plus-space]
@@ -1942,14 +1945,17 @@ rep_load(const char *statepath, const char *cacert, const char *in,
 	return cms;
 }
 
-/* Run CHK-REP; 0 when the reply is a well-formed CertRep. */
+/*
+ * Run CHK-REP; 0 when the reply is a well-formed CertRep.  "signer"
+ * names the certificates that may sign it (an RA), NULL for the CA's.
+ */
 static int
-rep_run(const char *statepath, const char *cacert, const char *in,
-    const char *certout, const char *crlout)
+rep_run(const char *statepath, const char *cacert, const char *signer,
+    const char *in, const char *certout, const char *crlout)
 {
 	struct state             st;
 	struct reply             r;
-	STACK_OF(X509)          *cas = NULL;
+	STACK_OF(X509)          *cas = NULL, *signers = NULL;
 	CMS_ContentInfo         *cms;
 	CMS_SignerInfo          *si;
 	BIO                     *content = NULL, *plain = NULL;
@@ -1958,7 +1964,9 @@ rep_run(const char *statepath, const char *cacert, const char *in,
 	memset(&st, 0, sizeof(st));
 	memset(&r, 0, sizeof(r));
 	if ((cms = rep_load(statepath, cacert, in, &st, &cas)) == NULL ||
-	    rep_verify(cms, cas, &si, &content) == -1 ||
+	    (signer != NULL && (signers = certs_load(signer)) == NULL) ||
+	    rep_verify(cms, signers != NULL ? signers : cas, &si,
+	    &content) == -1 ||
 	    rep_attrs_ids(si, &st) == -1 || rep_attrs_status(si, &r) == -1 ||
 	    rep_digest_check(si, &st, r.status) == -1)
 		goto out;
@@ -1978,6 +1986,7 @@ rep_run(const char *statepath, const char *cacert, const char *in,
 	BIO_free(content);
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(cas, X509_free);
+	sk_X509_pop_free(signers, X509_free);
 	state_free(&st);
 	free(r.failtext);
 	return rc;
@@ -2053,7 +2062,8 @@ usage(void)
 	    "\t[--recipient CERT] [--issuer /CN=x] [--mutate NAME[,NAME]...] "
 	    "-o OUT --state STATE\n"
 	    "       scepmsg rep --state STATE --cacert CA.pem -i REPLY "
-	    "[--cert-out CERT.pem] [--crl-out CRL.der]\n"
+	    "[--signer-cert RA.pem]\n"
+	    "\t[--cert-out CERT.pem] [--crl-out CRL.der]\n"
 	    "       scepmsg b64 -i IN [--wrap N] [--crlf] [--urlsafe] "
 	    "[--no-pad] [--escape] [--plus-space]\n"
 	    "mutations:\n");
@@ -2184,10 +2194,11 @@ cmd_rep(int argc, char *argv[])
 		{ "in", required_argument, NULL, 'i' },
 		{ "cert-out", required_argument, NULL, 'O' },
 		{ "crl-out", required_argument, NULL, 'L' },
+		{ "signer-cert", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char      *state = NULL, *cacert = NULL, *in = NULL;
-	const char      *certout = NULL, *crlout = NULL;
+	const char      *certout = NULL, *crlout = NULL, *signer = NULL;
 	int              c;
 
 	while ((c = getopt_long(argc, argv, "i:", lopts, NULL)) != -1) {
@@ -2197,12 +2208,14 @@ cmd_rep(int argc, char *argv[])
 		case 'i': in = optarg; break;
 		case 'O': certout = optarg; break;
 		case 'L': crlout = optarg; break;
+		case 'S': signer = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || state == NULL || cacert == NULL || in == NULL)
 		usage();
-	return rep_run(state, cacert, in, certout, crlout) == 0 ? 0 : 1;
+	return rep_run(state, cacert, signer, in, certout, crlout) == 0 ?
+	    0 : 1;
 }
 
 static int

@@ -122,7 +122,7 @@ teardown(void **state)
 	unlink_db(srcpath);
 	if (admin != NULL)
 		pg_admin("DROP TABLE IF EXISTS txns, requests, crls, certs, "
-		    "meta CASCADE");
+		    "challenges, meta CASCADE");
 	return 0;
 }
 
@@ -1168,7 +1168,9 @@ crl_count_cb(const struct store_crl *cr, void *arg)
 
 /*
  * Fill "st" with one of everything: certificates (one revoked, one a
- * renewal), requests pending, issued and rejected, CRLs, a revision.
+ * renewal, one of another CA with a one-time challenge), requests
+ * pending, issued and rejected, CRLs of two CAs, a challenge still
+ * open, a revision.
  */
 static void
 fill(struct store *st)
@@ -1177,6 +1179,7 @@ fill(struct store *st)
 	struct store_txn	 t;
 	struct store_request	 r;
 	struct store_crl	 cr = { 0 };
+	struct store_challenge	 ch = { 0 };
 	unsigned char		 der[80], csr[90];
 	int			 i;
 
@@ -1219,20 +1222,39 @@ fill(struct store *st)
 		cr.next_update = 1700086400 + i;
 		assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
 	}
+	snprintf(cr.ca, sizeof(cr.ca), "routers");
+	cr.number = 1;
+	assert_int_equal(store_crl_put(st, &cr), STORE_PUT_OK);
+
+	tu_fill(ch.hash, sizeof(ch.hash), 31);
+	snprintf(ch.profile, sizeof(ch.profile), "routers");
+	ch.created_at = 1700000000;
+	ch.expires_at = 1800000000;
+	assert_int_equal(store_challenge_put(st, &ch), 0);
+	rec_make(6, &c, &t, der, sizeof(der));
+	snprintf(c.ca, sizeof(c.ca), "routers");
+	t.challenge_once = 1;
+	memcpy(t.challenge, ch.hash, sizeof(t.challenge));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	free(c.subject);
+	tu_fill(ch.hash, sizeof(ch.hash), 32);
+	snprintf(ch.subject, sizeof(ch.subject), "^CN=x$");
+	assert_int_equal(store_challenge_put(st, &ch), 0);
 }
 
 /* What fill() leaves: the numbers every backend must count alike. */
 static void
 counts_of_fill(const struct store_counts *n)
 {
-	assert_true(n->certs == 6);
+	assert_true(n->certs == 7);
 	assert_true(n->revoked == 2);
 	assert_true(n->renewals == 1);
-	assert_true(n->txns == 8);
+	assert_true(n->txns == 9);
 	assert_true(n->requests == 3);
 	assert_true(n->pending == 1);
-	assert_true(n->crls == 3);
+	assert_true(n->crls == 4);
 	assert_true(n->revision == 2);
+	assert_true(n->challenges == 2);
 }
 
 static void
@@ -1250,12 +1272,14 @@ test_export(void **state)
 	counts_of_fill(&n);
 	memset(&lc, 0, sizeof(lc));
 	assert_int_equal(store_txn_list(st, txn_count_cb, &lc), 0);
-	assert_int_equal(lc.n, 8);
+	assert_int_equal(lc.n, 9);
+	/* By CA, then number: default's 1, 2, 3, then routers' 1. */
 	memset(&lc, 0, sizeof(lc));
 	assert_int_equal(store_crl_list(st, crl_count_cb, &lc), 0);
-	assert_int_equal(lc.n, 3);
+	assert_int_equal(lc.n, 4);
 	assert_string_equal(lc.serials[0], "1");
 	assert_string_equal(lc.serials[2], "3");
+	assert_string_equal(lc.serials[3], "1");
 	/* A callback's -1 stops the walk, and the store is still usable. */
 	memset(&lc, 0, sizeof(lc));
 	lc.stop_at = 2;
@@ -1274,6 +1298,7 @@ cert_same_cb(const struct store_cert *c, void *arg)
 	if (store_cert_get(dst, c->serial, &got, &found) == -1 || !found)
 		return -1;
 	cert_equal(c, &got);
+	assert_string_equal(got.ca, c->ca);
 	assert_int_equal(got.status, c->status);
 	assert_true(got.revoked_at == c->revoked_at);
 	assert_int_equal(got.revoke_reason, c->revoke_reason);
@@ -1323,6 +1348,23 @@ txn_same_cb(const struct store_txn *t, void *arg)
 	return 0;
 }
 
+static int
+challenge_same_cb(const struct store_challenge *ch, void *arg)
+{
+	struct store		*dst = arg;
+	struct store_challenge	 got;
+	int			 found;
+
+	if (store_challenge_get(dst, ch->hash, &got, &found) == -1 || !found)
+		return -1;
+	assert_string_equal(got.profile, ch->profile);
+	assert_string_equal(got.subject, ch->subject);
+	assert_true(got.created_at == ch->created_at);
+	assert_true(got.expires_at == ch->expires_at);
+	assert_true(got.used_at == ch->used_at);
+	return 0;
+}
+
 /*
  * "scepd store migrate": a SQLite store copied into this backend keeps
  * every row and field, the target's own ids go on after the imported
@@ -1353,6 +1395,7 @@ test_import(void **state)
 	assert_int_equal(store_cert_list(src, cert_same_cb, dst), 0);
 	assert_int_equal(store_request_list(src, request_same_cb, dst), 0);
 	assert_int_equal(store_txn_list(src, txn_same_cb, dst), 0);
+	assert_int_equal(store_challenge_list(src, challenge_same_cb, dst), 0);
 	assert_int_equal(store_crl_latest(src, "default", &a, &found), 0);
 	assert_int_equal(store_crl_latest(dst, "default", &b, &found), 0);
 	assert_int_equal(found, 1);
@@ -1371,7 +1414,7 @@ test_import(void **state)
 	/* Not empty now: refused, nothing written. */
 	assert_int_equal(store_import(dst, src, &copied), -1);
 	assert_int_equal(store_counts(dst, &n), 0);
-	assert_true(n.certs == 6 && n.requests == 4);
+	assert_true(n.certs == 7 && n.requests == 4);
 	store_close(dst);
 	store_close(src);
 }
@@ -1385,10 +1428,10 @@ test_pg_schema(void **state)
 	assert_non_null(st = store_open(&cs, 0));
 	store_close(st);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
-	    "'schema_version'") >= 1);
+	    "'schema_version'") == 2);
 	assert_true(pg_admin_int("SELECT count(*) FROM information_schema."
 	    "tables WHERE table_name IN ('certs', 'txns', 'requests', "
-	    "'crls')") == 4);
+	    "'crls', 'challenges')") == 5);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
 	    "'revision'") == 0);
 	/* Opening again does not migrate twice (nor fail). */
