@@ -82,7 +82,9 @@ int		 ca_open_envelope(const struct ca *, CMS_ContentInfo *,
  * Sign a certificate for "ci" under the template "tc" (subject kept or
  * overridden, the SAN types it copies, key usages, digest), with a
  * fresh random serial.  The caller frees it; NULL is logged.  The
- * serial's upper-case hex goes to "serial" (at least 41 bytes).
+ * serial's upper-case hex goes to "serial" (at least 41 bytes).  Its
+ * subject key is the CSR's SubjectPublicKeyInfo, copied, not decoded:
+ * X509_get0_pubkey() on it is NULL (encode it, or parse its DER).
  */
 X509		*ca_issue(const struct ca *, const struct csr_info *,
 		    const struct conf_cert *, char *serial);

@@ -578,7 +578,9 @@ conf_urls(const struct conf *c, struct conf_profile *p)
 	const char	*ca = p->ca_name;
 	int		 n, dflt = strcmp(ca, CONF_DEFAULT) == 0;
 
-	if (u == NULL)
+	/* A public_url without http(s):// is reported by conf_check(). */
+	if (u == NULL || (strncmp(u, "http://", 7) != 0 &&
+	    strncmp(u, "https://", 8) != 0))
 		return 0;
 	host = strstr(u, "://") + 3;
 	slash = strchr(host, '/');
@@ -686,7 +688,8 @@ conf_check(struct conf *c)
 		rc = -1;
 	}
 	for (i = 0; i < c->nprofiles; i++) {
-		if (rc == 0 && conf_profile_check(c, &c->profiles[i]) == -1)
+		/* Every profile, so that one run reports every mistake. */
+		if (conf_profile_check(c, &c->profiles[i]) == -1)
 			rc = -1;
 		for (j = 0; j < i; j++)
 			if (c->profiles[i].policy.ndes_user != NULL &&

@@ -53,7 +53,12 @@ scep_cert_kid(X509 *x, unsigned char *kid)
 	size_t		 n;
 	int		 rc;
 
-	if (CSR_I2D(i2d_PUBKEY, X509_get0_pubkey(x), &spki, &n) == -1) {
+	/*
+	 * The SubjectPublicKeyInfo as parsed, not i2d_PUBKEY(): OpenSSL 3.0
+	 * re-encodes a key through its ENCODER framework, ~65 us a call.
+	 */
+	if (CSR_I2D(i2d_X509_PUBKEY, X509_get_X509_PUBKEY(x), &spki, &n) ==
+	    -1) {
 		free(spki);
 		return -1;
 	}
@@ -218,7 +223,8 @@ csr_parse(const unsigned char *der, size_t len, struct csr_info *ci)
 	ci->why = "CSR content unusable";
 	if (CSR_I2D(i2d_X509_NAME, X509_REQ_get_subject_name(req),
 	    &ci->subject, &ci->subjectsz) == -1 ||
-	    CSR_I2D(i2d_PUBKEY, pk, &ci->spki, &ci->spkisz) == -1 ||
+	    CSR_I2D(i2d_X509_PUBKEY, X509_REQ_get_X509_PUBKEY(req),
+	    &ci->spki, &ci->spkisz) == -1 ||
 	    !EVP_Digest(ci->spki, ci->spkisz, ci->kid, NULL, EVP_sha256(),
 	    NULL) || csr_subject_txt(ci, req) == -1 || csr_san(ci, req) == -1)
 		goto out;

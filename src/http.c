@@ -7,8 +7,8 @@
  * and POST PKIOperation; 400/404/405/413/503 with a one-line text
  * reason.  Beside SCEP: /crl[/<ca>], /ca.crt, /ca/<ca>.crt, /ocsp, and
  * the NDES-style one-time challenge page.  Uses engine.c for
- * PKIOperation and the server's pre-encoded bodies for the rest; never
- * includes OpenSSL.  Each request holds a reference to the server it
+ * PKIOperation, run in the work pool (work.c), and the server's
+ * pre-encoded bodies for the rest; never includes OpenSSL.  Each request holds a reference to the server it
  * started with, so a reload (SIGHUP) swaps it without dropping any.
  */
 #include <sys/socket.h>
@@ -31,6 +31,7 @@
 #include "ocsp.h"
 #include "pki.h"
 #include "util.h"
+#include "work.h"
 
 /* Big enough for a 16 KiB+ GET URI (checklist HTTP-11). */
 #define HTTP_CONN_MEMORY	(96 * 1024)
@@ -49,6 +50,15 @@ struct http {
 	struct http_srv		*cur;
 	size_t			 max_body;	/* fixed at start */
 	atomic_int		 inflight;
+	struct work		*work;		/* runs the PKIOperations */
+	atomic_int		 stopping;	/* PKIOperations run inline */
+};
+
+/* A PKIOperation's way through the work pool (http_pkiop()). */
+enum http_op {
+	HTTP_OP_NONE,
+	HTTP_OP_RUNNING,	/* queued or running; connection suspended */
+	HTTP_OP_DONE,		/* "eo" holds the answer */
 };
 
 /* One request: its body so far and what the log line needs. */
@@ -58,6 +68,15 @@ struct http_req {
 	char			 peer[64];
 	struct http_srv		*hs;		/* held until done */
 	const struct server	*srv;
+	struct http		*h;
+	/* A PKIOperation handed to the work pool, and its answer. */
+	struct work_job		 job;
+	enum http_op		 op;
+	const struct server_profile *sp;
+	struct MHD_Connection	*conn;
+	unsigned char		*der;	/* the message: "body" or malloc'd */
+	size_t			 dersz;
+	struct engine_out	 eo;
 };
 
 /* Paths of the default profile, besides /scep itself. */
@@ -213,11 +232,41 @@ http_count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/* In the work pool: the engine, then back to libmicrohttpd. */
+static void
+http_pkiop_run(void *arg)
+{
+	struct http_req *r = arg;
+
+	engine_pkiop(r->srv, r->sp, r->der, r->dersz, r->peer, &r->eo);
+	r->op = HTTP_OP_DONE;
+	MHD_resume_connection(r->conn);
+}
+
+/* The engine's answer, logged; libmicrohttpd frees the body. */
+static enum MHD_Result
+http_pkiop_answer(struct MHD_Connection *c, struct http_req *r,
+    const char *method, const char *url)
+{
+	unsigned char *body = r->eo.body;
+
+	r->eo.body = NULL;
+	http_log(r, method, url, "PKIOperation", r->eo.http, r->eo.bodysz,
+	    &r->eo);
+	return http_send(c, r->eo.http, r->eo.ctype, body, r->eo.bodysz,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+/*
+ * The message goes to the work pool (work.c says why) and the
+ * connection is suspended until it is answered; libmicrohttpd then
+ * calls http_handler() again, which sends the answer.  While stopping,
+ * the pool may be gone: the engine runs here.
+ */
 static enum MHD_Result
 http_pkiop(const struct server_profile *sp, struct MHD_Connection *c,
     struct http_req *r, const char *method, const char *url)
 {
-	struct engine_out	 eo;
 	const char		*msg;
 	unsigned char		*der = NULL;
 	size_t			 dersz;
@@ -239,12 +288,21 @@ http_pkiop(const struct server_profile *sp, struct MHD_Connection *c,
 			return http_error(c, r, method, url, "PKIOperation",
 			    400, "message is not base64", NULL);
 	}
-	engine_pkiop(r->srv, sp, der, dersz, r->peer, &eo);
-	if (der != r->body.data)
-		free(der);
-	http_log(r, method, url, "PKIOperation", eo.http, eo.bodysz, &eo);
-	return http_send(c, eo.http, eo.ctype, eo.body, eo.bodysz,
-	    MHD_RESPMEM_MUST_FREE, NULL);
+	r->der = der;
+	r->dersz = dersz;
+	r->sp = sp;
+	r->conn = c;
+	if (atomic_load(&r->h->stopping)) {
+		engine_pkiop(r->srv, sp, der, dersz, r->peer, &r->eo);
+		return http_pkiop_answer(c, r, method, url);
+	}
+	r->op = HTTP_OP_RUNNING;
+	r->job.fn = http_pkiop_run;
+	r->job.arg = r;
+	/* Suspended first, so that the resume always comes after it. */
+	MHD_suspend_connection(c);
+	work_submit(r->h->work, &r->job);
+	return MHD_YES;
 }
 
 /* A 200 answer that is not a CertRep, logged. */
@@ -604,6 +662,7 @@ http_begin(struct http *h, struct MHD_Connection *c, const char *method,
 	r->body.max = h->max_body;
 	r->hs = http_acquire(h);
 	r->srv = r->hs->srv;
+	r->h = h;
 	http_peer(c, r->peer, sizeof(r->peer));
 	*ctx = r;
 	atomic_fetch_add(&h->inflight, 1);
@@ -640,6 +699,8 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		*uploadsz = 0;
 		return MHD_YES;
 	}
+	if (r->op == HTTP_OP_DONE)	/* resumed: the work pool answered */
+		return http_pkiop_answer(c, r, method, url);
 	return http_route(c, r, method, url);
 }
 
@@ -652,6 +713,9 @@ http_done(void *cls, struct MHD_Connection *c, void **ctx,
 
 	if (r == NULL)
 		return;
+	if (r->der != r->body.data)
+		free(r->der);
+	free(r->eo.body);
 	buf_free(&r->body);
 	http_release(h, r->hs);
 	free(r);
@@ -707,7 +771,8 @@ http_start(struct server *srv, const char *listen, int *port)
 	struct addrinfo		*ai;
 	const union MHD_DaemonInfo *di;
 	unsigned int		 flags = MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME;
 	long			 threads = hc->threads;
 
 	if ((ai = http_addr(listen)) == NULL) {
@@ -730,6 +795,13 @@ http_start(struct server *srv, const char *listen, int *port)
 	}
 	if (threads == 0 && (threads = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		threads = 1;
+	if ((h->work = work_start((int)threads)) == NULL) {
+		http_release(h, h->cur);
+		pthread_mutex_destroy(&h->mtx);
+		free(h);
+		freeaddrinfo(ai);
+		return NULL;
+	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, h,
@@ -744,6 +816,7 @@ http_start(struct server *srv, const char *listen, int *port)
 	freeaddrinfo(ai);
 	if (h->d == NULL) {
 		log_warn("cannot listen on %s", listen);
+		work_stop(h->work);
 		http_release(h, h->cur);
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
@@ -761,9 +834,12 @@ http_stop(struct http *h)
 
 	if (h == NULL)
 		return;
+	atomic_store(&h->stopping, 1);
 	MHD_quiesce_daemon(h->d);
 	while (atomic_load(&h->inflight) > 0 && now_ms() < deadline)
 		usleep(10000);
+	/* No connection may stay suspended past MHD_stop_daemon(). */
+	work_stop(h->work);
 	MHD_stop_daemon(h->d);
 	http_release(h, h->cur);
 	pthread_mutex_destroy(&h->mtx);

@@ -236,10 +236,13 @@ static const char *const sq_sql[SQ__MAX] = {
 struct sq_conn {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[SQ__MAX];
+	pthread_mutex_t	*wmu;		/* the store's writer lock */
+	int		 writing;	/* holds it: BEGIN until sq_put() */
 };
 
 struct sq {
 	pthread_mutex_t	 mu;
+	pthread_mutex_t	 wmu;		/* one writer at a time, sq_exec() */
 	pthread_cond_t	 cv;
 	struct sq_conn	*conns;
 	int		*idle;		/* stack of idle connection indexes */
@@ -344,6 +347,7 @@ sq_open(const struct conf_store *cs, int create)
 		return NULL;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->wmu, NULL);
 	s->nconns = cs->conns > 0 ? cs->conns : 8;
 	if ((s->path = strdup(cs->path)) == NULL ||
 	    (s->conns = calloc((size_t)s->nconns, sizeof(*s->conns))) ==
@@ -359,6 +363,7 @@ sq_open(const struct conf_store *cs, int create)
 			sq_close(s);
 			return NULL;
 		}
+		s->conns[i].wmu = &s->wmu;
 		s->idle[s->nidle++] = i;
 	}
 	return s;
@@ -376,6 +381,7 @@ sq_close(void *arg)
 		sq_conn_close(&s->conns[i]);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->wmu);
 	free(s->conns);
 	free(s->idle);
 	free(s->path);
@@ -402,6 +408,10 @@ sq_put(struct sq *s, struct sq_conn *c)
 
 	for (i = 0; i < SQ__MAX; i++)
 		sqlite3_reset(c->stmt[i]);
+	if (c->writing) {
+		c->writing = 0;
+		pthread_mutex_unlock(c->wmu);
+	}
 	pthread_mutex_lock(&s->mu);
 	s->idle[s->nidle++] = (int)(c - s->conns);
 	pthread_cond_signal(&s->cv);
@@ -412,8 +422,21 @@ sq_put(struct sq *s, struct sq_conn *c)
 static int
 sq_exec(struct sq_conn *c, enum sq_stmt which)
 {
-	int rc = sqlite3_step(c->stmt[which]);
+	int rc;
 
+	/*
+	 * Writers of this process queue on a mutex, held until the
+	 * connection goes back to the pool.  Left to SQLite, a writer that
+	 * finds the database locked polls in its busy handler, sleeping 1
+	 * to 100 ms between tries: under concurrent enrollments the worker
+	 * threads slept more than they worked (issue #6).  The busy
+	 * timeout still covers other processes (scepd cert, scepd ca).
+	 */
+	if (which == SQ_BEGIN && !c->writing) {
+		pthread_mutex_lock(c->wmu);
+		c->writing = 1;
+	}
+	rc = sqlite3_step(c->stmt[which]);
 	sqlite3_reset(c->stmt[which]);
 	return rc;
 }

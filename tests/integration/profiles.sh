@@ -22,7 +22,8 @@
 #      concurrent requests with one challenge: one SUCCESS, one certificate;
 #      expired (--ttl 1s); bound to a subject (--subject); minted for another
 #      profile; the NDES page (/certsrv/mscep_admin/, Basic auth, UTF-16LE)
-#      gives a challenge scepclient enrolls with, wrong credentials 401.
+#      gives a challenge scepclient enrolls with, wrong credentials 401, a
+#      disabled profile's page 503.
 #   4. Webhook: allow, deny (reason in failInfoText), timeout and HTTP 500
 #      of tools/webhook_server.py on loopback; the signed request's fields;
 #      notifications for issued and failed.
@@ -30,7 +31,9 @@
 #      otherwise = pending (scepd request list) or reject.
 #   6. scepd config check: three mistakes in three places, all reported with
 #      their lines, exit 1; the good file exits 0; serve refuses the bad one.
-#   7. scepd mobileconfig for a profile: tools/plistcheck.py accepts it.
+#   7. scepd mobileconfig for a profile: tools/plistcheck.py accepts it; the
+#      static challenge or a new one-time challenge is embedded, and
+#      scepclient enrolls with the one read back from the file.
 #   8. certificate.max_active_per_subject = 1: a second certificate for the
 #      subject is refused until the first is revoked.
 source "$(dirname "$0")/lib.sh"
@@ -126,6 +129,8 @@ profiles: {
   ec: { ca = "ecca"; };
   otp: { challenge: { mode = "dynamic"; ndes_user = "mdm"; ndes_password_file = "ndes.pass"; }; };
   otp2: { challenge: { mode = "dynamic"; }; };
+  otpoff: { enabled = false; disabled_reason = "no enrolment today";
+            challenge: { mode = "dynamic"; ndes_user = "mdm2"; ndes_password_file = "ndes.pass"; }; };
   hook: {
     challenge: {
       mode = "webhook";
@@ -145,7 +150,7 @@ EOF
 "$SCEPD" ca create-ra --ca ecca -d "$D" >"$T/ca-ra.out"
 check "scepd config check: the profiles configuration is valid" \
 	eval '"$SCEPD" config check -d "$D" >"$T/check-good.out" 2>&1 &&
-		grep -q "ok, 14 profile(s), 3 CA(s)" "$T/check-good.out"'
+		grep -q "ok, 15 profile(s), 3 CA(s)" "$T/check-good.out"'
 scepd_start "$D"
 BASE=${URL%/scep}
 
@@ -240,15 +245,15 @@ check "disabled profile /scep/closed: 503 with its disabled_reason" \
 echo "# scepclient: $("$SCEPCLIENT" -version 2>&1 | head -n1)"
 FP_CA=$(fp256 "$CA")
 FP_RTR=$(fp256 "$D/routers.pem")
-sc "$T/sc-def" "$BASE/scep" sc-default s3cret "$FP_CA"
+sc "$T/sc-def" "$BASE/scep" sc-default "$CHALLENGE" "$FP_CA"
 check "scepclient enrolls at /scep" sc_ok "$T/sc-def"
 check "scepclient at /scep: issuer CN=scepd CA, 365 days, EKU clientAuth, verifies against ca.pem only" \
 	template "$T/sc-def/cert.pem" "$CA" "$D/routers.pem" "CN=scepd CA" 365 "$CLIENT_EKU"
-sc "$T/sc-rtr" "$BASE/scep/routers" rtr-sc1 s3cret "$FP_RTR"
+sc "$T/sc-rtr" "$BASE/scep/routers" rtr-sc1 "$CHALLENGE" "$FP_RTR"
 check "scepclient enrolls at /scep/routers as CN=rtr-sc1" sc_ok "$T/sc-rtr"
 check "scepclient at /scep/routers: issuer CN=Routers CA, 30 days, EKU serverAuth+clientAuth, SHA-384, verifies against routers.pem only" \
 	template "$T/sc-rtr/cert.pem" "$D/routers.pem" "$CA" "CN=Routers CA" 30 "$BOTH_EKU" sha384WithRSAEncryption
-sc "$T/sc-rtr-bad" "$BASE/scep/routers" host-sc2 s3cret "$FP_RTR"
+sc "$T/sc-rtr-bad" "$BASE/scep/routers" host-sc2 "$CHALLENGE" "$FP_RTR"
 check "scepclient at /scep/routers as CN=host-sc2 (not ^CN=rtr-): FAILURE badRequest, nothing issued" \
 	eval 'sc_refused "$T/sc-rtr-bad" && ! listed_cn host-sc2'
 check "scepmsg at /scep/routers as CN=host-msg: FAILURE badRequest naming the subject pattern" \
@@ -270,8 +275,8 @@ gc() { timeout 30 getcert "$@"; }
 cm_status() { gc list -i "$1" | awk '$1 == "status:" { print $2; exit }'; }
 # cm_enroll CA ID CN: request and wait (20 s at most) until it settles.
 cm_enroll() {
-	local st= i
-	gc request -c "$1" -I "$2" -k "$CM/$2.key" -f "$CM/$2.pem" -N "CN=$3" -L s3cret >/dev/null || return 1
+	local st="" i
+	gc request -c "$1" -I "$2" -k "$CM/$2.key" -f "$CM/$2.pem" -N "CN=$3" -L "$CHALLENGE" >/dev/null || return 1
 	for i in $(seq 1 80); do
 		st=$(cm_status "$2" || true)
 		case $st in MONITORING | CA_REJECTED | CA_UNREACHABLE | NEED_GUIDANCE) break ;; esac
@@ -300,7 +305,6 @@ CM_PID=
 # --- 2. RA mode: an EC CA served through an RSA RA ---------------------------------------
 RA=$D/ecca-ra.pem
 ra_shape() {
-	local ctype
 	get_op /scep/ec GetCACert && http_is 200 || return 1
 	[ "$CTYPE" = application/x-x509-ca-ra-cert ] || { echo "Content-Type $CTYPE" >&2; return 1; }
 	openssl pkcs7 -inform DER -in "$T/body" -print_certs -out "$T/ec-certs.pem" 2>/dev/null || return 1
@@ -322,7 +326,7 @@ ra_cert_ok() {
 check "the RA: RSA, KU digitalSignature+keyEncipherment, EKU 1.3.6.1.4.1.311.20.2.1, issued by the EC CA" ra_cert_ok
 ca_listed() { "$SCEPD" ca list -d "$D" | awk -F'\t' '$1 == "ecca" && $3 == "ec" && $4 == "ra"' | grep -q .; }
 check "scepd ca list: ecca is EC with an RA" ca_listed
-sc "$T/sc-ec" "$BASE/scep/ec" sc-ec s3cret "$(fp256 "$RA")"
+sc "$T/sc-ec" "$BASE/scep/ec" sc-ec "$CHALLENGE" "$(fp256 "$RA")"
 check "scepclient -ca-fingerprint <RA> enrolls at /scep/ec; the certificate verifies against the EC CA" \
 	eval 'sc_ok "$T/sc-ec" && openssl verify -CAfile "$D/ecca.pem" "$T/sc-ec/cert.pem" >/dev/null &&
 		[ "$(issuer "$T/sc-ec/cert.pem")" = "CN=EC CA" ] && [ "$(sigalg "$T/sc-ec/cert.pem")" = ecdsa-with-SHA256 ]'
@@ -408,6 +412,8 @@ check "scepclient with the same NDES challenge again: FAILURE badRequest" \
 check "NDES page with a wrong password or none: 401 with Basic" \
 	eval '[ "$(ndes -u mdm:wrong)" = 401 ] && grep -qi "^www-authenticate: basic" "$T/ndes.hdr" &&
 		[ "$(ndes)" = 401 ] && [ "$(ndes -u nobody:ndes-s3cret)" = 401 ]'
+check "NDES page of a disabled dynamic profile: 503 with its reason, no challenge" \
+	eval '[ "$(ndes -u mdm2:ndes-s3cret)" = 503 ] && [ "$(cat "$T/ndes.html")" = "no enrolment today" ]'
 
 # --- 4. webhook ----------------------------------------------------------------------------------
 check "webhook allow: SUCCESS" eval 'enroll_at hook allow status=SUCCESS && cert_ok allow'
@@ -510,9 +516,31 @@ mcfg() { # mcfg PROFILE CAPEM [--challenge C]
 		--url "$BASE/scep/$p" --subject '[[["CN","device"]]]' "$@"
 }
 check "scepd mobileconfig --profile routers --challenge: plistcheck.py passes, the routers CA is the root payload" \
-	mcfg routers "$D/routers.pem" --challenge s3cret
+	mcfg routers "$D/routers.pem" --challenge "$CHALLENGE"
 check "scepd mobileconfig --profile otp with a minted challenge: plistcheck.py passes" \
 	eval 'mcfg otp "$CA" --challenge "$(mint --profile otp)"'
+check "scepd mobileconfig --profile routers, no --challenge: the static challenge is embedded" \
+	eval 'mcfg routers "$D/routers.pem" && "$PYTHON" "$TOOLS/plistcheck.py" "$T/routers.mobileconfig" \
+		--ca-der "$T/routers.ca.der" --url "$BASE/scep/routers" --subject "[[[\"CN\",\"device\"]]]" \
+		--challenge "$CHALLENGE"'
+# Without --challenge a dynamic profile's mobileconfig embeds a new one-time
+# challenge: read it back as a device would and enroll with it.
+mc_chal() {
+	"$PYTHON" -c 'import plistlib, sys
+p = plistlib.load(open(sys.argv[1], "rb"))
+print([c for c in p["PayloadContent"] if c["PayloadType"] == "com.apple.security.scep"][0]["PayloadContent"]["Challenge"])' "$1"
+}
+mc_embedded() {
+	local c1 c2
+	mcfg otp "$CA" && c1=$(mc_chal "$T/otp.mobileconfig") && mcfg otp "$CA" &&
+		c2=$(mc_chal "$T/otp.mobileconfig") || return 1
+	[ -n "$c1" ] && [ "$c1" != "$c2" ] || { echo "challenges \"$c1\" \"$c2\"" >&2; return 1; }
+	"$PYTHON" "$TOOLS/plistcheck.py" "$T/otp.mobileconfig" --ca-der "$T/otp.ca.der" \
+		--url "$BASE/scep/otp" --subject '[[["CN","device"]]]' --challenge "$c2" || return 1
+	sc "$T/sc-mc" "$BASE/scep/otp" sc-mobileconfig "$c2" "$FP_CA"
+	sc_ok "$T/sc-mc"
+}
+check "scepd mobileconfig --profile otp, no --challenge: a new one-time challenge each time, scepclient enrolls with it" mc_embedded
 check "scepd mobileconfig for the disabled profile: refused" \
 	eval '! "$SCEPD" mobileconfig -d "$D" --profile closed --url "$BASE/scep/closed" -o "$T/closed.mc" 2>/dev/null && [ ! -e "$T/closed.mc" ]'
 
@@ -524,6 +552,8 @@ check "scepd cert revoke of the first" eval '"$SCEPD" cert revoke "$(serial_of s
 check "after the revocation, CN=single-1 again: SUCCESS" enroll_at single single-c status=SUCCESS --subject /CN=single-1
 
 check "scepd still running" kill -0 "$SCEPD_PID"
-check "no HTTP 5xx in the log" eval '! grep -E "status=5[0-9][0-9]" "$T/scepd.log" | grep -v "path=/scep/closed" | grep -q .'
+check "no HTTP 5xx in the log but the disabled profiles' 503s" \
+	eval '! grep -E "status=5[0-9][0-9]" "$T/scepd.log" |
+		grep -v -e "path=/scep/closed" -e "reason=\"no enrolment today\"" | grep -q .'
 check "scepd exits 0 on SIGTERM" scepd_stop
 finish

@@ -144,7 +144,7 @@ AT_FIRST=$(done_n)
 rl_conf fresh=yes
 validity 90
 HUPS_OK=0
-for h in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
 	if hup; then HUPS_OK=$((HUPS_OK + 1)); fi
 	sleep 0.1
 done

@@ -554,6 +554,21 @@ test_ca_load(void **state)
 	free(chain);
 }
 
+/* Whether "x" carries the SubjectPublicKeyInfo of "k". */
+static int
+spki_is(X509 *x, EVP_PKEY *k)
+{
+	unsigned char	*a = NULL, *b = NULL;
+	int		 na, nb, same;
+
+	na = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
+	nb = i2d_PUBKEY(k, &b);
+	same = na > 0 && na == nb && memcmp(a, b, (size_t)na) == 0;
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	return same;
+}
+
 /* Issue a certificate for the default CSR with ca_issue(). */
 static X509 *
 issue(char *serial)
@@ -585,7 +600,8 @@ test_ca_issue(void **state)
 	assert_int_equal(X509_verify(x, cakey), 1);
 	assert_int_equal(X509_NAME_cmp(X509_get_issuer_name(x),
 	    X509_get_subject_name(cacert)), 0);
-	assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), reqkey), 1);
+	/* The CSR's key, copied undecoded (ca.h): compare the encodings. */
+	assert_true(spki_is(x, reqkey));
 	/* The hex the caller stores is the certificate's serial. */
 	sn = X509_get_serialNumber(x);
 	assert_non_null(bn = ASN1_INTEGER_to_BN(sn, NULL));
