@@ -109,6 +109,8 @@ static const struct conf_key conf_profile_keys[] = {
 	{ "keys.types", CONF_FN, P(policy.key_types), 0, 0, cv_key_types },
 	{ "keys.ec_curves", CONF_FN, P(policy.ec_curves), 0, 0, cv_curves },
 	{ "algorithms.legacy", CONF_BOOL, P(policy.legacy), 0, 0, NULL },
+	{ "compat.failure_content", CONF_BOOL, P(policy.failure_content), 0,
+	    0, NULL },
 	{ "approval.manual", CONF_BOOL, P(policy.manual), 0, 0, NULL },
 	{ "approval.pending_ttl", CONF_INT, P(policy.pending_ttl), 1,
 	    365 * 86400, NULL },

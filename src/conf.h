@@ -134,6 +134,7 @@ struct conf_policy {
 	char	*webhook_notify_url;
 	int	 webhook_timeout_ms;
 	int	 legacy;	/* accept single DES and MD5 (draft clients) */
+	int	 failure_content; /* FAILURE/PENDING with an empty eContent */
 	int	 manual;	/* new enrolments wait for an administrator */
 	int	 pending_ttl;	/* seconds a pending request lives */
 	int	 renew_window;	/* days before expiry renewal opens, 0 any */

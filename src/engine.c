@@ -88,6 +88,7 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 
 	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
 		rep.password = e->ci.challenge;
+	rep.content_always = e->pc->policy.failure_content;
 	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
 	    EVP_PKEY_get_base_id(X509_get0_pubkey(e->rq->signer)) !=
 	    EVP_PKEY_RSA) {

@@ -62,6 +62,8 @@ struct scep_rep {
 	X509_CRL		*crl;		/* for SUCCESS to GetCRL */
 	X509			*recipient;	/* envelope to this cert */
 	const char		*password;	/* PWRI if "recipient" is not RSA */
+	int			 content_always; /* empty eContent in FAILURE
+						 * and PENDING (certmonger) */
 };
 
 /* scep_encode.c: DER of the signed CertRep, or NULL (logged). */

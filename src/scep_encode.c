@@ -212,8 +212,12 @@ scep_rep_encode(const struct scep_rep *rep, X509 *signcert,
 	if (rep->status == SCEP_STATUS_SUCCESS) {
 		if ((content = rep_success_content(rep, &contentsz)) == NULL)
 			goto out;
-	} else
+	} else if (!rep->content_always)
 		flags |= CMS_DETACHED;	/* 3.3.2.2, 3.3.2.3: no envelope */
+	/*
+	 * Else an empty eContent: still no pkcsPKIEnvelope, but PKCS#7
+	 * verifiers that insist on content (certmonger) accept it.
+	 */
 	if ((in = BIO_new_mem_buf(content != NULL ? content :
 	    (unsigned char *)"", (int)contentsz)) == NULL ||
 	    (cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) == NULL ||

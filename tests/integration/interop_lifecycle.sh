@@ -15,11 +15,12 @@
 #      keeps the request for another try; `scepd request approve`; `getcert
 #      refresh` makes it ask again and it saves the approved certificate.
 #      certmonger 0.79 verifies every CertRep with PKCS7_verify() and no
-#      detached content, so a PENDING CertRep without eContent (RFC 8894
-#      3.3.2.3, checklist REP-04) fails there with "PKCS7 routines::no content":
-#      it lands in CA_UNREACHABLE instead of CA_WORKING ("waiting") and asks
-#      again with its PKCSReq instead of a GetCertInitial. Both are accepted;
-#      the test says which one happened.
+#      detached content, so a PENDING or FAILURE CertRep without eContent
+#      (RFC 8894 3.3.2.2/3, checklist REP-03/04) fails there with "PKCS7
+#      routines::no content" and lands in CA_UNREACHABLE. This profile sets
+#      compat.failure_content (an empty eContent), so certmonger waits
+#      (CA_WORKING) and then asks again with its PKCSReq, and shows a
+#      refusal as CA_REJECTED.
 #   3. certmonger renews: `getcert rekey` (new key) sends a request signed by
 #      its certificate, which scepd issues at once as a renewal, even under
 #      manual approval; `getcert resubmit` (same key, hence the same
@@ -110,6 +111,7 @@ scepd_stop
 cat >>"$CADIR/scepd.conf" <<'EOF'
 # interop_lifecycle.sh
 approval: { manual = true; pending_ttl = 600; };
+compat: { failure_content = true; };
 EOF
 scepd_start "$CADIR"
 
@@ -193,11 +195,8 @@ echo "# certmonger after the first submission: $ST; $(gc list -i cm-pend | sed -
 REQ=$(req_line "$CN")
 CM_TXID=$(echo "$REQ" | cut -f2)
 check "scepd answered certmonger's PKCSReq with PENDING" eval '[[ "$(sent "$CM_TXID")" == PKCSReq=PENDING* ]]'
-if [ "$ST" = CA_UNREACHABLE ] && grep -q "no content" "$CM/certmonger.log"; then
-	echo "# NOTE: certmonger could not verify the PENDING CertRep (no eContent): CA_UNREACHABLE, not CA_WORKING"
-fi
-check "certmonger holds no certificate and will try again (CA_WORKING, or CA_UNREACHABLE, see NOTE)" \
-	eval '[[ $ST == CA_WORKING || $ST == CA_UNREACHABLE ]] && [ ! -s "$CM/cm-pend.pem" ]'
+check "with compat.failure_content, certmonger verifies the PENDING CertRep and waits: CA_WORKING, no certificate" \
+	eval '[ "$ST" = CA_WORKING ] && [ ! -s "$CM/cm-pend.pem" ]'
 check "scepd request list: one pending request for the certmonger subject" \
 	eval '[ "$(echo "$REQ" | grep -c .)" = 1 ] && [ "$(echo "$REQ" | cut -f4)" = pending ]'
 check "nothing issued yet" eval '! "$SCEPD" cert list -d "$CADIR" | grep -qw "$CN"'
@@ -225,6 +224,15 @@ issued_ok() {
 check "certmonger asks again and saves the approved certificate: MONITORING, verifies, approved serial, own key" \
 	issued_ok
 check "scepd request list: issued" eval '[ "$(req_line "$CN" | cut -f4)" = issued ]'
+
+# A wrong challenge is refused, not queued; certmonger reads the FAILURE.
+gc request -c scepd -I cm-bad -k "$CM/cm-bad.key" -f "$CM/cm-bad.pem" -N "CN=interop-cm-bad" \
+	-L not-the-challenge >/dev/null || true
+ST=$(settle cm-bad CA_REJECTED)
+echo "# certmonger with a wrong challenge: $ST; $(gc list -i cm-bad | sed -n 's/^[[:space:]]*ca-error: //p' | head -n1)"
+check "wrong challenge: FAILURE badRequest, certmonger says CA_REJECTED, nothing issued or queued" \
+	eval '[ "$ST" = CA_REJECTED ] && [ ! -s "$CM/cm-bad.pem" ] && [ -z "$(req_line interop-cm-bad)" ] &&
+		! "$SCEPD" cert list -d "$CADIR" | grep -qw interop-cm-bad'
 
 # --- 3. certmonger renews: resubmit (same key) and rekey (new key) ------------------------------
 # certmonger signs a request for a key it already holds a certificate for with

@@ -865,6 +865,29 @@ test_rep_pending(void **state)
 	assert_null(content);
 	CMS_ContentInfo_free(cms);
 	free(der);
+
+	/*
+	 * compat.failure_content (certmonger): an empty eContent, still no
+	 * pkcsPKIEnvelope, and the same attributes; FAILURE likewise.
+	 */
+	rep.content_always = 1;
+	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	cms = rep_check(der, n, rq, "3", NULL, NID_sha256, &content);
+	assert_non_null(content);
+	assert_int_equal(BIO_pending(content), 0);
+	assert_false(CMS_is_detached(cms));
+	BIO_free(content);
+	CMS_ContentInfo_free(cms);
+	free(der);
+	rep.status = SCEP_STATUS_FAILURE;
+	rep.fail = SCEP_FAIL_BADREQUEST;
+	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	cms = rep_check(der, n, rq, "2", "2", NID_sha256, &content);
+	assert_non_null(content);
+	assert_int_equal(BIO_pending(content), 0);
+	BIO_free(content);
+	CMS_ContentInfo_free(cms);
+	free(der);
 	scep_req_free(rq);
 }
 
