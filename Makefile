@@ -40,6 +40,13 @@ check: check-deps
 fuzz: check-deps
 	@scripts/fuzz.sh $(BUILD)-fuzz 300
 
+# The benchmark of docs/performance.md: scepd against micromdm's scepserver
+# on this machine, loopback only, about a minute.  Prints the report with
+# each target of issue #6; a missed target is news, not a failure.
+# BENCH_N, BENCH_CONC, BENCH_FILL, ... tune it (see bench/run.sh).
+bench: all
+	@bench/run.sh $(BUILD)
+
 install: all
 	cmake --install $(BUILD)
 

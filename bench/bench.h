@@ -29,6 +29,7 @@
 enum bench_oid {
 	BENCH_OID_MESSAGETYPE,
 	BENCH_OID_PKISTATUS,
+	BENCH_OID_FAILINFO,
 	BENCH_OID_SENDERNONCE,
 	BENCH_OID_RECIPIENTNONCE,
 	BENCH_OID_TRANSACTIONID,
@@ -40,7 +41,8 @@ enum bench_oid {
  * free with bench_pool_free().
  */
 struct bench_pool {
-	X509		*ca;		/* envelope recipient and trust anchor */
+	X509		*ca;		/* trust anchor */
+	X509		*ra;		/* opens and signs SCEP for "ca", or NULL */
 	X509_STORE	*trust;		/* "ca" alone */
 	unsigned char	*cader;		/* "ca" as DER: the GetCACert answer */
 	size_t		 caderlen;
@@ -65,9 +67,9 @@ struct bench_msg {
 	X509		*signer;	/* self-signed over "key" */
 };
 
-/* bench_crypto.c */
-struct bench_pool *bench_pool_new(const char *cacert, int nkeys, int bits,
-		    const char *digest, const char *cipher,
+/* bench_crypto.c: "racert" may be NULL (the CA speaks SCEP itself). */
+struct bench_pool *bench_pool_new(const char *cacert, const char *racert,
+		    int nkeys, int bits, const char *digest, const char *cipher,
 		    const char *challenge);
 void		 bench_pool_free(struct bench_pool *);
 int		 bench_msg_build(const struct bench_pool *, size_t,

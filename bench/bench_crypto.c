@@ -28,6 +28,7 @@
 static const char *const bench_oid_txt[BENCH_OID__MAX] = {
 	[BENCH_OID_MESSAGETYPE] = "2.16.840.1.113733.1.9.2",
 	[BENCH_OID_PKISTATUS] = "2.16.840.1.113733.1.9.3",
+	[BENCH_OID_FAILINFO] = "2.16.840.1.113733.1.9.4",
 	[BENCH_OID_SENDERNONCE] = "2.16.840.1.113733.1.9.5",
 	[BENCH_OID_RECIPIENTNONCE] = "2.16.840.1.113733.1.9.6",
 	[BENCH_OID_TRANSACTIONID] = "2.16.840.1.113733.1.9.7",
@@ -66,17 +67,12 @@ bench_alg(const char *name)
 	return name;
 }
 
-static void
+/* Upper-case hex of "n" bytes into "out" (2 * n + 1 bytes). */
+static int
 bench_hex(const unsigned char *p, size_t n, char *out)
 {
-	static const char	 digits[] = "0123456789ABCDEF";
-	size_t			 i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
+	return OPENSSL_buf2hexstr_ex(out, 2 * n + 1, NULL, p, n, '\0') ? 0 :
+	    -1;
 }
 
 static X509 *
@@ -134,13 +130,12 @@ bench_pool_base(struct bench_pool *p, const char *cacert, const char *digest,
 	}
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return -1;
-	bench_hex(r, sizeof(r), p->tag);
-	return 0;
+	return bench_hex(r, sizeof(r), p->tag);
 }
 
 struct bench_pool *
-bench_pool_new(const char *cacert, int nkeys, int bits, const char *digest,
-    const char *cipher, const char *challenge)
+bench_pool_new(const char *cacert, const char *racert, int nkeys, int bits,
+    const char *digest, const char *cipher, const char *challenge)
 {
 	struct bench_pool	*p;
 	int			 i;
@@ -148,6 +143,8 @@ bench_pool_new(const char *cacert, int nkeys, int bits, const char *digest,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	if (bench_pool_base(p, cacert, digest, cipher) == -1)
+		goto err;
+	if (racert != NULL && (p->ra = bench_cert_load(racert)) == NULL)
 		goto err;
 	if (challenge != NULL && (p->challenge = strdup(challenge)) == NULL)
 		goto err;
@@ -177,6 +174,7 @@ bench_pool_free(struct bench_pool *p)
 	for (i = 0; i < BENCH_OID__MAX; i++)
 		ASN1_OBJECT_free(p->oid[i]);
 	X509_free(p->ca);
+	X509_free(p->ra);
 	X509_STORE_free(p->trust);
 	free(p->cader);
 	EVP_MD_free(p->md);
@@ -245,7 +243,8 @@ bench_envelope(const struct bench_pool *p, const unsigned char *in, int inlen,
 	if ((cms = CMS_encrypt(NULL, NULL, p->cipher, CMS_PARTIAL |
 	    CMS_BINARY)) == NULL)
 		return -1;
-	if (CMS_add1_recipient_cert(cms, p->ca, 0) != NULL &&
+	if (CMS_add1_recipient_cert(cms, p->ra != NULL ? p->ra : p->ca, 0) !=
+	    NULL &&
 	    (b = BIO_new_mem_buf(in, inlen)) != NULL &&
 	    CMS_final(cms, b, NULL, CMS_BINARY))
 		n = i2d_CMS_ContentInfo(cms, der);
@@ -309,9 +308,9 @@ bench_msg_build(const struct bench_pool *p, size_t i, struct bench_msg *m)
 	memset(m, 0, sizeof(*m));
 	m->key = p->keys[i % (size_t)p->nkeys];
 	if (RAND_bytes(r, sizeof(r)) != 1 ||
-	    RAND_bytes(m->nonce, sizeof(m->nonce)) != 1)
+	    RAND_bytes(m->nonce, sizeof(m->nonce)) != 1 ||
+	    bench_hex(r, sizeof(r), m->txid) == -1)
 		goto out;
-	bench_hex(r, sizeof(r), m->txid);
 	/* A subject of its own: no policy may see a repeat. */
 	snprintf(cn, sizeof(cn), "scepbench %s %zu", p->tag, i);
 	if ((name = X509_NAME_new()) == NULL ||
@@ -362,14 +361,21 @@ static int
 bench_rep_attrs(const struct bench_pool *p, const struct bench_msg *m,
     CMS_SignerInfo *si)
 {
-	const ASN1_STRING *s;
+	const ASN1_STRING *s, *fi;
 
 	if (!bench_str_eq(bench_rep_attr(p, si, BENCH_OID_MESSAGETYPE,
 	    V_ASN1_PRINTABLESTRING), "3", 1))
 		warnx("%s: messageType is not CertRep", m->txid);
-	else if (!bench_str_eq(bench_rep_attr(p, si, BENCH_OID_PKISTATUS,
-	    V_ASN1_PRINTABLESTRING), "0", 1))
-		warnx("%s: pkiStatus is not SUCCESS", m->txid);
+	else if (!bench_str_eq(s = bench_rep_attr(p, si, BENCH_OID_PKISTATUS,
+	    V_ASN1_PRINTABLESTRING), "0", 1)) {
+		fi = bench_rep_attr(p, si, BENCH_OID_FAILINFO,
+		    V_ASN1_PRINTABLESTRING);
+		warnx("%s: pkiStatus %.*s, failInfo %.*s, not SUCCESS",
+		    m->txid, s ? ASN1_STRING_length(s) : 1,
+		    s ? (const char *)ASN1_STRING_get0_data(s) : "-",
+		    fi ? ASN1_STRING_length(fi) : 1,
+		    fi ? (const char *)ASN1_STRING_get0_data(fi) : "-");
+	}
 	else if (!bench_str_eq(bench_rep_attr(p, si, BENCH_OID_TRANSACTIONID,
 	    V_ASN1_PRINTABLESTRING), m->txid, BENCH_TXID_LEN))
 		warnx("%s: transactionID differs", m->txid);
@@ -390,7 +396,7 @@ bench_rep_attrs(const struct bench_pool *p, const struct bench_msg *m,
 	return -1;
 }
 
-/* The reply signed by the CA key: its eContent into "content". */
+/* The reply signed by the CA (or RA) key: its eContent into "content". */
 static int
 bench_rep_verify(const struct bench_pool *p, const struct bench_msg *m,
     CMS_ContentInfo *cms, BIO *content)
@@ -404,7 +410,8 @@ bench_rep_verify(const struct bench_pool *p, const struct bench_msg *m,
 		warnx("%s: not a SignedData with one SignerInfo", m->txid);
 		return -1;
 	}
-	if ((one = sk_X509_new_null()) == NULL || !sk_X509_push(one, p->ca)) {
+	if ((one = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(one, p->ra != NULL ? p->ra : p->ca)) {
 		sk_X509_free(one);
 		return -1;
 	}

@@ -253,7 +253,9 @@ bench_conn_read(struct bench_conn *c, int *status, const unsigned char **body,
 	long			 clen = -1, used;
 	int			 chunked = 0;
 
-	while ((eoh = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
+	/* An empty buffer may have no storage yet: no memmem() on it. */
+	while (c->len == 0 ||
+	    (eoh = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
 		if (bench_conn_fill(c) <= 0)
 			return -1;
 	hlen = (size_t)(eoh - c->buf) + 4;
