@@ -89,6 +89,13 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
 		rep.password = e->ci.challenge;
 	rep.content_always = e->pc->policy.failure_content;
+	/*
+	 * A sub-CA with its chain configured: the device gets the chain
+	 * after its certificate, as GetCACert gives it; a CA standing
+	 * alone sends the leaf only (REP-01's safest form).
+	 */
+	if (x != NULL && sk_X509_num(e->sca->ca->chain) > 1)
+		rep.chain = e->sca->ca->chain;
 	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
 	    EVP_PKEY_get_base_id(X509_get0_pubkey(e->rq->signer)) !=
 	    EVP_PKEY_RSA) {

@@ -58,7 +58,8 @@ struct scep_rep {
 	enum scep_fail		 fail;		/* for FAILURE */
 	const char		*failtext;	/* optional, for FAILURE */
 	const struct scep_req	*rq;		/* txid, nonce, md, cipher */
-	X509			*issued;	/* for SUCCESS: the leaf, or */
+	X509			*issued;	/* for SUCCESS: the leaf, */
+	STACK_OF(X509)		*chain;		/* then these (CA, issuers), or */
 	X509_CRL		*crl;		/* for SUCCESS to GetCRL */
 	X509			*recipient;	/* envelope to this cert */
 	const char		*password;	/* PWRI if "recipient" is not RSA */

@@ -177,12 +177,19 @@ rep_success_content(const struct scep_rep *rep, size_t *len)
 	STACK_OF(X509)	*one = NULL;
 	unsigned char	*inner, *env = NULL;
 	size_t		 innersz;
+	int		 i;
 
 	if (rep->issued != NULL && ((one = sk_X509_new_null()) == NULL ||
 	    !sk_X509_push(one, rep->issued))) {
 		sk_X509_free(one);
 		return NULL;
 	}
+	/* REP-01: the leaf first; PKCS#7 keeps this order on the wire. */
+	for (i = 0; one != NULL && i < sk_X509_num(rep->chain); i++)
+		if (!sk_X509_push(one, sk_X509_value(rep->chain, i))) {
+			sk_X509_free(one);
+			return NULL;
+		}
 	inner = scep_degenerate(one, rep->crl, &innersz);
 	sk_X509_free(one);
 	if (inner != NULL)

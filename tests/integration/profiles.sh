@@ -94,6 +94,25 @@ BADREQ="status=FAILURE failinfo=badRequest "
 # --- CAs, secrets, the webhook service, the configuration ------------------------
 "$SCEPD" ca create routers --cn "Routers CA" -d "$D" >"$T/ca-routers.out"
 "$SCEPD" ca create ecca --key ec:P-256 --cn "EC CA" -d "$D" >"$T/ca-ecca.out"
+# A sub-CA made elsewhere (openssl), imported with its root as the chain.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/root.key" -out "$T/root.pem" \
+	-subj "/CN=Corp Root" -days 3650 -addext "basicConstraints=critical,CA:TRUE" \
+	-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/sub.key" -out "$T/sub.csr" \
+	-subj "/CN=Corp Issuing CA" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature,keyEncipherment\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' >"$T/sub.ext"
+openssl x509 -req -in "$T/sub.csr" -CA "$T/root.pem" -CAkey "$T/root.key" -CAcreateserial \
+	-days 1825 -extfile "$T/sub.ext" -out "$T/sub.pem" 2>/dev/null
+chmod 600 "$T/root.key" "$T/sub.key"
+check "scepd ca import with a key that is not the certificate's: refused, nothing written" \
+	eval '! "$SCEPD" ca import bad --cert "$T/sub.pem" --key-file "$T/root.key" -d "$D" >/dev/null 2>&1 &&
+		[ ! -e "$D/bad.pem" ] && [ ! -e "$D/bad.key" ]'
+check "scepd ca import with a chain that does not certify it: refused" \
+	eval '! "$SCEPD" ca import bad --cert "$T/sub.pem" --key-file "$T/sub.key" --chain "$D/ca.pem" -d "$D" >/dev/null 2>&1 &&
+		[ ! -e "$D/bad.pem" ]'
+check "scepd ca import corp --cert --key-file --chain: corp.pem, corp.key (0600), corp-chain.pem" \
+	eval '"$SCEPD" ca import corp --cert "$T/sub.pem" --key-file "$T/sub.key" --chain "$T/root.pem" -d "$D" >/dev/null &&
+		[ "$(stat -c %a "$D/corp.key")" = 600 ] && cmp -s "$D/corp-chain.pem" <(openssl x509 -in "$T/root.pem")'
 printf 'ndes-s3cret\n' >"$D/ndes.pass"
 printf 'hook-s3cret\n' >"$D/hook.secret"
 chmod 600 "$D/ndes.pass" "$D/hook.secret"
@@ -113,6 +132,7 @@ cas: {
   routers: { cert = "routers.pem"; key = "routers.key"; };
   ecca: { cert = "ecca.pem"; key = "ecca.key";
           ra_cert = "ecca-ra.pem"; ra_key = "ecca-ra.key"; };
+  corp: { cert = "corp.pem"; key = "corp.key"; chain = "corp-chain.pem"; };
 };
 profiles: {
   routers: {
@@ -144,13 +164,14 @@ profiles: {
   labr: { approval: { rules: { subject = "^CN=lab-"; }; otherwise = "reject"; }; };
   labp: { approval: { rules: { subject = "^CN=lab-"; }; otherwise = "pending"; }; };
   single: { certificate: { max_active_per_subject = 1; }; };
+  corp: { ca = "corp"; };
 };
 EOF
 # The CA must be in the configuration before its RA can be made.
 "$SCEPD" ca create-ra --ca ecca -d "$D" >"$T/ca-ra.out"
 check "scepd config check: the profiles configuration is valid" \
 	eval '"$SCEPD" config check -d "$D" >"$T/check-good.out" 2>&1 &&
-		grep -q "ok, 15 profile(s), 3 CA(s)" "$T/check-good.out"'
+		grep -q "ok, 16 profile(s), 4 CA(s)" "$T/check-good.out"'
 scepd_start "$D"
 BASE=${URL%/scep}
 
@@ -301,6 +322,30 @@ check "certmonger at /scep/routers as CN=host-cm2: not issued, nothing in scepd 
 	eval '! cm_enroll routers cm-bad host-cm2 && [ ! -s "$CM/cm-bad.pem" ] && ! listed_cn host-cm2'
 stop_pid "$CM_PID"
 CM_PID=
+
+# --- 1b. an imported sub-CA with its chain ------------------------------------------------
+corp_cacert() {
+	get_op /scep/corp GetCACert && http_is 200 && [ "$CTYPE" = application/x-x509-ca-ra-cert ] || return 1
+	openssl pkcs7 -inform DER -in "$T/body" -print_certs -out "$T/corp-cacert.pem" || return 1
+	[ "$(grep -c 'BEGIN CERTIFICATE' "$T/corp-cacert.pem")" = 2 ] &&
+		[ "$(openssl x509 -in "$T/corp-cacert.pem" -noout -subject -nameopt RFC2253)" = "subject=CN=Corp Issuing CA" ]
+}
+check "GetCACert at /scep/corp: PKCS#7 of the sub-CA, then its root" corp_cacert
+corp_enrol() {
+	sc "$T/sc-corp" "$BASE/scep/corp" corp-dev1 "$CHALLENGE" "$(fp256 "$D/corp.pem")"
+	sc_ok "$T/sc-corp" || return 1
+	openssl verify -CAfile "$T/root.pem" -untrusted "$D/corp.pem" "$T/sc-corp/cert.pem" >/dev/null &&
+		[ "$(issuer "$T/sc-corp/cert.pem")" = "CN=Corp Issuing CA" ]
+}
+check "scepclient enrolls at /scep/corp: issued by the sub-CA, verifies up to the root" corp_enrol
+corp_chain_in_rep() { # the CertRep holds the leaf first, then the chain
+	CA=$D/corp.pem enroll_at corp corp-msg status=SUCCESS --subject /CN=corp-msg || return 1
+	"$SCEPMSG" rep --state "$T/corp-msg.st" --cacert "$D/corp.pem" -i "$T/corp-msg.rep" \
+		--chain-out "$T/corp-msg.chain.pem" >/dev/null || return 1
+	[ "$(grep -c 'BEGIN CERTIFICATE' "$T/corp-msg.chain.pem")" = 3 ] &&
+		[ "$(openssl x509 -in "$T/corp-msg.chain.pem" -noout -subject -nameopt RFC2253)" = "subject=CN=corp-msg" ]
+}
+check "CertRep from /scep/corp: the issued certificate first, then the sub-CA and the root" corp_chain_in_rep
 
 # --- 2. RA mode: an EC CA served through an RSA RA ---------------------------------------
 RA=$D/ecca-ra.pem

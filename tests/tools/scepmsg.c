@@ -1833,9 +1833,28 @@ rep_crl_check(CMS_ContentInfo *inner, STACK_OF(X509) *cas,
  * SignedData whose element 0 is the issued certificate (REP-02 for
  * GetCRL: see rep_crl_check()).
  */
+/* Every certificate of "certs", in order, as PEM into "path". */
+static int
+rep_chain_write(STACK_OF(X509) *certs, const char *path)
+{
+	BIO	*bio;
+	int	 i, ok;
+
+	if ((bio = BIO_new_file(path, "w")) == NULL) {
+		crypto_warnx("%s", path);
+		return -1;
+	}
+	for (i = 0, ok = 1; ok && i < sk_X509_num(certs); i++)
+		ok = PEM_write_bio_X509(bio, sk_X509_value(certs, i));
+	BIO_free(bio);
+	if (!ok)
+		crypto_warnx("%s", path);
+	return ok ? 0 : -1;
+}
+
 static int
 rep_inner(BIO *in, const struct state *st, STACK_OF(X509) *cas,
-    const char *certout, const char *crlout)
+    const char *certout, const char *crlout, const char *chainout)
 {
 	CMS_ContentInfo         *inner = NULL;
 	STACK_OF(X509)          *certs = NULL;
@@ -1870,6 +1889,8 @@ rep_inner(BIO *in, const struct state *st, STACK_OF(X509) *cas,
 		crypto_warnx("%s", certout);
 		goto out;
 	}
+	if (chainout != NULL && rep_chain_write(certs, chainout) == -1)
+		goto out;
 	rc = 0;
  out:
 	BIO_free(bio);
@@ -1951,7 +1972,8 @@ rep_load(const char *statepath, const char *cacert, const char *in,
  */
 static int
 rep_run(const char *statepath, const char *cacert, const char *signer,
-    const char *in, const char *certout, const char *crlout)
+    const char *in, const char *certout, const char *crlout,
+    const char *chainout)
 {
 	struct state             st;
 	struct reply             r;
@@ -1977,7 +1999,7 @@ rep_run(const char *statepath, const char *cacert, const char *signer,
 	}
 	if (r.status == 0 && ((plain = BIO_new(BIO_s_mem())) == NULL ||
 	    rep_envelope(content, &st, plain) == -1 ||
-	    rep_inner(plain, &st, cas, certout, crlout) == -1))
+	    rep_inner(plain, &st, cas, certout, crlout, chainout) == -1))
 		goto out;
 	rep_print(&r);
 	rc = 0;
@@ -2064,6 +2086,7 @@ usage(void)
 	    "       scepmsg rep --state STATE --cacert CA.pem -i REPLY "
 	    "[--signer-cert RA.pem]\n"
 	    "\t[--cert-out CERT.pem] [--crl-out CRL.der]\n"
+	    "\t[--chain-out ALL.pem]\n"
 	    "       scepmsg b64 -i IN [--wrap N] [--crlf] [--urlsafe] "
 	    "[--no-pad] [--escape] [--plus-space]\n"
 	    "mutations:\n");
@@ -2195,10 +2218,12 @@ cmd_rep(int argc, char *argv[])
 		{ "cert-out", required_argument, NULL, 'O' },
 		{ "crl-out", required_argument, NULL, 'L' },
 		{ "signer-cert", required_argument, NULL, 'S' },
+		{ "chain-out", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char      *state = NULL, *cacert = NULL, *in = NULL;
 	const char      *certout = NULL, *crlout = NULL, *signer = NULL;
+	const char      *chainout = NULL;
 	int              c;
 
 	while ((c = getopt_long(argc, argv, "i:", lopts, NULL)) != -1) {
@@ -2209,13 +2234,14 @@ cmd_rep(int argc, char *argv[])
 		case 'O': certout = optarg; break;
 		case 'L': crlout = optarg; break;
 		case 'S': signer = optarg; break;
+		case 'H': chainout = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc || state == NULL || cacert == NULL || in == NULL)
 		usage();
-	return rep_run(state, cacert, signer, in, certout, crlout) == 0 ?
-	    0 : 1;
+	return rep_run(state, cacert, signer, in, certout, crlout,
+	    chainout) == 0 ? 0 : 1;
 }
 
 static int
