@@ -740,16 +740,18 @@ sq_cert_get(void *arg, const char *serial, struct store_cert *r, int *found)
 	return sq_lookup(s, c, SQ_CERT_GET, sq_cert_row, r, found);
 }
 
-/* Every row of "which" as a struct store_cert, to "cb". */
+/* Every row of "which" (its ?1 bound to "ca" if given) to "cb". */
 static int
-sq_cert_each(struct sq *s, enum sq_stmt which, store_cert_cb cb,
-    void *cbarg)
+sq_cert_each(struct sq *s, enum sq_stmt which, const char *ca,
+    store_cert_cb cb, void *cbarg)
 {
 	struct sq_conn		*c = sq_get(s);
 	sqlite3_stmt		*st = c->stmt[which];
 	struct store_cert	 r;
 	int			 rc, ret = -1;
 
+	if (ca != NULL)
+		sqlite3_bind_text(st, 1, ca, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sq_cert_row(st, &r) == -1)
 			goto out;
@@ -770,35 +772,13 @@ sq_cert_each(struct sq *s, enum sq_stmt which, store_cert_cb cb,
 static int
 sq_cert_list(void *arg, store_cert_cb cb, void *cbarg)
 {
-	return sq_cert_each(arg, SQ_CERT_LIST, cb, cbarg);
+	return sq_cert_each(arg, SQ_CERT_LIST, NULL, cb, cbarg);
 }
 
 static int
 sq_revoked_list(void *arg, const char *ca, store_cert_cb cb, void *cbarg)
 {
-	struct sq		*s = arg;
-	struct sq_conn		*c = sq_get(s);
-	sqlite3_stmt		*st = c->stmt[SQ_REVOKED_LIST];
-	struct store_cert	 r;
-	int			 rc, ret = -1;
-
-	sqlite3_bind_text(st, 1, ca, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sq_cert_row(st, &r) == -1)
-			goto out;
-		rc = cb(&r, cbarg);
-		store_cert_clear(&r);
-		if (rc == -1)
-			goto out;
-	}
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		log_warnx("%s: revoked: %s", s->path, sqlite3_errmsg(c->db));
- out:
-	sqlite3_reset(st);
-	sq_put(s, c);
-	return ret;
+	return sq_cert_each(arg, SQ_REVOKED_LIST, ca, cb, cbarg);
 }
 
 static int

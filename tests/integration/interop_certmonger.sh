@@ -38,50 +38,11 @@ for tool in certmonger getcert; do
 done
 CERTMONGER=$(command -v certmonger || echo /usr/sbin/certmonger)
 CM=$T/cm
-CM_PID=
 WAIT=${CM_WAIT:-60}   # seconds to wait for one enrollment to settle
 DEADLINE=$(($(date +%s) + ${CM_BUDGET:-150}))   # and for all of them together
 
-export CERTMONGER_CONFIG_DIR=$CM/config CERTMONGER_CAS_DIR=$CM/cas \
-	CERTMONGER_REQUESTS_DIR=$CM/requests CERTMONGER_LOCAL_CA_DIR=$CM/local \
-	CERTMONGER_TMPDIR=$CM/tmp CERTMONGER_SYSTEM_LOCK_FILE=$CM/lock \
-	CERTMONGER_PVT_ADDRESS=unix:path=$CM/sock
-mkdir -p "$CERTMONGER_CONFIG_DIR" "$CERTMONGER_CAS_DIR" "$CERTMONGER_REQUESTS_DIR" \
-	"$CERTMONGER_LOCAL_CA_DIR" "$CERTMONGER_TMPDIR"
-
-cm_start() {
-	rm -f "$CM/sock"
-	"$CERTMONGER" -n -L -P "$CM/sock" -d 3 -p "$CM/pid" >>"$CM/certmonger.log" 2>&1 &
-	CM_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$CM/sock" ] && return 0
-		kill -0 "$CM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "certmonger did not start:" >&2
-	tail -n 20 "$CM/certmonger.log" >&2
-	return 1
-}
-
-cm_stop() {
-	[ -n "$CM_PID" ] || return 0
-	local pid=$CM_PID i
-	CM_PID=
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-trap 'rc=$?; set +e; cm_stop; if [ "$rc" -ne 0 ] && [ -f "$CM/certmonger.log" ]; then
-	echo "--- certmonger log (problem lines) ---" >&2
-	grep -iE "error|fail|unreach|reject" "$CM/certmonger.log" | grep -v "Setting \"" | tail -n 20 >&2 || true
-fi; (exit $rc); cleanup' EXIT
-
-gc() { timeout 30 getcert "$@"; }
+source "$(dirname "$0")/certmonger.sh"
+trap 'rc=$?; set +e; cm_stop; [ "$rc" -eq 0 ] || cm_log_tail; (exit $rc); cleanup' EXIT
 
 # record_file DIR ID: the certmonger record (CA or request) whose id is ID.
 record_file() { grep -lx "id=$2" "$1"/* 2>/dev/null | head -n1; }

@@ -42,7 +42,6 @@ for tool in certmonger getcert; do
 done
 CERTMONGER=$(command -v certmonger || echo /usr/sbin/certmonger)
 CM=$T/cm
-CM_PID=
 WAIT=${CM_WAIT:-15}   # seconds to wait for certmonger to settle, each time (about 1 s is usual)
 
 CADIR=$T/ca
@@ -115,46 +114,10 @@ compat: { failure_content = true; };
 EOF
 scepd_start "$CADIR"
 
-export CERTMONGER_CONFIG_DIR=$CM/config CERTMONGER_CAS_DIR=$CM/cas \
-	CERTMONGER_REQUESTS_DIR=$CM/requests CERTMONGER_LOCAL_CA_DIR=$CM/local \
-	CERTMONGER_TMPDIR=$CM/tmp CERTMONGER_SYSTEM_LOCK_FILE=$CM/lock \
-	CERTMONGER_PVT_ADDRESS=unix:path=$CM/sock
-mkdir -p "$CERTMONGER_CONFIG_DIR" "$CERTMONGER_CAS_DIR" "$CERTMONGER_REQUESTS_DIR" \
-	"$CERTMONGER_LOCAL_CA_DIR" "$CERTMONGER_TMPDIR"
-cm_start() {
-	rm -f "$CM/sock"
-	"$CERTMONGER" -n -L -P "$CM/sock" -d 3 -p "$CM/pid" >>"$CM/certmonger.log" 2>&1 &
-	CM_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$CM/sock" ] && return 0
-		kill -0 "$CM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "certmonger did not start:" >&2
-	tail -n 20 "$CM/certmonger.log" >&2
-	return 1
-}
-cm_stop() {
-	[ -n "$CM_PID" ] || return 0
-	local pid=$CM_PID i
-	CM_PID=
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+source "$(dirname "$0")/certmonger.sh"
 # (set +e: under errexit, "(exit $rc)" would end the trap before cleanup,
 # leaving scepd running and holding the test's output open)
-trap 'rc=$?; set +e; cm_stop; if [ "$rc" -ne 0 ] && [ -f "$CM/certmonger.log" ]; then
-	echo "--- certmonger log (problem lines) ---" >&2
-	grep -iE "error|fail|unreach|reject|moved to state" "$CM/certmonger.log" | grep -v "Setting \"" | tail -n 20 >&2 || true
-fi; (exit $rc); cleanup' EXIT
-
-gc() { timeout 30 getcert "$@"; }
+trap 'rc=$?; set +e; cm_stop; [ "$rc" -eq 0 ] || cm_log_tail; (exit $rc); cleanup' EXIT
 status() { gc list -i "$1" | awk '$1 == "status:" { print $2; exit }'; }
 # settle ID STATE...: wait (at most $WAIT s) until the request is in one of
 # STATEs or in a final state; prints the state.

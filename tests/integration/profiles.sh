@@ -281,18 +281,8 @@ check "scepmsg at /scep/routers as CN=host-msg: FAILURE badRequest naming the su
 	eval 'CA=$D/routers.pem enroll_at routers host-msg "$BADREQ" && [[ $VERDICT == *"does not match the profile"* ]]'
 
 # certmonger: its own daemon on a private socket, everything in $CM.
-export CERTMONGER_CONFIG_DIR=$CM/config CERTMONGER_CAS_DIR=$CM/cas \
-	CERTMONGER_REQUESTS_DIR=$CM/requests CERTMONGER_LOCAL_CA_DIR=$CM/local \
-	CERTMONGER_TMPDIR=$CM/tmp CERTMONGER_SYSTEM_LOCK_FILE=$CM/lock \
-	CERTMONGER_PVT_ADDRESS=unix:path=$CM/sock
-mkdir -p "$CM/config" "$CM/cas" "$CM/requests" "$CM/local" "$CM/tmp"
-"$CERTMONGER" -n -L -P "$CM/sock" -d 3 -p "$CM/pid" >>"$CM/certmonger.log" 2>&1 &
-CM_PID=$!
-for i in $(seq 1 100); do
-	[ -S "$CM/sock" ] && break
-	sleep 0.1
-done
-gc() { timeout 30 getcert "$@"; }
+source "$(dirname "$0")/certmonger.sh"
+cm_start
 cm_status() { gc list -i "$1" | awk '$1 == "status:" { print $2; exit }'; }
 # cm_enroll CA ID CN: request and wait (20 s at most) until it settles.
 cm_enroll() {
@@ -320,8 +310,7 @@ check "certmonger enrolls at /scep/routers as CN=rtr-cm1: 30 days, serverAuth+cl
 # docs/CLIENTS-setup.md; it shows CA_UNREACHABLE and would try again.)
 check "certmonger at /scep/routers as CN=host-cm2: not issued, nothing in scepd cert list" \
 	eval '! cm_enroll routers cm-bad host-cm2 && [ ! -s "$CM/cm-bad.pem" ] && ! listed_cn host-cm2'
-stop_pid "$CM_PID"
-CM_PID=
+cm_stop
 
 # --- 1b. an imported sub-CA with its chain ------------------------------------------------
 corp_cacert() {
