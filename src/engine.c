@@ -349,6 +349,9 @@ enroll_issue(struct enroll *e)
 	snprintf(t.replaces, sizeof(t.replaces), "%s", e->replaces);
 	if ((t.challenge_once = e->chal.once))
 		memcpy(t.challenge, e->chal.hash, CONF_HASH_LEN);
+	/* Renewals replace a certificate: not counted (enroll_limit()). */
+	if (e->kind == SIGNER_SELF)
+		t.max_active = e->pc->cert.max_active;
 	for (i = 0; i < ENGINE_SERIAL_TRIES && r == STORE_PUT_DUP_SERIAL;
 	    i++) {
 		X509_free(x);
@@ -373,6 +376,10 @@ enroll_issue(struct enroll *e)
 	} else if (r == STORE_PUT_CHALLENGE)
 		/* Another request consumed the one-time challenge first. */
 		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
+	else if (r == STORE_PUT_LIMIT)
+		/* Another request for this subject was recorded first. */
+		e_fail(e, SCEP_FAIL_BADREQUEST, "the profile's limit of valid "
+		    "certificates for this subject is reached");
 	else
 		engine_http(e->out, 503, "certificate store unavailable");
 	X509_free(x);

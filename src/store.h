@@ -134,6 +134,12 @@ struct store_txn {
 	 */
 	int		 challenge_once;
 	unsigned char	 challenge[STORE_KID_LEN];
+	/*
+	 * To store_issue(): if > 0, record the certificate only while fewer
+	 * valid certificates of its CA carry its subject, decided inside
+	 * the transaction (certificate.max_active_per_subject).
+	 */
+	int		 max_active;
 };
 
 /* A one-time challenge, known only by its SHA-256. */
@@ -153,6 +159,7 @@ enum store_put {
 	STORE_PUT_DUP_TXN,	/* transaction exists: nothing written */
 	STORE_PUT_STALE,	/* request no longer pending: nothing written */
 	STORE_PUT_CHALLENGE,	/* one-time challenge used or expired meanwhile */
+	STORE_PUT_LIMIT,	/* max_active valid certificates already */
 	STORE_PUT_ERROR = -1,
 };
 

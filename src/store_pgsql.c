@@ -143,6 +143,7 @@ enum pg_stmt {
 	PG_CHAL_USE,
 	PG_CHAL_LIST,
 	PG_CERT_COUNT,
+	PG_LIMIT_LOCK,
 	PG__MAX
 };
 
@@ -240,6 +241,9 @@ static const char *const pg_sql[PG__MAX] = {
 	    "ORDER BY created_at DESC",
 	[PG_CERT_COUNT] = "SELECT count(*) FROM certs WHERE ca = $1 AND "
 	    "subject = $2 AND status = 0 AND not_after > $3",
+	/* Writers of one CA and subject take turns until they commit. */
+	[PG_LIMIT_LOCK] = "SELECT pg_advisory_xact_lock("
+	    "hashtextextended($1::text || '/' || $2::text, 0))",
 };
 
 struct pg_conn {
@@ -960,6 +964,40 @@ pg_challenge_use(struct pg_conn *c, const struct store_txn *t, int64_t when)
 	return ret;
 }
 
+/*
+ * certificate.max_active_per_subject inside the write: the advisory lock
+ * makes nodes issuing for the same CA and subject take turns, and the
+ * count after it sees what the previous holder committed.
+ */
+static enum store_put
+pg_limit(struct pg_conn *c, const struct store_cert *r,
+    const struct store_txn *t)
+{
+	struct pg_args	 a = { 0 }, b = { 0 };
+	const char	*ca = r->ca[0] ? r->ca : "default";
+	PGresult	*res;
+	int64_t		 n = -1;
+
+	if (t->max_active <= 0)
+		return STORE_PUT_OK;
+	pg_text(&a, ca);
+	pg_text(&a, r->subject);
+	if ((res = pg_exec(c, PG_LIMIT_LOCK, &a, NULL)) == NULL)
+		return STORE_PUT_ERROR;
+	PQclear(res);
+	pg_text(&b, ca);
+	pg_text(&b, r->subject);
+	pg_int(&b, r->issued_at);
+	if ((res = pg_exec(c, PG_CERT_COUNT, &b, NULL)) == NULL)
+		return STORE_PUT_ERROR;
+	if (PQntuples(res) == 1)
+		n = pg_col_int(res, 0);
+	PQclear(res);
+	if (n < 0)
+		return STORE_PUT_ERROR;
+	return n < t->max_active ? STORE_PUT_OK : STORE_PUT_LIMIT;
+}
+
 static enum store_put
 pg_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 {
@@ -973,6 +1011,7 @@ pg_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 	tt.status = STORE_TXN_ISSUED;
 	if (pg_cmd(c, "BEGIN") == 0 &&
 	    (ret = pg_challenge_use(c, t, r->issued_at)) == STORE_PUT_OK &&
+	    (ret = pg_limit(c, r, t)) == STORE_PUT_OK &&
 	    (ret = pg_cert_insert(c, r)) == STORE_PUT_OK)
 		ret = pg_txn_insert(c, &tt, r->issued_at);
 	return pg_finish(p, c, ret);

@@ -584,6 +584,32 @@ sq_challenge_use(struct sq_conn *c, const struct store_txn *t, int64_t when)
 	    STORE_PUT_CHALLENGE;
 }
 
+/*
+ * certificate.max_active_per_subject inside the write: BEGIN IMMEDIATE
+ * has made this connection the only writer, so the count holds until
+ * commit.
+ */
+static enum store_put
+sq_limit(struct sq_conn *c, const struct store_cert *r,
+    const struct store_txn *t)
+{
+	sqlite3_stmt	*st = c->stmt[SQ_CERT_COUNT];
+	int64_t		 n;
+
+	if (t->max_active <= 0)
+		return STORE_PUT_OK;
+	if ((sqlite3_bind_text(st, 1, r->ca[0] ? r->ca : "default", -1,
+	    SQLITE_STATIC) | sqlite3_bind_text(st, 2, r->subject, -1,
+	    SQLITE_STATIC) | sqlite3_bind_int64(st, 3, r->issued_at)) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return STORE_PUT_ERROR;
+	}
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n < t->max_active ? STORE_PUT_OK : STORE_PUT_LIMIT;
+}
+
 static enum store_put
 sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 {
@@ -595,6 +621,7 @@ sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 	tt.status = STORE_TXN_ISSUED;
 	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
 	    (ret = sq_challenge_use(c, t, r->issued_at)) == STORE_PUT_OK &&
+	    (ret = sq_limit(c, r, t)) == STORE_PUT_OK &&
 	    (ret = sq_step_put(sq_cert_insert(c, r), STORE_PUT_DUP_SERIAL)) ==
 	    STORE_PUT_OK)
 		ret = sq_step_put(sq_txn_insert(c, &tt, r->issued_at),

@@ -1800,6 +1800,78 @@ test_challenge_race(void **state)
 	store_close(st);
 }
 
+struct limit_racer {
+	struct store	*st;
+	int		 i;
+	enum store_put	 got;
+};
+
+static void *
+limit_racer_run(void *arg)
+{
+	struct limit_racer	*lr = arg;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[300];
+
+	rec_make(200 + lr->i, &c, &t, der, sizeof(der));
+	free(c.subject);
+	c.subject = (char *)"CN=one-only";
+	snprintf(c.ca, sizeof(c.ca), "routers");
+	t.max_active = 1;
+	lr->got = store_issue(lr->st, &c, &t);
+	return NULL;
+}
+
+/*
+ * max_active_per_subject decided inside the write: sequentially, and
+ * with 12 threads at once (on PostgreSQL, as if on several nodes).
+ */
+static void
+test_limit(void **state)
+{
+	struct limit_racer	 lr[12];
+	pthread_t		 th[12];
+	struct store_cert	 c;
+	struct store_txn	 t;
+	struct store		*st;
+	unsigned char		 der[300];
+	int			 i, ok = 0, limited = 0;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	t.max_active = 2;
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	free(c.subject);
+	rec_make(2, &c, &t, der, sizeof(der));
+	free(c.subject);
+	c.subject = (char *)"CN=device-1,O=Example \"quoted\"";
+	t.max_active = 2;
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	rec_make(3, &c, &t, der, sizeof(der));
+	free(c.subject);
+	c.subject = (char *)"CN=device-1,O=Example \"quoted\"";
+	t.max_active = 2;
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_LIMIT);
+	/* Another CA's certificates do not count. */
+	snprintf(c.ca, sizeof(c.ca), "other");
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+
+	for (i = 0; i < 12; i++) {
+		lr[i] = (struct limit_racer){ st, i, STORE_PUT_ERROR };
+		assert_int_equal(pthread_create(&th[i], NULL, limit_racer_run,
+		    &lr[i]), 0);
+	}
+	for (i = 0; i < 12; i++) {
+		pthread_join(th[i], NULL);
+		ok += lr[i].got == STORE_PUT_OK;
+		limited += lr[i].got == STORE_PUT_LIMIT;
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(limited, 11);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1825,6 +1897,7 @@ main(void)
 		cmocka_unit_test_teardown(test_per_ca, teardown),
 		cmocka_unit_test_teardown(test_challenges, teardown),
 		cmocka_unit_test_teardown(test_challenge_race, teardown),
+		cmocka_unit_test_teardown(test_limit, teardown),
 	};
 	const struct CMUnitTest sqlite[] = {
 		cmocka_unit_test_teardown(test_schema, teardown),
