@@ -427,15 +427,18 @@ enroll_pending(struct enroll *e)
 }
 
 /*
- * certificate.max_active_per_subject: valid certificates of this CA for
- * the subject.  Renewals replace a certificate and are not counted.
+ * certificate.max_active_per_subject, checked early to spare a signature
+ * (store_issue() decides, inside its transaction).  Renewals replace a
+ * certificate and are not counted.  An overriding template issues
+ * another subject than the CSR's: only store_issue() can count that one.
  */
 static enum scep_fail
 enroll_limit(struct enroll *e, char *why, size_t whysz)
 {
 	int64_t n;
 
-	if (e->pc->cert.max_active == 0 || e->kind == SIGNER_OURS)
+	if (e->pc->cert.max_active == 0 || e->kind == SIGNER_OURS ||
+	    e->pc->cert.subject_mode == CONF_SUBJECT_OVERRIDE)
 		return SCEP_OK;
 	if (store_cert_count_active(e->srv->store, e->sca->conf->name,
 	    e->ci.subject_txt, (int64_t)time(NULL), &n) == -1)
