@@ -21,6 +21,7 @@
 
 #include "ca.h"
 #include "log.h"
+#include "spki.h"
 #include "util.h"
 
 
@@ -432,25 +433,6 @@ ca_exts(const struct ca *ca, X509 *x, const struct csr_info *ci,
 }
 
 /*
- * RFC 5280 4.1 SubjectPublicKeyInfo as a plain structure.  Read this
- * way, the key inside is not decoded: OpenSSL 3.0 decodes every
- * X509_PUBKEY through its DECODER framework, ~0.1 ms a key.
- */
-typedef struct {
-	X509_ALGOR	*algorithm;
-	ASN1_BIT_STRING	*subjectPublicKey;
-} CA_SPKI;
-
-DECLARE_ASN1_FUNCTIONS(CA_SPKI)
-
-ASN1_SEQUENCE(CA_SPKI) = {
-	ASN1_SIMPLE(CA_SPKI, algorithm, X509_ALGOR),
-	ASN1_SIMPLE(CA_SPKI, subjectPublicKey, ASN1_BIT_STRING),
-} ASN1_SEQUENCE_END(CA_SPKI)
-
-IMPLEMENT_ASN1_FUNCTIONS(CA_SPKI)
-
-/*
  * Put the CSR's SubjectPublicKeyInfo into "x" as it is.  Issuing never
  * needs the key itself, and X509_set_pubkey() would cost OpenSSL 3.0 an
  * ENCODER and a DECODER run, ~0.25 ms, as much as an RSA signature.
@@ -458,7 +440,7 @@ IMPLEMENT_ASN1_FUNCTIONS(CA_SPKI)
 static int
 ca_spki_set(X509 *x, const unsigned char *der, size_t len)
 {
-	CA_SPKI			*s = NULL;
+	SCEPD_SPKI			*s = NULL;
 	X509_PUBKEY		*pk = X509_get_X509_PUBKEY(x);
 	X509_ALGOR		*alg;
 	ASN1_OBJECT		*obj = NULL;
@@ -466,7 +448,7 @@ ca_spki_set(X509 *x, const unsigned char *der, size_t len)
 	const unsigned char	*p = der;
 	int			 n, rc = -1;
 
-	if ((s = d2i_CA_SPKI(NULL, &p, (long)len)) == NULL || p != der + len)
+	if ((s = d2i_SCEPD_SPKI(NULL, &p, (long)len)) == NULL || p != der + len)
 		goto out;
 	n = ASN1_STRING_length(s->subjectPublicKey);
 	if (n <= 0 || (bits = OPENSSL_memdup(ASN1_STRING_get0_data(
@@ -484,7 +466,7 @@ ca_spki_set(X509 *x, const unsigned char *der, size_t len)
  out:
 	ASN1_OBJECT_free(obj);
 	OPENSSL_free(bits);
-	CA_SPKI_free(s);
+	SCEPD_SPKI_free(s);
 	return rc;
 }
 

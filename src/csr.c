@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -24,6 +25,7 @@
 #include "csr.h"
 #include "log.h"
 #include "scep.h"
+#include "spki.h"
 
 /* DER of "obj" through its i2d function, into a malloc'd buffer. */
 #define CSR_I2D(fn, obj, outp, outszp) \
@@ -92,21 +94,62 @@ csr_key_describe(struct csr_info *ci, EVP_PKEY *pk)
 	}
 }
 
+/*
+ * RFC 2986 4 CertificationRequest, read with the key left as bytes
+ * (spki.h): the key is decoded only when the signer's certificate does
+ * not already hold it.  The attributes are OPTIONAL here, as in
+ * OpenSSL's own X509_REQ_INFO, for requests that omit the empty set.
+ * CSR_INFO keeps its encoding, so the signature is checked over the
+ * bytes as received.
+ */
+typedef struct {
+	ASN1_ENCODING			 enc;
+	ASN1_INTEGER			*version;
+	X509_NAME			*subject;
+	SCEPD_SPKI			*spki;
+	STACK_OF(X509_ATTRIBUTE)	*attributes;
+} CSR_INFO;
+
+typedef struct {
+	CSR_INFO	*info;
+	X509_ALGOR	*sig_alg;
+	ASN1_BIT_STRING	*signature;
+} CSR_REQ;
+
+DECLARE_ASN1_FUNCTIONS(CSR_INFO)
+DECLARE_ASN1_FUNCTIONS(CSR_REQ)
+
+ASN1_SEQUENCE_enc(CSR_INFO, enc, 0) = {
+	ASN1_SIMPLE(CSR_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(CSR_INFO, subject, X509_NAME),
+	ASN1_SIMPLE(CSR_INFO, spki, SCEPD_SPKI),
+	ASN1_IMP_SET_OF_OPT(CSR_INFO, attributes, X509_ATTRIBUTE, 0),
+} ASN1_SEQUENCE_END_enc(CSR_INFO, CSR_INFO)
+
+ASN1_SEQUENCE(CSR_REQ) = {
+	ASN1_SIMPLE(CSR_REQ, info, CSR_INFO),
+	ASN1_SIMPLE(CSR_REQ, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(CSR_REQ, signature, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(CSR_REQ)
+
+IMPLEMENT_ASN1_FUNCTIONS(CSR_INFO)
+IMPLEMENT_ASN1_FUNCTIONS(CSR_REQ)
+
 /* RFC 2985 5.4.1: one value, any DirectoryString (and IA5, AUTH-01). */
 static void
-csr_challenge(struct csr_info *ci, X509_REQ *req)
+csr_challenge(struct csr_info *ci, const STACK_OF(X509_ATTRIBUTE) *attrs)
 {
 	X509_ATTRIBUTE	*a;
 	ASN1_TYPE	*t;
 	unsigned char	*utf8 = NULL;
 	int		 i, n;
 
-	if ((i = X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword,
+	if ((i = X509at_get_attr_by_NID(attrs, NID_pkcs9_challengePassword,
 	    -1)) < 0)
 		return;
 	ci->challenge_state = CSR_CHALLENGE_BAD;
-	a = X509_REQ_get_attr(req, i);
-	if (X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword, i) >=
+	a = X509at_get_attr(attrs, i);
+	if (X509at_get_attr_by_NID(attrs, NID_pkcs9_challengePassword, i) >=
 	    0 || X509_ATTRIBUTE_count(a) != 1 ||
 	    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL)
 		return;
@@ -134,9 +177,38 @@ csr_challenge(struct csr_info *ci, X509_REQ *req)
 	OPENSSL_clear_free(utf8, (size_t)n);
 }
 
+/*
+ * The requested extensions: PKCS#9 extensionRequest, or Microsoft's
+ * older OID for it, as X509_REQ_get_extensions() reads them.  An empty
+ * stack when there are none; NULL when the attribute does not parse.
+ */
+static STACK_OF(X509_EXTENSION) *
+csr_extensions(const STACK_OF(X509_ATTRIBUTE) *attrs)
+{
+	static const int	 nids[] = { NID_ext_req, NID_ms_ext_req };
+	X509_ATTRIBUTE		*a;
+	ASN1_TYPE		*t;
+	const unsigned char	*p;
+	size_t			 k;
+	int			 i;
+
+	for (k = 0; k < sizeof(nids) / sizeof(nids[0]); k++) {
+		if ((i = X509at_get_attr_by_NID(attrs, nids[k], -1)) < 0)
+			continue;
+		a = X509at_get_attr(attrs, i);
+		if ((t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL ||
+		    t->type != V_ASN1_SEQUENCE)
+			return NULL;
+		p = t->value.sequence->data;
+		return (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(NULL, &p,
+		    t->value.sequence->length, ASN1_ITEM_rptr(X509_EXTENSIONS));
+	}
+	return sk_X509_EXTENSION_new_null();
+}
+
 /* The subjectAltName the CSR asks for, as DER GeneralNames. */
 static int
-csr_san(struct csr_info *ci, X509_REQ *req)
+csr_san(struct csr_info *ci, const STACK_OF(X509_ATTRIBUTE) *attrs)
 {
 	STACK_OF(X509_EXTENSION)	*exts;
 	const ASN1_OCTET_STRING		*v;
@@ -144,7 +216,7 @@ csr_san(struct csr_info *ci, X509_REQ *req)
 	const unsigned char		*p;
 	int				 i, rc = 0;
 
-	if ((exts = X509_REQ_get_extensions(req)) == NULL)
+	if ((exts = csr_extensions(attrs)) == NULL)
 		return 0;
 	if ((i = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1)) >= 0) {
 		v = X509_EXTENSION_get_data(X509v3_get_ext(exts, i));
@@ -168,7 +240,7 @@ csr_san(struct csr_info *ci, X509_REQ *req)
 }
 
 static int
-csr_subject_txt(struct csr_info *ci, X509_REQ *req)
+csr_subject_txt(struct csr_info *ci, const X509_NAME *name)
 {
 	BIO	*b;
 	char	*p;
@@ -176,8 +248,8 @@ csr_subject_txt(struct csr_info *ci, X509_REQ *req)
 
 	if ((b = BIO_new(BIO_s_mem())) == NULL)
 		return -1;
-	if (X509_NAME_print_ex(b, X509_REQ_get_subject_name(req), 0,
-	    XN_FLAG_RFC2253) < 0 || (n = BIO_get_mem_data(b, &p)) < 0 ||
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) < 0 ||
+	    (n = BIO_get_mem_data(b, &p)) < 0 ||
 	    (ci->subject_txt = strndup(n > 0 ? p : "", (size_t)n)) == NULL) {
 		BIO_free(b);
 		return -1;
@@ -186,23 +258,45 @@ csr_subject_txt(struct csr_info *ci, X509_REQ *req)
 	return 0;
 }
 
-enum scep_fail
-csr_parse(const unsigned char *der, size_t len, struct csr_info *ci)
+/*
+ * The CSR's key: "known" when its SubjectPublicKeyInfo hashes to
+ * "known_kid" (a self-signed signer's own key, decoded already with its
+ * certificate), else decoded here into *owned.
+ */
+static EVP_PKEY *
+csr_key(struct csr_info *ci, const unsigned char *known_kid, EVP_PKEY *known,
+    EVP_PKEY **owned)
 {
-	X509_REQ		*req = NULL;
-	EVP_PKEY		*pk;
+	const unsigned char *p = ci->spki;
+
+	if (known != NULL && known_kid != NULL &&
+	    memcmp(known_kid, ci->kid, CSR_KID_LEN) == 0)
+		return known;
+	*owned = d2i_PUBKEY(NULL, &p, (long)ci->spkisz);
+	return *owned;
+}
+
+enum scep_fail
+csr_parse_known(const unsigned char *der, size_t len,
+    const unsigned char *known_kid, EVP_PKEY *known, struct csr_info *ci)
+{
+	CSR_REQ			*req = NULL;
+	EVP_PKEY		*pk, *owned = NULL;
 	const unsigned char	*p = der;
 	enum scep_fail		 f = SCEP_FAIL_BADREQUEST;
 	int			 signid;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->why = "RFC 2986: not a PKCS#10 request";
-	if (len > LONG_MAX || (req = d2i_X509_REQ(NULL, &p, (long)len)) ==
-	    NULL || p != der + len || (pk = X509_REQ_get0_pubkey(req)) == NULL) {
+	if (len > LONG_MAX || (req = d2i_CSR_REQ(NULL, &p, (long)len)) ==
+	    NULL || p != der + len || CSR_I2D(i2d_SCEPD_SPKI, req->info->spki,
+	    &ci->spki, &ci->spkisz) == -1 || !EVP_Digest(ci->spki, ci->spkisz,
+	    ci->kid, NULL, EVP_sha256(), NULL) ||
+	    (pk = csr_key(ci, known_kid, known, &owned)) == NULL) {
 		ci->garbled = 1;
 		goto out;
 	}
-	signid = X509_REQ_get_signature_nid(req);
+	signid = OBJ_obj2nid(req->sig_alg->algorithm);
 	if (signid == NID_md5WithRSAEncryption ||
 	    signid == NID_md2WithRSAEncryption) {
 		ci->why = "RFC 8894 2.9: CSR signed with MD5";
@@ -215,26 +309,32 @@ csr_parse(const unsigned char *der, size_t len, struct csr_info *ci)
 		f = SCEP_FAIL_BADALG;
 		goto out;
 	}
-	if (X509_REQ_verify(req, pk) != 1) {
+	if (ASN1_item_verify(ASN1_ITEM_rptr(CSR_INFO), req->sig_alg,
+	    req->signature, req->info, pk) != 1) {
 		ci->why = "RFC 2986: CSR signature (proof of possession) "
 		    "does not verify";
 		goto out;
 	}
 	ci->why = "CSR content unusable";
-	if (CSR_I2D(i2d_X509_NAME, X509_REQ_get_subject_name(req),
-	    &ci->subject, &ci->subjectsz) == -1 ||
-	    CSR_I2D(i2d_X509_PUBKEY, X509_REQ_get_X509_PUBKEY(req),
-	    &ci->spki, &ci->spkisz) == -1 ||
-	    !EVP_Digest(ci->spki, ci->spkisz, ci->kid, NULL, EVP_sha256(),
-	    NULL) || csr_subject_txt(ci, req) == -1 || csr_san(ci, req) == -1)
+	if (CSR_I2D(i2d_X509_NAME, req->info->subject, &ci->subject,
+	    &ci->subjectsz) == -1 || csr_subject_txt(ci,
+	    req->info->subject) == -1 || csr_san(ci,
+	    req->info->attributes) == -1)
 		goto out;
-	csr_challenge(ci, req);
+	csr_challenge(ci, req->info->attributes);
 	ci->why = NULL;
 	f = SCEP_OK;
  out:
 	ERR_clear_error();
-	X509_REQ_free(req);
+	EVP_PKEY_free(owned);
+	CSR_REQ_free(req);
 	return f;
+}
+
+enum scep_fail
+csr_parse(const unsigned char *der, size_t len, struct csr_info *ci)
+{
+	return csr_parse_known(der, len, NULL, NULL, ci);
 }
 
 void

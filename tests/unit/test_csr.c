@@ -1,6 +1,6 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * test_csr.c: csr_parse() over PKCS#10 requests (RFC 2986) built with
+ * test_csr.c: csr_parse() and csr_parse_known() over PKCS#10 requests (RFC 2986) built with
  * OpenSSL here: subject, key description, SHA-256 key id, requested
  * subjectAltName, challengePassword in every DirectoryString spelling
  * (RFC 2985 5.4.1), and the refusals (bad proof of possession, MD5,
@@ -524,6 +524,83 @@ test_cert_kid(void **state)
 	X509_free(x);
 }
 
+/*
+ * csr_parse_known(): a CSR over the known key is checked with that key
+ * (a bad signature still fails) and reads as csr_parse() reads it; a
+ * CSR over another key is decoded as usual.
+ */
+static void
+test_known_key(void **state)
+{
+	struct csr_info	 a, b;
+	X509		*x;
+	X509_REQ	*req;
+	unsigned char	 kid[CSR_KID_LEN], *der;
+	size_t		 n;
+
+	assert_non_null(x = tu_cert_self(rsa, "known", 0));
+	assert_int_equal(scep_cert_kid(x, kid), 0);
+	assert_non_null(req = tu_req_new(rsa, "known"));
+	assert_true(tu_req_add_san(req, "DNS:known.example"));
+	assert_non_null(der = tu_req_sign(req, rsa, EVP_sha256(), &n));
+	X509_REQ_free(req);
+
+	assert_int_equal(csr_parse(der, n, &a), SCEP_OK);
+	assert_int_equal(csr_parse_known(der, n, kid, X509_get0_pubkey(x),
+	    &b), SCEP_OK);
+	assert_memory_equal(a.kid, kid, CSR_KID_LEN);
+	assert_memory_equal(b.kid, kid, CSR_KID_LEN);
+	assert_string_equal(a.subject_txt, b.subject_txt);
+	assert_int_equal(a.key, b.key);
+	assert_int_equal(a.key_bits, b.key_bits);
+	assert_int_equal(a.sansz, b.sansz);
+	assert_memory_equal(a.san, b.san, a.sansz);
+	csr_info_clear(&a);
+	csr_info_clear(&b);
+
+	der[n - 1] ^= 0x01;
+	assert_int_equal(csr_parse_known(der, n, kid, X509_get0_pubkey(x),
+	    &b), SCEP_FAIL_BADREQUEST);
+	csr_info_clear(&b);
+	free(der);
+
+	/* Another key than the known one: decoded, and still checked. */
+	assert_int_equal(scep_cert_kid(x, kid), 0);
+	assert_non_null(req = tu_req_new(ec256, "other"));
+	assert_non_null(der = tu_req_sign(req, ec256, EVP_sha256(), &n));
+	X509_REQ_free(req);
+	assert_int_equal(csr_parse_known(der, n, kid, X509_get0_pubkey(x),
+	    &b), SCEP_OK);
+	assert_int_equal(b.key, CSR_KEY_EC_P256);
+	assert_memory_not_equal(b.kid, kid, CSR_KID_LEN);
+	csr_info_clear(&b);
+	free(der);
+	X509_free(x);
+}
+
+/* Microsoft's older extensionRequest OID carries the SAN too. */
+static void
+test_ms_ext_req(void **state)
+{
+	struct csr_info			 ci;
+	X509_REQ			*req;
+	X509_EXTENSION			*e;
+	STACK_OF(X509_EXTENSION)	*exts;
+
+	assert_non_null(req = tu_req_new(rsa, "ms"));
+	assert_non_null(e = X509V3_EXT_conf_nid(NULL, NULL,
+	    NID_subject_alt_name, "DNS:ms.example"));
+	assert_non_null(exts = sk_X509_EXTENSION_new_null());
+	assert_true(sk_X509_EXTENSION_push(exts, e));
+	assert_true(X509_REQ_add_extensions_nid(req, exts, NID_ms_ext_req));
+	assert_int_equal(sign_parse(req, rsa, EVP_sha256(), &ci), SCEP_OK);
+	assert_non_null(ci.san);
+	assert_int_equal(ci.sansz, ASN1_STRING_length(
+	    X509_EXTENSION_get_data(e)));
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	csr_info_clear(&ci);
+}
+
 int
 main(void)
 {
@@ -542,6 +619,8 @@ main(void)
 		cmocka_unit_test(test_md5),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_cert_kid),
+		cmocka_unit_test(test_known_key),
+		cmocka_unit_test(test_ms_ext_req),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
