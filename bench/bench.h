@@ -86,6 +86,7 @@ int		 bench_rep_check(const struct bench_pool *,
 		    char serial[BENCH_SERIAL_MAX + 1]);
 /* RSA private operations a second on one thread, or -1. */
 double		 bench_rsa_speed(int bits, double secs);
+double		 bench_x509_parse_us(int bits, double secs);
 
 /* A loopback SCEP URL, parsed. */
 struct bench_url {
@@ -144,6 +145,9 @@ struct bench_stats {
 	double		 busy;		/* share of all CPUs busy, or -1 */
 	double		 other;		/* of that, neither server nor us */
 };
+
+/* bench_load.c: a process's resident set and its file-backed part. */
+int		 bench_proc_rss(pid_t, long *rss_kb, long *file_kb);
 
 /* bench_load.c: pid 0 skips the server's /proc. */
 int		 bench_load_items(const struct bench_url *, pid_t, int conc,

@@ -565,3 +565,50 @@ bench_rsa_speed(int bits, double secs)
 	EVP_PKEY_free(key);
 	return ops;
 }
+
+/*
+ * What OpenSSL charges to read one X.509 certificate with an RSA key of
+ * "bits" (d2i_X509, then free), in microseconds, on this thread.  Every
+ * PKCSReq carries its signer's certificate, so no server built on this
+ * OpenSSL spends less than this per enrollment beyond the RSA work;
+ * OpenSSL 3.0 runs its DECODER for the key inside (openssl/openssl
+ * #17950; 3.2 caches decoders).
+ */
+double
+bench_x509_parse_us(int bits, double secs)
+{
+	EVP_PKEY		*key = NULL;
+	X509_NAME		*name = NULL;
+	X509			*x = NULL, *y;
+	unsigned char		*der = NULL;
+	const unsigned char	*q;
+	double			 t0, t = 0, us = -1;
+	long			 n = 0;
+	int			 len;
+
+	if ((key = EVP_RSA_gen((unsigned int)bits)) == NULL ||
+	    (name = X509_NAME_new()) == NULL ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"scepbench parse", -1, -1, 0) ||
+	    (x = bench_selfsigned(key, name)) == NULL ||
+	    (len = i2d_X509(x, &der)) <= 0)
+		goto out;
+	t0 = bench_now();
+	do {
+		q = der;
+		if ((y = d2i_X509(NULL, &q, len)) == NULL)
+			goto out;
+		X509_free(y);
+		if (++n % 16 == 0)
+			t = bench_now() - t0;
+	} while (t < secs);
+	us = t * 1e6 / (double)n;
+ out:
+	if (us < 0)
+		bench_crypto_warnx("x509 parse");
+	OPENSSL_free(der);
+	X509_free(x);
+	X509_NAME_free(name);
+	EVP_PKEY_free(key);
+	return us;
+}

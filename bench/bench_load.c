@@ -98,6 +98,27 @@ bench_proc_hwm(pid_t pid)
 }
 
 /*
+ * VmRSS of "pid" and its RssFile part (pages of mapped files: shared
+ * libraries, the executable) in kB; 0 or -1 if unreadable.
+ */
+int
+bench_proc_rss(pid_t pid, long *rss_kb, long *file_kb)
+{
+	char	 path[64], line[256];
+	FILE	*f;
+
+	*rss_kb = *file_kb = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", rss_kb) != 1)
+			sscanf(line, "RssFile: %ld kB", file_kb);
+	fclose(f);
+	return *rss_kb >= 0 && *file_kb >= 0 ? 0 : -1;
+}
+
+/*
  * proc(5) clear_refs "5": start the peak over from the current RSS, so
  * VmHWM is this phase's peak.  Best effort: without the right to
  * write there the peak is the process's lifetime peak.

@@ -110,8 +110,8 @@ cmd_speed(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*results = NULL;
-	char		 line[128];
-	double		 secs = 1, ops;
+	char		 line[160];
+	double		 secs = 1, ops, parse;
 	int		 ch, bits = 2048;
 
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -122,12 +122,14 @@ cmd_speed(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if ((ops = bench_rsa_speed(bits, secs)) <= 0)
+	if ((ops = bench_rsa_speed(bits, secs)) <= 0 ||
+	    (parse = bench_x509_parse_us(bits, secs / 2)) <= 0)
 		return 1;
 	printf("RSA-%d private operations: %.1f/s on one thread "
-	    "(%.3f ms each)\n", bits, ops, 1e3 / ops);
-	snprintf(line, sizeof(line), "speed bits=%d ops=%.1f cores=%ld", bits,
-	    ops, sysconf(_SC_NPROCESSORS_ONLN));
+	    "(%.3f ms each); reading one certificate with such a key: "
+	    "%.1f us\n", bits, ops, 1e3 / ops, parse);
+	snprintf(line, sizeof(line), "speed bits=%d ops=%.1f cores=%ld "
+	    "parse_us=%.1f", bits, ops, sysconf(_SC_NPROCESSORS_ONLN), parse);
 	bench_result(results, line);
 	return 0;
 }
@@ -364,6 +366,26 @@ run_opts(int argc, char *argv[], struct bench_opts *o)
 		errx(2, "--label: no spaces or '='");
 }
 
+/*
+ * The server's resident set at rest, before any timed phase: what it
+ * costs before serving anything, most of it shared libraries.
+ */
+static void
+bench_idle(const struct bench_opts *o)
+{
+	char	 line[160];
+	long	 rss, file;
+
+	if (o->pid == 0 || bench_proc_rss(o->pid, &rss, &file) == -1)
+		return;
+	printf("%s at rest: resident %.1f MiB, of which %.1f MiB mapped "
+	    "files (shared libraries, executable)\n", o->label,
+	    (double)rss / 1024, (double)file / 1024);
+	snprintf(line, sizeof(line), "idle label=%s rss_kb=%ld file_kb=%ld",
+	    o->label, rss, file);
+	bench_result(o->results, line);
+}
+
 static int
 cmd_run(int argc, char *argv[])
 {
@@ -381,6 +403,7 @@ cmd_run(int argc, char *argv[])
 	    o.digest, o.cipher, o.challenge)) == NULL)
 		return 2;
 	o.ca_bits = EVP_PKEY_get_bits(X509_get0_pubkey(p->ca));
+	bench_idle(&o);
 	for (i = 0; i < o.nconc; i++) {
 		if (bench_enroll(&o, &u, p, o.conc[i]) == -1)
 			bad = 1;
