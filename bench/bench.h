@@ -86,7 +86,12 @@ int		 bench_rep_check(const struct bench_pool *,
 		    char serial[BENCH_SERIAL_MAX + 1]);
 /* RSA private operations a second on one thread, or -1. */
 double		 bench_rsa_speed(int bits, double secs);
-double		 bench_x509_parse_us(int bits, double secs);
+/* bench_crypto.c: a monotonic clock in seconds. */
+double		 bench_now(void);
+int		 bench_x509_costs(int bits, double secs, double *parse_us,
+		    double *verify_us);
+/* bench_sync.c: CPU microseconds of one durable write, or -1. */
+double		 bench_sync_cpu_us(const char *dir, double secs);
 
 /* A loopback SCEP URL, parsed. */
 struct bench_url {

@@ -38,6 +38,8 @@ struct report {
 	long			 cores;
 	long			 fill;		/* certificates of scepd-filled */
 	double			 parse_us;	/* one RSA-2048 certificate read */
+	double			 verify_us;	/* one RSA-2048 signature check */
+	double			 sync_us;	/* CPU of one durable write */
 	struct report_idle {
 		char	 label[32];
 		long	 rss_kb, file_kb;
@@ -89,8 +91,11 @@ report_line(struct report *r, const char *line)
 			r->ops[(bits - 2048) / 1024] =
 			    report_num(line, "ops");
 		r->cores = (long)report_num(line, "cores");
-		if (bits == 2048)
+		if (bits == 2048) {
 			r->parse_us = report_num(line, "parse_us");
+			r->verify_us = report_num(line, "verify_us");
+			r->sync_us = report_num(line, "sync_us");
+		}
 		return;
 	}
 	if (strncmp(line, "idle ", 5) == 0 && r->nidle < 8) {
@@ -229,12 +234,28 @@ report_ratios(const struct report *r)
 	}
 }
 
+/*
+ * The least CPU any SCEP server on this machine's OpenSSL spends on a
+ * PKCSReq with an RSA-2048 CA while keeping issue #6's durability: the
+ * floor's three private operations, reading the signer's certificate,
+ * three public operations (the request's signature, the CSR's, the
+ * reply's envelope) and one durable write.  -1 if not all measured.
+ */
+static double
+report_least_ms(const struct report *r, double floor_ms)
+{
+	if (floor_ms <= 0 || r->parse_us <= 0 || r->verify_us <= 0 ||
+	    r->sync_us <= 0)
+		return -1;
+	return floor_ms + (r->parse_us + 3 * r->verify_us + r->sync_us) / 1e3;
+}
+
 /* The targets that compare scepd with itself and with the physics. */
 static void
 report_targets_self(const struct report *r, double floor_ms)
 {
 	const struct report_row	*c1, *c8, *ga, *big;
-	double			 cpu, ceil8 = report_ceiling(r, 8, 2048);
+	double			 cpu, least, ceil8 = report_ceiling(r, 8, 2048);
 
 	c1 = report_find(r, "scepd", "enroll", 1);
 	c8 = report_find(r, "scepd", "enroll", 8);
@@ -243,11 +264,9 @@ report_targets_self(const struct report *r, double floor_ms)
 	report_target(cpu > 0 && floor_ms > 0, cpu <= 1.25 * floor_ms,
 	    "server CPU per enrollment (worse of c=1, c=8) %.3f ms <= 1.25 x "
 	    "floor %.3f = %.3f ms", cpu, floor_ms, 1.25 * floor_ms);
-	if (r->parse_us > 0 && floor_ms > 0)
-		printf("        floor + reading the signer's certificate "
-		    "alone: %.3f ms = %.2f x floor\n", floor_ms +
-		    r->parse_us / 1e3, (floor_ms + r->parse_us / 1e3) /
-		    floor_ms);
+	if ((least = report_least_ms(r, floor_ms)) > 0)
+		printf("        any server on this OpenSSL and disk: at least "
+		    "%.3f ms = %.2f x floor\n", least, least / floor_ms);
 	report_target(c8 != NULL && ceil8 > 0, c8 != NULL &&
 	    c8->rate >= 0.75 * ceil8 && c8->fail == 0 && c8->dup == 0,
 	    "enrollments/s at c=8 %.1f >= 0.75 x ceiling %.1f = %.1f, "
@@ -330,9 +349,10 @@ bench_report(const char *path)
 		    report_ceiling(r, (int)r->cores, 2048), r->cores);
 	}
 	if (r->parse_us > 0)
-		printf("  reading one certificate with an RSA-2048 key "
-		    "(d2i_X509): %.1f us; every PKCSReq carries one\n",
-		    r->parse_us);
+		printf("  beside them every PKCSReq needs: reading the "
+		    "signer's certificate %.1f us, three RSA-2048 public "
+		    "operations %.1f us each, one durable write %.1f us of "
+		    "CPU\n", r->parse_us, r->verify_us, r->sync_us);
 	printf("\n");
 	report_table(r);
 	for (i = 0; i < r->nrows; i++)

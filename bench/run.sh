@@ -143,7 +143,7 @@ read -r load _ </proc/loadavg
 if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
 	echo "warning: load average $load: other processes will lower the rates" >&2
 fi
-"$BENCH" speed --bits 2048 --results "$OUT/results.txt"
+"$BENCH" speed --bits 2048 --sync-dir "$T" --results "$OUT/results.txt"
 
 init "$T/scepd" rsa:2048
 start_scepd "$T/scepd"

@@ -5,9 +5,13 @@
  * to a running SCEP server with concurrency C, then checks every reply;
  * GetCACert and GetCACaps run for a fixed time.  Each phase appends one
  * result line to a file that "report" turns into the table and the
- * targets.  "speed" measures this machine's RSA private operations.
+ * targets.  "speed" measures this machine's RSA private operations and
+ * what else any enrollment must pay on it: reading the signer's
+ * certificate, checking a signature, and (with --sync-dir, on the
+ * store's file system) one durable write.
  *
- * scepbench speed [--bits B] [--seconds S] [--results FILE]
+ * scepbench speed [--bits B] [--seconds S] [--sync-dir DIR]
+ *	[--results FILE]
  * scepbench run --url URL --cacert CA.pem [--ra RA.pem] [--pid PID]
  *	[--label NAME] [-n N] [-c C[,C...]] [--keys K] [--key-bits B]
  *	[--digest sha256] [--cipher aes128] [--challenge PW] [--duration S]
@@ -63,7 +67,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: scepbench speed [--bits B] [--seconds S] "
-	    "[--results FILE]\n"
+	    "[--sync-dir DIR]\n"
+	    "           [--results FILE]\n"
 	    "       scepbench run --url URL --cacert CA.pem [--ra RA.pem] "
 	    "[--pid PID] [--label NAME]\n"
 	    "           [-n N] [-c C[,C...]] [--keys K] [--key-bits B] "
@@ -107,11 +112,12 @@ cmd_speed(int argc, char *argv[])
 		{ "bits", required_argument, NULL, 'b' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "results", required_argument, NULL, 'r' },
+		{ "sync-dir", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*results = NULL;
-	char		 line[160];
-	double		 secs = 1, ops, parse;
+	const char	*results = NULL, *syncdir = NULL;
+	char		 line[256];
+	double		 secs = 1, ops, parse, verify, sync = -1;
 	int		 ch, bits = 2048;
 
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -119,17 +125,27 @@ cmd_speed(int argc, char *argv[])
 		case 'b': bits = (int)num(optarg, 1024, 8192, "--bits"); break;
 		case 's': secs = (double)num(optarg, 1, 60, "--seconds"); break;
 		case 'r': results = optarg; break;
+		case 'y': syncdir = optarg; break;
 		default: usage();
 		}
 	}
 	if ((ops = bench_rsa_speed(bits, secs)) <= 0 ||
-	    (parse = bench_x509_parse_us(bits, secs / 2)) <= 0)
+	    bench_x509_costs(bits, secs / 2, &parse, &verify) == -1)
 		return 1;
 	printf("RSA-%d private operations: %.1f/s on one thread "
-	    "(%.3f ms each); reading one certificate with such a key: "
-	    "%.1f us\n", bits, ops, 1e3 / ops, parse);
+	    "(%.3f ms each); reading a certificate with such a key %.1f us, "
+	    "checking a signature %.1f us\n", bits, ops, 1e3 / ops, parse,
+	    verify);
+	if (syncdir != NULL) {
+		if ((sync = bench_sync_cpu_us(syncdir, secs)) < 0)
+			warn("%s: durable write", syncdir);
+		else
+			printf("a durable 32 KiB write (fdatasync) in %s: %.1f "
+			    "us of CPU\n", syncdir, sync);
+	}
 	snprintf(line, sizeof(line), "speed bits=%d ops=%.1f cores=%ld "
-	    "parse_us=%.1f", bits, ops, sysconf(_SC_NPROCESSORS_ONLN), parse);
+	    "parse_us=%.1f verify_us=%.1f sync_us=%.1f", bits, ops,
+	    sysconf(_SC_NPROCESSORS_ONLN), parse, verify, sync);
 	bench_result(results, line);
 	return 0;
 }
