@@ -96,6 +96,19 @@ static const char *const pg_migrations[] = {
 	"  used_at bigint,"
 	"  subject text NOT NULL DEFAULT '');"
 	"CREATE INDEX challenges_created ON challenges(created_at);",
+	/*
+	 * 3: as SQLite's schema 4 and 5: no index nothing queries by
+	 * (subject alone, not_after), and partial indexes for the rows that
+	 * are looked for, revoked certificates and the transactions of
+	 * pending requests, so that an issuance adds to neither (issue #6).
+	 */
+	"DROP INDEX certs_subject;"
+	"DROP INDEX certs_not_after;"
+	"DROP INDEX certs_status;"
+	"CREATE INDEX certs_revoked ON certs(ca, id) WHERE status = 1;"
+	"DROP INDEX txns_request;"
+	"CREATE INDEX txns_request ON txns(request_id) "
+	"  WHERE request_id IS NOT NULL;",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))

@@ -113,6 +113,18 @@ static const char *const sq_migrations[] = {
 	"CREATE INDEX txns_request ON txns(request_id);"
 	"DROP INDEX certs_subject;"
 	"DROP INDEX certs_not_after;",
+	/*
+	 * 5: partial indexes for the rows that are looked for.  Only
+	 * revoked certificates are listed by status (CRLs, counts) and only
+	 * the transactions of pending requests have a request_id, so an
+	 * issuance adds to neither index.  With a million certificates the
+	 * two full indexes cost 5-10% of an enrollment (issue #6).
+	 */
+	"DROP INDEX certs_status;"
+	"CREATE INDEX certs_revoked ON certs(ca) WHERE status = 1;"
+	"DROP INDEX txns_request;"
+	"CREATE INDEX txns_request ON txns(request_id) "
+	"  WHERE request_id IS NOT NULL;",
 };
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))

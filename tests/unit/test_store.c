@@ -224,6 +224,16 @@ test_schema(void **state)
 		n++;
 	sqlite3_finalize(q);
 	assert_int_equal(n, 2);
+	/* An issuance adds to neither partial index (schema 5). */
+	n = 0;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM "
+	    "sqlite_master WHERE type = 'index' AND name IN "
+	    "('certs_revoked', 'txns_request') AND sql LIKE '% WHERE %'", -1,
+	    &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(q);
+	assert_int_equal(n, 2);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1,
 	    &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -1428,7 +1438,11 @@ test_pg_schema(void **state)
 	assert_non_null(st = store_open(&cs, 0));
 	store_close(st);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
-	    "'schema_version'") == 2);
+	    "'schema_version'") == 3);
+	/* An issuance adds to neither partial index. */
+	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
+	    "indexname IN ('certs_revoked', 'txns_request') AND indexdef "
+	    "LIKE '% WHERE %'") == 2);
 	assert_true(pg_admin_int("SELECT count(*) FROM information_schema."
 	    "tables WHERE table_name IN ('certs', 'txns', 'requests', "
 	    "'crls', 'challenges')") == 5);
