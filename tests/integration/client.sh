@@ -122,4 +122,4 @@ cert_ok() { openssl verify -CAfile "$CA" "$T/$1.crt" >/dev/null; }
 serial_of() { openssl x509 -in "$T/$1.crt" -noout -serial 2>/dev/null | cut -d= -f2; }
 
 # listed SERIAL: `scepd cert list` has a line with that serial (any case).
-listed() { "$SCEPD" cert list -d "$D" | grep -qiw -- "$1"; }
+listed() { "$SCEPD" cert list -d "$D" | grep -ciw -- "$1" >/dev/null; }

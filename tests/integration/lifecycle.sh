@@ -458,7 +458,7 @@ signer_ok() {
 	[ "$(stat -c %a "$D/ocsp.key")" = 600 ] || { echo "ocsp.key mode $(stat -c %a "$D/ocsp.key")" >&2; return 1; }
 	openssl verify -CAfile "$CA" -purpose ocsphelper "$D/ocsp.pem" >/dev/null &&
 		openssl x509 -in "$D/ocsp.pem" -noout -ext extendedKeyUsage | grep -q 'OCSP Signing' &&
-		openssl x509 -in "$D/ocsp.pem" -noout -text | grep -q 'OCSP No Check'
+		openssl x509 -in "$D/ocsp.pem" -noout -text | grep -c 'OCSP No Check' >/dev/null
 }
 check "scepd ca ocsp-signer: ocsp.pem issued by the CA (EKU OCSPSigning, ocsp-nocheck), ocsp.key 0600" signer_ok
 check "scepd ca ocsp-signer again: refuses to overwrite, exit 1" \

@@ -196,7 +196,7 @@ check "one one-time challenge on three nodes at once: one SUCCESS, two badReques
 crl_has() {
 	local base=${NURL[$1]%/scep}
 	curl -s -m 10 -o "$T/crl.der" "$base/crl" &&
-		openssl crl -inform DER -in "$T/crl.der" -noout -text | grep -qi "Serial Number: $2"
+		openssl crl -inform DER -in "$T/crl.der" -noout -text | grep -ci "Serial Number: $2" >/dev/null
 }
 # ocsp_says NODE NAME STATUS: NODE's /ocsp says STATUS for NAME.crt (no nonce:
 # the answer may come from the node's cache).
@@ -290,8 +290,8 @@ load_clean() {
 	local n codes
 	codes=$(cat "$T"/load.? | sort | uniq -c | tr '\n' ' ')
 	echo "# load: $codes"
-	cat "$T"/load.? | grep -qx 503 || { echo "no 503 during the gap" >&2; return 1; }
-	cat "$T"/load.? | grep -qvxE '200|503' && { echo "other answers: $codes" >&2; return 1; }
+	grep -qx 503 "$T"/load.? || { echo "no 503 during the gap" >&2; return 1; }
+	grep -qvxE '200|503' "$T"/load.? && { echo "other answers: $codes" >&2; return 1; }
 	for n in "${NODES[@]}"; do
 		[ "$(tail -n1 "$T/load.$n")" = 200 ] || { echo "node $n: last $(tail -n1 "$T/load.$n")" >&2; return 1; }
 	done

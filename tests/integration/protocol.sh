@@ -113,7 +113,7 @@ done
 # pwri_reply NAME: the CertRep envelope of NAME is for the challenge (PWRI).
 pwri_reply() {
 	openssl cms -verify -noverify -inform DER -in "$T/$1.rep" -out "$T/$1.env" 2>/dev/null &&
-		openssl cms -cmsout -print -inform DER -in "$T/$1.env" | grep -q 'd.pwri:'
+		openssl cms -cmsout -print -inform DER -in "$T/$1.env" | grep -c 'd.pwri:' >/dev/null
 }
 check "EC P-256 key (self-signed EC signer): SUCCESS over the CSR key" \
 	enroll ec-p256 status=SUCCESS --newkey ec:P-256
