@@ -272,6 +272,12 @@ report_targets_self(const struct report *r, double floor_ms)
 	    "enrollments/s at c=8 %.1f >= 0.75 x ceiling %.1f = %.1f, "
 	    "failures %ld, duplicate serials %ld", c8 ? c8->rate : -1, ceil8,
 	    0.75 * ceil8, c8 ? c8->fail : -1, c8 ? c8->dup : -1);
+	if (least > 0 && ceil8 > 0 && r->cores > 0)
+		printf("        needs <= %.3f ms of CPU per enrollment on %ld "
+		    "cores (the client's share aside), %.0f us above the least "
+		    "any server spends\n", 1e3 * (double)r->cores /
+		    (0.75 * ceil8), r->cores, 1e6 * (double)r->cores /
+		    (0.75 * ceil8) - 1e3 * least);
 	report_target(c8 != NULL, c8 != NULL && c8->p99 <= 3 * c8->p50,
 	    "p99 latency at c=8 %.2f ms <= 3 x p50 %.2f = %.2f ms",
 	    c8 ? c8->p99 : -1, c8 ? c8->p50 : -1, c8 ? 3 * c8->p50 : -1);
@@ -297,6 +303,7 @@ report_targets_micromdm(const struct report *r)
 {
 	const struct report_row		*s1, *m1, *s8, *m8;
 	const struct report_idle	*idle;
+	double				 ceil1;
 
 	s1 = report_find(r, "scepd", "enroll", 1);
 	m1 = report_find(r, "micromdm", "enroll", 1);
@@ -304,6 +311,10 @@ report_targets_micromdm(const struct report *r)
 	    s1->rate >= 5 * m1->rate, "enrollments/s at c=1 %.1f >= 5 x "
 	    "micromdm %.1f = %.1f", s1 ? s1->rate : -1, m1 ? m1->rate : -1,
 	    m1 ? 5 * m1->rate : -1);
+	if (m1 != NULL && (ceil1 = report_ceiling(r, 1, 2048)) > 0 &&
+	    5 * m1->rate > ceil1)
+		printf("        above the one-core crypto ceiling, %.1f/s: "
+		    "out of reach on this machine\n", ceil1);
 	s8 = report_find(r, "scepd", "enroll", 8);
 	m8 = report_find(r, "micromdm", "enroll", 8);
 	report_target(s8 != NULL && m8 != NULL && s8->rss_kb > 0 &&

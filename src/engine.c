@@ -189,7 +189,13 @@ signer_classify(struct enroll *e, const char **why)
 		*why = "signer key unusable";
 		return SCEP_FAIL_BADREQUEST;
 	}
-	if (X509_self_signed(signer, 1) == 1) {
+	/*
+	 * Names and key identifiers only, not the self-signature: the
+	 * request's own signature already proves the signer holds the key,
+	 * and a self-signed signer is trusted for nothing but that (as
+	 * OpenSSL says of trust anchors, not worth an RSA operation).
+	 */
+	if (X509_self_signed(signer, 0) == 1) {
 		e->kind = SIGNER_SELF;
 		return SCEP_OK;
 	}
