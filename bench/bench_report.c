@@ -234,6 +234,33 @@ report_ratios(const struct report *r)
 	}
 }
 
+static int
+report_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median rate of the rows of "label" at "conc"; -1 if none. */
+static double
+report_median_rate(const struct report *r, const char *label, int conc,
+    int *n)
+{
+	double	 v[REPORT_MAX];
+	int	 i;
+
+	for (i = *n = 0; i < r->nrows; i++)
+		if (strcmp(r->rows[i].label, label) == 0 &&
+		    strcmp(r->rows[i].work, "enroll") == 0 &&
+		    r->rows[i].conc == conc)
+			v[(*n)++] = r->rows[i].rate;
+	if (*n == 0)
+		return -1;
+	qsort(v, (size_t)*n, sizeof(v[0]), report_cmp_double);
+	return *n % 2 ? v[*n / 2] : (v[*n / 2 - 1] + v[*n / 2]) / 2;
+}
+
 /*
  * The least CPU any SCEP server on this machine's OpenSSL spends on a
  * PKCSReq with an RSA-2048 CA while keeping issue #6's durability: the
@@ -250,11 +277,13 @@ report_least_ms(const struct report *r, double floor_ms)
 	return floor_ms + (r->parse_us + 3 * r->verify_us + r->sync_us) / 1e3;
 }
 
+static void report_target_filled(const struct report *);
+
 /* The targets that compare scepd with itself and with the physics. */
 static void
 report_targets_self(const struct report *r, double floor_ms)
 {
-	const struct report_row	*c1, *c8, *ga, *big;
+	const struct report_row	*c1, *c8, *ga;
 	double			 cpu, least, ceil8 = report_ceiling(r, 8, 2048);
 
 	c1 = report_find(r, "scepd", "enroll", 1);
@@ -285,16 +314,35 @@ report_targets_self(const struct report *r, double floor_ms)
 	report_target(ga != NULL && ga->cpu_ms >= 0, ga != NULL &&
 	    ga->cpu_ms <= 0.02, "GetCACert server CPU per request %.4f ms "
 	    "<= 0.02 ms", ga ? ga->cpu_ms : -1);
-	big = report_find(r, "scepd-filled", "enroll", 8);
-	if (big == NULL) {
+	report_target_filled(r);
+}
+
+/*
+ * With a big store, against an empty one: the medians of the runs that
+ * bench/run.sh makes in turns; without "scepd-empty" rows (an older
+ * results file), against the first scepd run.
+ */
+static void
+report_target_filled(const struct report *r)
+{
+	const struct report_row	*c8 = report_find(r, "scepd", "enroll", 8);
+	double			 big, base;
+	int			 nbig, nbase;
+
+	if ((big = report_median_rate(r, "scepd-filled", 8, &nbig)) < 0) {
 		report_target(0, 0, "c=8 enrollments/s with 1,000,000 stored "
 		    "certificates: not run (BENCH_FILL=0)");
 		return;
 	}
-	report_target(c8 != NULL && r->fill >= 1000000, c8 != NULL &&
-	    big->rate >= 0.9 * c8->rate, "c=8 enrollments/s with %ld stored "
-	    "certificates %.1f >= 0.9 x empty store %.1f = %.1f", r->fill,
-	    big->rate, c8 ? c8->rate : -1, c8 ? 0.9 * c8->rate : -1);
+	if ((base = report_median_rate(r, "scepd-empty", 8, &nbase)) < 0) {
+		base = c8 != NULL ? c8->rate : -1;
+		nbase = c8 != NULL;
+	}
+	report_target(base > 0 && r->fill >= 1000000, base > 0 &&
+	    big >= 0.9 * base, "c=8 enrollments/s with %ld stored "
+	    "certificates %.1f >= 0.9 x empty store %.1f = %.1f (medians of "
+	    "%d and %d runs in turns)", r->fill, big, base, 0.9 * base, nbig,
+	    nbase);
 }
 
 /* The targets against micromdm's scepserver. */
