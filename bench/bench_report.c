@@ -374,6 +374,10 @@ report_targets_micromdm(const struct report *r)
 		printf("        scepd at rest, before any request: %.1f MiB, "
 		    "%.1f MiB of it mapped files\n",
 		    (double)idle->rss_kb / 1024, (double)idle->file_kb / 1024);
+	if ((idle = report_idle_find(r, "foundations")) != NULL)
+		printf("        libcrypto, libmicrohttpd and SQLite alone, one "
+		    "signature: %.1f MiB, %.1f MiB of it mapped files\n",
+		    (double)idle->rss_kb / 1024, (double)idle->file_kb / 1024);
 }
 
 int

@@ -147,6 +147,12 @@ if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
 	echo "warning: load average $load: other processes will lower the rates" >&2
 fi
 "$BENCH" speed --bits 2048 --sync-dir "$T" --results "$OUT/results.txt"
+# What libcrypto, libmicrohttpd and SQLite hold on their own (rssfloor.c).
+if floor=$("$build/bench/rssfloor" "$T"); then
+	echo "the foundations alone: resident ${floor% *} kB, ${floor#* } kB mapped files"
+	echo "idle label=foundations rss_kb=${floor% *} file_kb=${floor#* }" \
+	    >>"$OUT/results.txt"
+fi
 
 init "$T/scepd" rsa:2048
 start_scepd "$T/scepd"
