@@ -440,7 +440,7 @@ ca_exts(const struct ca *ca, X509 *x, const struct csr_info *ci,
 static int
 ca_spki_set(X509 *x, const unsigned char *der, size_t len)
 {
-	SCEPD_SPKI			*s = NULL;
+	SCEPD_SPKI		*s = NULL;
 	X509_PUBKEY		*pk = X509_get_X509_PUBKEY(x);
 	X509_ALGOR		*alg;
 	ASN1_OBJECT		*obj = NULL;

@@ -230,8 +230,10 @@ enroll_csr(struct enroll *e, const char **why)
 
 	if ((f = open_inner(e, why)) != SCEP_OK)
 		return f;
-	/* The signer's key, decoded with its certificate, is usually the
-	 * CSR's too: csr_parse_known() then spares decoding it again. */
+	/*
+	 * The signer's key, decoded with its certificate, is usually the
+	 * CSR's too: csr_parse_known() then spares decoding it again.
+	 */
 	if ((f = csr_parse_known(e->inner, e->innersz, e->signer_kid,
 	    X509_get0_pubkey(e->rq->signer), &e->ci)) != SCEP_OK) {
 		/* Decrypted garbage must look like any decryption failure. */
