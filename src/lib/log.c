@@ -184,6 +184,12 @@ log_crypto(const char *fmt, ...)
 }
 
 void
+log_crypto_clear(void)
+{
+	ERR_clear_error();
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	va_list	ap;

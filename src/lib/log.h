@@ -33,6 +33,11 @@ void	log_debug(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	log_crypto(const char *, ...)		/* then the OpenSSL error queue */
 	    __attribute__((format(printf, 1, 2)));
+/*
+ * Forget this thread's OpenSSL error queue: at the start and end of each
+ * request, so that a stale error is never blamed on the next one.
+ */
+void	log_crypto_clear(void);
 void	fatal(const char *, ...)		/* strerror(errno), exit 1 */
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "util.h"
@@ -262,6 +265,26 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int
+rand_bytes(void *out, size_t n)
+{
+	return n <= INT_MAX && RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+}
+
+int
+hmac_sha256(const void *key, size_t keysz, const void *msg, size_t msgsz,
+    unsigned char *out)
+{
+	unsigned int	 n = 0;
+
+	if (keysz > INT_MAX || HMAC(EVP_sha256(), key, (int)keysz, msg, msgsz,
+	    out, &n) == NULL || n != HMAC_SHA256_LEN) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
 }
 
 int

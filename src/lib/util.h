@@ -48,6 +48,12 @@ int	 file_write_new(const char *, const void *, size_t, int mode);
 /* Is the file readable by group or others? -1 on stat failure. */
 int	 file_is_shared(const char *);
 
+/* "n" bytes from the CSPRNG.  0/-1. */
+int	 rand_bytes(void *, size_t n);
+#define HMAC_SHA256_LEN	32
+/* HMAC-SHA256 of "msg" under "key" into "out" (HMAC_SHA256_LEN). 0/-1. */
+int	 hmac_sha256(const void *key, size_t keysz, const void *msg,
+	    size_t msgsz, unsigned char *out);
 /* "n" random characters from [A-Za-z0-9] and a NUL, from the CSPRNG. */
 int	 rand_token(char *, size_t n);
 /* PEM armour ("-----BEGIN <label>-----") around DER, to "fp". */
