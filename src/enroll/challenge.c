@@ -10,8 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
 #include "challenge.h"
 #include "log.h"
 #include "policy.h"
@@ -193,7 +191,7 @@ challenge_mint(struct store *st, const struct conf_profile *pc, int ttl,
 	if (subject != NULL)
 		regfree(&re);
 	memset(&sc, 0, sizeof(sc));
-	if (RAND_bytes(r, sizeof(r)) != 1)
+	if (rand_bytes(r, sizeof(r)) == -1)
 		return -1;
 	hex_encode(r, sizeof(r), out);
 	explicit_bzero(r, sizeof(r));

@@ -13,9 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
 #include "challenge.h"
 #include "engine.h"
 #include "issue.h"
@@ -24,6 +21,13 @@
 #include "policy.h"
 #include "scep.h"
 #include "webhook.h"
+#include "x509.h"
+
+/* XXX until ca.h declares them (issue #10, pki step) */
+unsigned char	*ca_certrep(const struct ca *, const struct scep_rep *,
+		    size_t *);
+int		 ca_issued(const struct ca *, const struct x509_st *);
+int		 ca_subject_is(const struct ca *, const struct X509_name_st *);
 
 /* The one failInfoText of every envelope that cannot be opened. */
 #define ENGINE_UNDECRYPTABLE	"cannot decrypt the pkcsPKIEnvelope"
@@ -74,13 +78,25 @@ engine_http(struct engine_out *out, int status, const char *reason)
 }
 
 /*
+ * The store (or something the answer needs) failed: the device is told
+ * only "certificate store unavailable", as ever, and may retry; the
+ * request log's reason says which step failed.
+ */
+static void
+engine_unavailable(struct enroll *e, const char *cause)
+{
+	engine_http(e->out, 503, "certificate store unavailable");
+	snprintf(e->out->reason, sizeof(e->out->reason), "%s", cause);
+}
+
+/*
  * Sign and send a CertRep.  A SUCCESS carries "x" or "crl", enveloped
  * to the request's signer: by key transport, or by PWRI under the
  * challengePassword when that key cannot receive it (RFC 8894 3.1).
  */
 static void
 engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
-    const char *text, X509 *x, X509_CRL *crl)
+    const char *text, struct x509_st *x, struct X509_crl_st *crl)
 {
 	struct scep_rep rep = { .status = st, .fail = f, .failtext = text,
 	    .rq = e->rq, .issued = x, .crl = crl, .recipient = e->rq->signer };
@@ -89,16 +105,8 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
 		rep.password = e->ci.challenge;
 	rep.content_always = e->pc->policy.failure_content;
-	/*
-	 * A sub-CA with its chain configured: the device gets the chain
-	 * after its certificate, as GetCACert gives it; a CA standing
-	 * alone sends the leaf only (REP-01's safest form).
-	 */
-	if (x != NULL && sk_X509_num(e->sca->ca->chain) > 1)
-		rep.chain = e->sca->ca->chain;
 	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
-	    EVP_PKEY_get_base_id(X509_get0_pubkey(e->rq->signer)) !=
-	    EVP_PKEY_RSA) {
+	    !x509_key_is_rsa(e->rq->signer)) {
 		/* ENC-11: never an unencrypted SUCCESS. */
 		rep.status = st = SCEP_STATUS_FAILURE;
 		rep.fail = f = SCEP_FAIL_BADREQUEST;
@@ -112,9 +120,11 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	    st == SCEP_STATUS_PENDING ? "PENDING" : "FAILURE";
 	if (text != NULL)
 		snprintf(out->reason, sizeof(out->reason), "%s", text);
-	/* REP-06: signed by whoever speaks SCEP for the CA (RA or CA). */
-	out->body = scep_rep_encode(&rep, ca_scep_cert(e->sca->ca),
-	    ca_scep_key(e->sca->ca), &out->bodysz);
+	/*
+	 * REP-06: signed by whoever speaks SCEP for the CA (RA or CA),
+	 * with the CA's configured chain after an issued certificate.
+	 */
+	out->body = ca_certrep(e->sca->ca, &rep, &out->bodysz);
 	if (out->body == NULL) {
 		engine_http(out, 500, "cannot encode the CertRep");
 		return;
@@ -130,7 +140,7 @@ e_fail(struct enroll *e, enum scep_fail f, const char *why)
 }
 
 static void
-e_success(struct enroll *e, X509 *x, const char *serial)
+e_success(struct enroll *e, struct x509_st *x, const char *serial)
 {
 	snprintf(e->out->serial, sizeof(e->out->serial), "%s", serial);
 	engine_send(e, SCEP_STATUS_SUCCESS, SCEP_OK, NULL, x, NULL);
@@ -143,30 +153,24 @@ e_success(struct enroll *e, X509 *x, const char *serial)
 static enum scep_fail
 signer_ours_check(struct enroll *e, const char **why)
 {
-	X509_STORE_CTX		*ctx;
 	struct store_status	 ss;
-	int			 ok, err = 0, found;
+	int			 expired, found;
 
-	if ((ctx = X509_STORE_CTX_new()) == NULL ||
-	    !X509_STORE_CTX_init(ctx, e->sca->trust, e->rq->signer, NULL)) {
-		X509_STORE_CTX_free(ctx);
-		return SCEP_FAIL_INTERNAL;
-	}
-	ok = X509_verify_cert(ctx) == 1;
-	err = X509_STORE_CTX_get_error(ctx);
-	X509_STORE_CTX_free(ctx);
-	ERR_clear_error();
-	if (!ok) {
-		*why = err == X509_V_ERR_CERT_HAS_EXPIRED ?
-		    "signer certificate expired" :
+	if (x509_verify(e->sca->trust, e->rq->signer, &expired) == -1) {
+		*why = expired ? "signer certificate expired" :
 		    "signer certificate does not verify against this CA";
 		return SCEP_FAIL_BADREQUEST;
 	}
-	if (scep_serial_hex(X509_get0_serialNumber(e->rq->signer),
-	    e->signer_serial, sizeof(e->signer_serial)) == -1 ||
-	    store_cert_status(e->srv->store, e->signer_serial, &ss, &found) ==
-	    -1)
+	if (x509_cert_serial(e->rq->signer, e->signer_serial,
+	    sizeof(e->signer_serial)) == -1) {
+		*why = "signer certificate's serial unreadable";
 		return SCEP_FAIL_INTERNAL;
+	}
+	if (store_cert_status(e->srv->store, e->signer_serial, &ss, &found) ==
+	    -1) {
+		*why = "store: reading the signer certificate's status";
+		return SCEP_FAIL_INTERNAL;
+	}
 	/* Another CA's record with the same serial proves nothing. */
 	if (!found || strcmp(ss.ca, e->sca->conf->name) != 0) {
 		*why = "signer certificate unknown to this CA";
@@ -183,9 +187,9 @@ signer_ours_check(struct enroll *e, const char **why)
 static enum scep_fail
 signer_classify(struct enroll *e, const char **why)
 {
-	X509 *signer = e->rq->signer;
+	struct x509_st *signer = e->rq->signer;
 
-	if (scep_cert_kid(signer, e->signer_kid) == -1) {
+	if (x509_kid(signer, e->signer_kid) == -1) {
 		*why = "signer key unusable";
 		return SCEP_FAIL_BADREQUEST;
 	}
@@ -195,16 +199,14 @@ signer_classify(struct enroll *e, const char **why)
 	 * and a self-signed signer is trusted for nothing but that (as
 	 * OpenSSL says of trust anchors, not worth an RSA operation).
 	 */
-	if (X509_self_signed(signer, 0) == 1) {
+	if (x509_self_issued(signer)) {
 		e->kind = SIGNER_SELF;
 		return SCEP_OK;
 	}
-	ERR_clear_error();
-	if (X509_check_issued(e->sca->ca->cert, signer) == X509_V_OK) {
+	if (ca_issued(e->sca->ca, signer)) {
 		e->kind = SIGNER_OURS;
 		return signer_ours_check(e, why);
 	}
-	ERR_clear_error();
 	*why = "signer certificate is neither self-signed nor issued by "
 	    "this CA";
 	return SCEP_FAIL_BADREQUEST;
@@ -235,7 +237,7 @@ enroll_csr(struct enroll *e, const char **why)
 	 * CSR's too: csr_parse_known() then spares decoding it again.
 	 */
 	if ((f = csr_parse_known(e->inner, e->innersz, e->signer_kid,
-	    X509_get0_pubkey(e->rq->signer), &e->ci)) != SCEP_OK) {
+	    x509_pubkey(e->rq->signer), &e->ci)) != SCEP_OK) {
 		/* Decrypted garbage must look like any decryption failure. */
 		*why = e->ci.garbled ? ENGINE_UNDECRYPTABLE : e->ci.why;
 		return f;
@@ -254,24 +256,22 @@ static void
 answer_cert(struct enroll *e, const char *serial)
 {
 	struct store_cert	 c;
-	const unsigned char	*p;
-	X509			*x = NULL;
+	struct x509_st		*x;
 	int			 found;
 
 	if (store_cert_get(e->srv->store, serial, &c, &found) == -1) {
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, "store: reading the issued certificate");
 		return;
 	}
 	if (!found) {
 		engine_http(e->out, 500, "transaction without certificate");
 		return;
 	}
-	p = c.der;
-	if ((x = d2i_X509(NULL, &p, (long)c.dersz)) == NULL)
+	if ((x = x509_from_der(c.der, c.dersz)) == NULL)
 		engine_http(e->out, 500, "stored certificate unreadable");
 	else
 		e_success(e, x, serial);
-	X509_free(x);
+	x509_free(x);
 	store_cert_clear(&c);
 }
 
@@ -294,7 +294,7 @@ answer_txn(struct enroll *e, const struct store_txn *t)
 	}
 	if (store_request_get(e->srv->store, t->request_id, &r, &found) ==
 	    -1) {
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, "store: reading the pending request");
 		return;
 	}
 	/* TXN-12: a request nobody decided on in time is over. */
@@ -318,7 +318,7 @@ enroll_known(struct enroll *e)
 
 	if (store_txn_get(e->srv->store, e->rq->txid, e->signer_kid, &t,
 	    &found) == -1) {
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, "store: reading the transaction");
 		return 1;
 	}
 	if (!found)
@@ -350,7 +350,7 @@ enroll_issue(struct enroll *e)
 	    .renewed_from = e->kind == SIGNER_OURS ? e->signer_serial : "" };
 	struct store_cert	 rec = { 0 };
 	struct store_txn	 t = { 0 };
-	X509			*x = NULL;
+	struct x509_st		*x = NULL;
 	enum store_put		 r = STORE_PUT_DUP_SERIAL;
 	int			 i;
 
@@ -365,7 +365,7 @@ enroll_issue(struct enroll *e)
 		t.max_active = e->pc->cert.max_active;
 	for (i = 0; i < ENGINE_SERIAL_TRIES && r == STORE_PUT_DUP_SERIAL;
 	    i++) {
-		X509_free(x);
+		x509_free(x);
 		store_cert_clear(&rec);
 		if ((x = issue_sign(e->sca->ca, &e->pc->cert, &e->ci,
 		    &ic, &rec)) == NULL) {
@@ -392,8 +392,8 @@ enroll_issue(struct enroll *e)
 		e_fail(e, SCEP_FAIL_BADREQUEST, "the profile's limit of valid "
 		    "certificates for this subject is reached");
 	else
-		engine_http(e->out, 503, "certificate store unavailable");
-	X509_free(x);
+		engine_unavailable(e, "store: recording the certificate");
+	x509_free(x);
 	store_cert_clear(&rec);
 }
 
@@ -434,7 +434,7 @@ enroll_pending(struct enroll *e)
 	} else if (p == STORE_PUT_CHALLENGE)
 		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
 	else
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, "store: recording the pending request");
 }
 
 /*
@@ -452,8 +452,11 @@ enroll_limit(struct enroll *e, char *why, size_t whysz)
 	    e->pc->cert.subject_mode == CONF_SUBJECT_OVERRIDE)
 		return SCEP_OK;
 	if (store_cert_count_active(e->srv->store, e->sca->conf->name,
-	    e->ci.subject_txt, (int64_t)time(NULL), &n) == -1)
+	    e->ci.subject_txt, (int64_t)time(NULL), &n) == -1) {
+		snprintf(why, whysz, "store: counting the subject's valid "
+		    "certificates");
 		return SCEP_FAIL_INTERNAL;
+	}
 	if (n < e->pc->cert.max_active)
 		return SCEP_OK;
 	snprintf(why, whysz, "%lld valid certificates for this subject "
@@ -473,6 +476,7 @@ enroll_new(struct enroll *e, enum scep_fail *f, char *why, size_t whysz)
 	    .peer = e->peer, .ci = &e->ci, .csr = e->inner,
 	    .csrsz = e->innersz };
 	if (challenge_check(e->srv, e->pc, &e->creq, &e->chal) == -1) {
+		snprintf(why, whysz, "the challenge could not be checked");
 		*f = SCEP_FAIL_INTERNAL;
 		return POLICY_REJECT;
 	}
@@ -487,19 +491,21 @@ enroll_renew(struct enroll *e, char *why, size_t whysz)
 {
 	struct policy_signer		 sg;
 	unsigned char			*subj = NULL;
-	int				 n;
+	size_t				 n;
 	enum scep_fail			 f;
 
-	if ((n = i2d_X509_NAME(X509_get_subject_name(e->rq->signer),
-	    &subj)) <= 0)
+	if (x509_subject_der(e->rq->signer, &subj, &n) == -1) {
+		snprintf(why, whysz, "signer certificate's subject "
+		    "unreadable");
 		return SCEP_FAIL_INTERNAL;
+	}
 	sg.subject = subj;
-	sg.subjectsz = (size_t)n;
+	sg.subjectsz = n;
 	sg.kid = e->signer_kid;
-	sg.not_after = issue_time(X509_get0_notAfter(e->rq->signer));
+	sg.not_after = x509_not_after(e->rq->signer);
 	f = policy_renew(e->pc, &e->ci, &sg, (int64_t)time(NULL),
 	    strlen(e->rq->txid), why, whysz);
-	OPENSSL_free(subj);
+	free(subj);
 	return f;
 }
 
@@ -525,7 +531,7 @@ engine_enroll(struct enroll *e)
 	if (f == SCEP_OK)
 		f = enroll_csr(e, &why);
 	if (f == SCEP_FAIL_INTERNAL) {
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, why != NULL ? why : "internal error");
 		return;
 	}
 	if (f != SCEP_OK) {
@@ -545,7 +551,7 @@ engine_enroll(struct enroll *e)
 	    SCEP_OK)
 		v = POLICY_REJECT;
 	if (v == POLICY_REJECT && f == SCEP_FAIL_INTERNAL)
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, pwhy);
 	else if (v == POLICY_REJECT) {
 		e_fail(e, f, pwhy);
 		if (e->kind == SIGNER_SELF)
@@ -563,12 +569,12 @@ engine_enroll(struct enroll *e)
 static void
 engine_poll(struct enroll *e)
 {
-	X509_NAME		*issuer = NULL, *subject = NULL;
+	struct X509_name_st	*issuer = NULL, *subject = NULL;
 	struct store_txn	 t;
 	const char		*why = NULL;
 	int			 found;
 
-	if (scep_cert_kid(e->rq->signer, e->signer_kid) == -1) {
+	if (x509_kid(e->rq->signer, e->signer_kid) == -1) {
 		e_fail(e, SCEP_FAIL_BADREQUEST, "signer key unusable");
 		return;
 	}
@@ -581,15 +587,15 @@ engine_poll(struct enroll *e)
 	}
 	if (store_txn_get(e->srv->store, e->rq->txid, e->signer_kid, &t,
 	    &found) == -1)
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, "store: reading the transaction");
 	else if (!found)	/* TXN-03, TXN-04 */
 		e_fail(e, SCEP_FAIL_BADREQUEST, "no such transaction for "
 		    "this signer");
 	else
 		answer_txn(e, &t);
  out:
-	X509_NAME_free(issuer);
-	X509_NAME_free(subject);
+	x509_name_free(issuer);
+	x509_name_free(subject);
 }
 
 /*
@@ -600,8 +606,8 @@ engine_poll(struct enroll *e)
 static enum scep_fail
 fetch_check(struct enroll *e, char *serial, size_t sz, const char **why)
 {
-	X509_NAME	*issuer = NULL;
-	enum scep_fail	 f;
+	struct X509_name_st	*issuer = NULL;
+	enum scep_fail		 f;
 
 	if ((f = signer_classify(e, why)) != SCEP_OK)
 		return f;
@@ -617,11 +623,10 @@ fetch_check(struct enroll *e, char *serial, size_t sz, const char **why)
 		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
 	}
-	f = X509_NAME_cmp(issuer, X509_get_subject_name(e->sca->ca->cert)) ==
-	    0 ? SCEP_OK : SCEP_FAIL_BADCERTID;
+	f = ca_subject_is(e->sca->ca, issuer) ? SCEP_OK : SCEP_FAIL_BADCERTID;
 	if (f != SCEP_OK)
 		*why = "issuer is not this CA";
-	X509_NAME_free(issuer);
+	x509_name_free(issuer);
 	return f;
 }
 
@@ -630,8 +635,7 @@ static void
 engine_getcert(struct enroll *e)
 {
 	struct store_cert	 c;
-	const unsigned char	*p;
-	X509			*x = NULL;
+	struct x509_st		*x = NULL;
 	char			 serial[STORE_SERIAL_MAX + 1];
 	const char		*why = NULL;
 	enum scep_fail		 f;
@@ -639,24 +643,22 @@ engine_getcert(struct enroll *e)
 
 	if ((f = fetch_check(e, serial, sizeof(serial), &why)) != SCEP_OK) {
 		if (f == SCEP_FAIL_INTERNAL)
-			engine_http(e->out, 503, "certificate store "
-			    "unavailable");
+			engine_unavailable(e, why);
 		else
 			e_fail(e, f, why);
 		return;
 	}
 	if (store_cert_get(e->srv->store, serial, &c, &found) == -1) {
-		engine_http(e->out, 503, "certificate store unavailable");
+		engine_unavailable(e, "store: reading the certificate asked "
+		    "for");
 		return;
 	}
-	p = c.der;
-	if (found && (x = d2i_X509(NULL, &p, (long)c.dersz)) != NULL &&
-	    X509_NAME_cmp(X509_get_subject_name(x),
-	    X509_get_subject_name(e->rq->signer)) == 0)
+	if (found && (x = x509_from_der(c.der, c.dersz)) != NULL &&
+	    x509_same_subject(x, e->rq->signer))
 		e_success(e, x, serial);
 	else
 		e_fail(e, SCEP_FAIL_BADCERTID, "no such certificate of yours");
-	X509_free(x);
+	x509_free(x);
 	if (found)
 		store_cert_clear(&c);
 }
@@ -665,9 +667,8 @@ engine_getcert(struct enroll *e)
 static void
 engine_getcrl(struct enroll *e)
 {
-	const unsigned char	*p;
 	unsigned char		*der = NULL;
-	X509_CRL		*crl = NULL;
+	struct X509_crl_st	*crl = NULL;
 	char			 serial[STORE_SERIAL_MAX + 1];
 	const char		*why = NULL;
 	size_t			 n;
@@ -675,8 +676,7 @@ engine_getcrl(struct enroll *e)
 
 	if ((f = fetch_check(e, serial, sizeof(serial), &why)) != SCEP_OK) {
 		if (f == SCEP_FAIL_INTERNAL)
-			engine_http(e->out, 503, "certificate store "
-			    "unavailable");
+			engine_unavailable(e, why);
 		else
 			e_fail(e, f, why);
 		return;
@@ -685,12 +685,11 @@ engine_getcrl(struct enroll *e)
 		engine_http(e->out, 503, "CRL unavailable");
 		return;
 	}
-	p = der;
-	if ((crl = d2i_X509_CRL(NULL, &p, (long)n)) == NULL)
+	if ((crl = x509_crl_from_der(der, n)) == NULL)
 		engine_http(e->out, 500, "stored CRL unreadable");
 	else
 		engine_send(e, SCEP_STATUS_SUCCESS, SCEP_OK, NULL, NULL, crl);
-	X509_CRL_free(crl);
+	x509_crl_free(crl);
 	free(der);
 }
 
@@ -703,7 +702,7 @@ engine_pkiop(const struct server *srv, const struct server_profile *sp,
 	    .pc = sp->conf, .peer = peer, .out = out };
 	enum scep_fail	 f;
 
-	ERR_clear_error();
+	log_crypto_clear();
 	memset(out, 0, sizeof(*out));
 	out->msgtype = "unknown";
 	f = scep_req_parse(der, len, e.pc->policy.legacy, &e.rq);
@@ -731,5 +730,5 @@ engine_pkiop(const struct server *srv, const struct server_profile *sp,
 	csr_info_clear(&e.ci);
 	free(e.inner);
 	scep_req_free(e.rq);
-	ERR_clear_error();
+	log_crypto_clear();
 }

@@ -5,10 +5,9 @@
  * verdict; and the optional outcome notification.  Wire format and the
  * signature scheme are described in webhook.h.
  *
- * Uses libcurl, jansson, csr.c (SAN names as text), log.c and util.c.
- * OpenSSL serves only as a crypto library here (HMAC-SHA256 through
- * EVP_MAC, base64 through EVP_EncodeBlock); no DER is parsed in this
- * file, that stays csr.c's job.
+ * Uses libcurl, jansson, csr.c (SAN names as text), log.c and util.c
+ * (HMAC-SHA256, base64); no DER is parsed in this file, that stays
+ * csr.c's job, and no OpenSSL header is included.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,17 +17,12 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "csr.h"
 #include "log.h"
 #include "util.h"
 #include "webhook.h"
 
-#define WEBHOOK_HMAC_LEN	32	/* SHA-256 */
 
 /* An answer being read; never more than WEBHOOK_ANSWER_MAX bytes. */
 struct webhook_answer {
@@ -80,45 +74,24 @@ webhook_write(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * "hex" (2 * WEBHOOK_HMAC_LEN + 1 bytes) receives the lower-case hex of
+ * "hex" (2 * HMAC_SHA256_LEN + 1 bytes) receives the lower-case hex of
  * HMAC-SHA256(secret, ts "." body): see webhook.h for why ts is signed.
  */
 static int
 webhook_sign(const char *secret, const char *ts, const char *body,
     char *hex)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	EVP_MAC			*mac = NULL;
-	EVP_MAC_CTX		*ctx = NULL;
-	OSSL_PARAM		 params[2];
-	unsigned char		 md[WEBHOOK_HMAC_LEN];
-	size_t			 mdsz = 0, i;
-	int			 rc = -1;
+	unsigned char	 md[HMAC_SHA256_LEN];
+	struct iovec	 iov[3] = {
+		{ (void *)ts, strlen(ts) },
+		{ (void *)".", 1 },
+		{ (void *)body, strlen(body) },
+	};
+	int		 rc;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (ctx = EVP_MAC_CTX_new(mac)) == NULL ||
-	    !EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret),
-	    params) ||
-	    !EVP_MAC_update(ctx, (const unsigned char *)ts, strlen(ts)) ||
-	    !EVP_MAC_update(ctx, (const unsigned char *)".", 1) ||
-	    !EVP_MAC_update(ctx, (const unsigned char *)body, strlen(body)) ||
-	    !EVP_MAC_final(ctx, md, &mdsz, sizeof(md)) || mdsz != sizeof(md)) {
-		log_crypto("webhook: HMAC-SHA256");
-		goto out;
-	}
-	for (i = 0; i < mdsz; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 0x0f];
-	}
-	hex[2 * mdsz] = '\0';
-	rc = 0;
- out:
-	OPENSSL_cleanse(md, sizeof(md));
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
+	if ((rc = hmac_sha256(secret, strlen(secret), iov, 3, md)) == 0)
+		hex_lower(md, sizeof(md), hex);
+	explicit_bzero(md, sizeof(md));
 	return rc;
 }
 
@@ -126,12 +99,9 @@ webhook_sign(const char *secret, const char *ts, const char *body,
 static char *
 webhook_b64(const unsigned char *p, size_t n)
 {
-	unsigned char	*s;
-
-	if (n > WEBHOOK_CSR_MAX || (s = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+	if (n > WEBHOOK_CSR_MAX)
 		return NULL;
-	EVP_EncodeBlock(s, p, (int)n);
-	return (char *)s;
+	return b64_encode(p, n);
 }
 
 /* o[key] = v, or null when v is NULL; -1 also for invalid UTF-8. */
@@ -237,7 +207,7 @@ static struct curl_slist *
 webhook_headers(const char *secret, const char *body)
 {
 	struct curl_slist	*h = NULL;
-	char			 ts[32], hex[2 * WEBHOOK_HMAC_LEN + 1];
+	char			 ts[32], hex[2 * HMAC_SHA256_LEN + 1];
 	char			 tsline[64], sigline[128];
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));

@@ -15,12 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/err.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "log.h"
 #include "util.h"
 
 int
@@ -179,17 +180,28 @@ sha256(const void *p, size_t n, unsigned char *out)
 	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) ? 0 : -1;
 }
 
-void
-hex_encode(const unsigned char *p, size_t n, char *out)
+static void
+hex_digits(const unsigned char *p, size_t n, char *out, const char *digits)
 {
-	static const char	 digits[] = "0123456789ABCDEF";
-	size_t			 i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[p[i] >> 4];
 		out[2 * i + 1] = digits[p[i] & 0xf];
 	}
 	out[2 * n] = '\0';
+}
+
+void
+hex_encode(const unsigned char *p, size_t n, char *out)
+{
+	hex_digits(p, n, out, "0123456789ABCDEF");
+}
+
+void
+hex_lower(const unsigned char *p, size_t n, char *out)
+{
+	hex_digits(p, n, out, "0123456789abcdef");
 }
 
 unsigned char *
@@ -274,17 +286,46 @@ rand_bytes(void *out, size_t n)
 }
 
 int
-hmac_sha256(const void *key, size_t keysz, const void *msg, size_t msgsz,
-    unsigned char *out)
+hmac_sha256(const void *key, size_t keysz, const struct iovec *iov,
+    size_t iovcnt, unsigned char *out)
 {
-	unsigned int	 n = 0;
+	EVP_MAC		*mac = NULL;
+	EVP_MAC_CTX	*ctx = NULL;
+	OSSL_PARAM	 params[2];
+	size_t		 n = 0, i;
+	int		 rc = -1;
 
-	if (keysz > INT_MAX || HMAC(EVP_sha256(), key, (int)keysz, msg, msgsz,
-	    out, &n) == NULL || n != HMAC_SHA256_LEN) {
-		ERR_clear_error();
-		return -1;
-	}
-	return 0;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    !EVP_MAC_init(ctx, key, keysz, params))
+		goto out;
+	for (i = 0; i < iovcnt; i++)
+		if (!EVP_MAC_update(ctx, iov[i].iov_base, iov[i].iov_len))
+			goto out;
+	if (EVP_MAC_final(ctx, out, &n, HMAC_SHA256_LEN) &&
+	    n == HMAC_SHA256_LEN)
+		rc = 0;
+ out:
+	if (rc == -1)
+		log_crypto("HMAC-SHA256");
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return rc;
+}
+
+char *
+b64_encode(const void *p, size_t n)
+{
+	unsigned char	*s;
+
+	if (n > (size_t)INT_MAX / 4 * 3 ||
+	    (s = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock(s, p, (int)n);
+	return (char *)s;
 }
 
 int

@@ -7,6 +7,8 @@
 #ifndef SCEPD_UTIL_H
 #define SCEPD_UTIL_H
 
+#include <sys/uio.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@ int	 ct_equal(const void *, size_t, const void *, size_t);
 
 /* "out" receives 2 * n + 1 bytes: upper-case hex and a NUL. */
 void	 hex_encode(const unsigned char *, size_t, char *);
+void	 hex_lower(const unsigned char *, size_t, char *);	/* the same */
 /* Exactly "n" bytes from 2 * n hex digits (any case); -1 otherwise. */
 int	 hex_decode(const char *, unsigned char *, size_t n);
 /* SHA-256 of "p" into "out" (32 bytes): challenges are kept hashed. */
@@ -51,9 +54,14 @@ int	 file_is_shared(const char *);
 /* "n" bytes from the CSPRNG.  0/-1. */
 int	 rand_bytes(void *, size_t n);
 #define HMAC_SHA256_LEN	32
-/* HMAC-SHA256 of "msg" under "key" into "out" (HMAC_SHA256_LEN). 0/-1. */
-int	 hmac_sha256(const void *key, size_t keysz, const void *msg,
-	    size_t msgsz, unsigned char *out);
+/*
+ * HMAC-SHA256 under "key" of the "iovcnt" parts of "iov" in order, into
+ * "out" (HMAC_SHA256_LEN bytes).  0, or -1 (logged).
+ */
+int	 hmac_sha256(const void *key, size_t keysz, const struct iovec *iov,
+	    size_t iovcnt, unsigned char *out);
+/* Standard base64 of "n" bytes, one line, malloc'd; NULL if no memory. */
+char	*b64_encode(const void *, size_t n);
 /* "n" random characters from [A-Za-z0-9] and a NUL, from the CSPRNG. */
 int	 rand_token(char *, size_t n);
 /* PEM armour ("-----BEGIN <label>-----") around DER, to "fp". */

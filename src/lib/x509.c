@@ -102,6 +102,13 @@ x509_subject_is(const X509 *x, const X509_NAME *name)
 	return X509_NAME_cmp(X509_get_subject_name(x), name) == 0;
 }
 
+int
+x509_same_subject(const X509 *a, const X509 *b)
+{
+	return X509_NAME_cmp(X509_get_subject_name(a),
+	    X509_get_subject_name(b)) == 0;
+}
+
 int64_t
 x509_time(const ASN1_TIME *t)
 {
@@ -138,6 +145,12 @@ x509_kid(const X509 *x, unsigned char *kid)
 	rc = EVP_Digest(spki, n, kid, NULL, EVP_sha256(), NULL) ? 0 : -1;
 	free(spki);
 	return rc;
+}
+
+EVP_PKEY *
+x509_pubkey(const X509 *x)
+{
+	return X509_get0_pubkey(x);
 }
 
 int

@@ -21,6 +21,8 @@ struct x509_st;			/* X509 */
 struct X509_crl_st;		/* X509_CRL */
 struct X509_name_st;		/* X509_NAME */
 struct asn1_string_st;		/* ASN1_INTEGER, ASN1_TIME, ... */
+struct asn1_object_st;		/* ASN1_OBJECT */
+struct X509_algor_st;		/* X509_ALGOR */
 struct x509_store_st;		/* X509_STORE: a trust store */
 struct stack_st_X509;		/* STACK_OF(X509) */
 struct evp_pkey_st;		/* EVP_PKEY */
@@ -57,6 +59,8 @@ char	*x509_subject_txt(const struct x509_st *);
 int	 x509_subject_der(const struct x509_st *, unsigned char **, size_t *);
 /* Does the Name equal the certificate's subject (X509_NAME_cmp)? */
 int	 x509_subject_is(const struct x509_st *, const struct X509_name_st *);
+/* Do the two certificates have the same subject? */
+int	 x509_same_subject(const struct x509_st *, const struct x509_st *);
 /* Unix seconds of an ASN1_TIME, 0 if it cannot be read. */
 int64_t	 x509_time(const struct asn1_string_st *);
 int64_t	 x509_not_before(const struct x509_st *);
@@ -67,6 +71,8 @@ int64_t	 x509_not_after(const struct x509_st *);
  * ENCODER framework, about 65 us a call.
  */
 int	 x509_kid(const struct x509_st *, unsigned char *);
+/* The certificate's public key, decoded with it (not the caller's). */
+struct evp_pkey_st *x509_pubkey(const struct x509_st *);
 /* Is the certificate's key RSA (so that key transport can reach it)? */
 int	 x509_key_is_rsa(const struct x509_st *);
 

@@ -26,48 +26,7 @@
 #include "log.h"
 #include "scep.h"
 #include "spki.h"
-
-/* DER of "obj" through its i2d function, into a malloc'd buffer. */
-#define CSR_I2D(fn, obj, outp, outszp) \
-	csr_der_take((obj), (int (*)(const void *, unsigned char **))(fn), \
-	    (outp), (outszp))
-
-static int
-csr_der_take(const void *obj, int (*i2d)(const void *, unsigned char **),
-    unsigned char **out, size_t *outsz)
-{
-	unsigned char	*p;
-	int		 n;
-
-	if (obj == NULL || (n = i2d(obj, NULL)) <= 0 ||
-	    (*out = p = malloc((size_t)n)) == NULL)
-		return -1;
-	if (i2d(obj, &p) != n)
-		return -1;
-	*outsz = (size_t)n;
-	return 0;
-}
-
-int
-scep_cert_kid(X509 *x, unsigned char *kid)
-{
-	unsigned char	*spki = NULL;
-	size_t		 n;
-	int		 rc;
-
-	/*
-	 * The SubjectPublicKeyInfo as parsed, not i2d_PUBKEY(): OpenSSL 3.0
-	 * re-encodes a key through its ENCODER framework, ~65 us a call.
-	 */
-	if (CSR_I2D(i2d_X509_PUBKEY, X509_get_X509_PUBKEY(x), &spki, &n) ==
-	    -1) {
-		free(spki);
-		return -1;
-	}
-	rc = EVP_Digest(spki, n, kid, NULL, EVP_sha256(), NULL) ? 0 : -1;
-	free(spki);
-	return rc;
-}
+#include "x509.h"
 
 static void
 csr_key_describe(struct csr_info *ci, EVP_PKEY *pk)
@@ -239,24 +198,6 @@ csr_san(struct csr_info *ci, const STACK_OF(X509_ATTRIBUTE) *attrs)
 	return rc;
 }
 
-static int
-csr_subject_txt(struct csr_info *ci, const X509_NAME *name)
-{
-	BIO	*b;
-	char	*p;
-	long	 n;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return -1;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) < 0 ||
-	    (n = BIO_get_mem_data(b, &p)) < 0 ||
-	    (ci->subject_txt = strndup(n > 0 ? p : "", (size_t)n)) == NULL) {
-		BIO_free(b);
-		return -1;
-	}
-	BIO_free(b);
-	return 0;
-}
 
 /*
  * The CSR's key: "known" when its SubjectPublicKeyInfo hashes to
@@ -289,7 +230,7 @@ csr_parse_known(const unsigned char *der, size_t len,
 	memset(ci, 0, sizeof(*ci));
 	ci->why = "RFC 2986: not a PKCS#10 request";
 	if (len > LONG_MAX || (req = d2i_CSR_REQ(NULL, &p, (long)len)) ==
-	    NULL || p != der + len || CSR_I2D(i2d_SCEPD_SPKI, req->info->spki,
+	    NULL || p != der + len || x509_i2d(i2d_SCEPD_SPKI, req->info->spki,
 	    &ci->spki, &ci->spkisz) == -1 || !EVP_Digest(ci->spki, ci->spkisz,
 	    ci->kid, NULL, EVP_sha256(), NULL) ||
 	    (pk = csr_key(ci, known_kid, known, &owned)) == NULL) {
@@ -316,9 +257,9 @@ csr_parse_known(const unsigned char *der, size_t len,
 		goto out;
 	}
 	ci->why = "CSR content unusable";
-	if (CSR_I2D(i2d_X509_NAME, req->info->subject, &ci->subject,
-	    &ci->subjectsz) == -1 || csr_subject_txt(ci,
-	    req->info->subject) == -1 || csr_san(ci,
+	if (x509_i2d(i2d_X509_NAME, req->info->subject, &ci->subject,
+	    &ci->subjectsz) == -1 || (ci->subject_txt =
+	    x509_name_txt(req->info->subject)) == NULL || csr_san(ci,
 	    req->info->attributes) == -1)
 		goto out;
 	csr_challenge(ci, req->info->attributes);

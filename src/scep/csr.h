@@ -8,9 +8,8 @@
 
 #include <stddef.h>
 
-#include <openssl/types.h>
-
 #include "scep_types.h"
+#include "x509.h"
 
 #define CSR_KID_LEN		32	/* SHA-256 of the SubjectPublicKeyInfo */
 #define CSR_CHALLENGE_MAX	255	/* RFC 2985 5.4.1 DirectoryString{255} */
@@ -66,7 +65,7 @@ enum scep_fail	 csr_parse(const unsigned char *, size_t, struct csr_info *);
  * 3.0 about 80 us).  Either may be NULL.
  */
 enum scep_fail	 csr_parse_known(const unsigned char *, size_t,
-		    const unsigned char *known_kid, EVP_PKEY *known,
+		    const unsigned char *known_kid, struct evp_pkey_st *known,
 		    struct csr_info *);
 void		 csr_info_clear(struct csr_info *);
 

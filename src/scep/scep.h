@@ -11,11 +11,8 @@
 
 #include <stddef.h>
 
-#include <openssl/cms.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "scep_types.h"
+#include "x509.h"
 
 #define SCEP_TXID_MAX		256	/* longer: 400, nothing to echo */
 #define SCEP_NONCE_MAX		64	/* 3.2.1.5 says 16; be lenient */
@@ -32,11 +29,11 @@ struct scep_req {
 	int			 txid_asn1;	/* its ASN.1 string type */
 	unsigned char		 nonce[SCEP_NONCE_MAX];	/* senderNonce */
 	size_t			 noncesz;
-	const EVP_MD		*md;		/* SignerInfo digest, if allowed */
-	X509			*signer;	/* signer certificate */
-	STACK_OF(X509)		*certs;		/* all certificates sent */
-	CMS_ContentInfo		*env;		/* pkcsPKIEnvelope, sealed */
-	const EVP_CIPHER	*cipher;	/* its content cipher */
+	const struct evp_md_st	*md;		/* SignerInfo digest, if allowed */
+	struct x509_st		*signer;	/* signer certificate */
+	struct stack_st_X509	*certs;		/* all certificates sent */
+	struct CMS_ContentInfo_st *env;		/* pkcsPKIEnvelope, sealed */
+	const struct evp_cipher_st *cipher;	/* its content cipher */
 	int			 env_ktri;	/* has a KeyTransRecipientInfo */
 	const char		*why;		/* static text: what failed */
 };
@@ -58,29 +55,30 @@ struct scep_rep {
 	enum scep_fail		 fail;		/* for FAILURE */
 	const char		*failtext;	/* optional, for FAILURE */
 	const struct scep_req	*rq;		/* txid, nonce, md, cipher */
-	X509			*issued;	/* for SUCCESS: the leaf, */
-	STACK_OF(X509)		*chain;		/* then these (CA, issuers), or */
-	X509_CRL		*crl;		/* for SUCCESS to GetCRL */
-	X509			*recipient;	/* envelope to this cert */
+	struct x509_st		*issued;	/* for SUCCESS: the leaf, */
+	struct stack_st_X509	*chain;		/* then these (CA, issuers), or */
+	struct X509_crl_st	*crl;		/* for SUCCESS to GetCRL */
+	struct x509_st		*recipient;	/* envelope to this cert */
 	const char		*password;	/* PWRI if "recipient" is not RSA */
 	int			 content_always; /* empty eContent in FAILURE
 						 * and PENDING (certmonger) */
 };
 
 /* scep_encode.c: DER of the signed CertRep, or NULL (logged). */
-unsigned char	*scep_rep_encode(const struct scep_rep *, X509 *signcert,
-		    EVP_PKEY *signkey, size_t *);
+unsigned char	*scep_rep_encode(const struct scep_rep *,
+		    struct x509_st *signcert, struct evp_pkey_st *signkey, size_t *);
 /* A degenerate certificates-only SignedData holding "certs" in order. */
-unsigned char	*scep_certs_only(STACK_OF(X509) *, size_t *);
+unsigned char	*scep_certs_only(struct stack_st_X509 *, size_t *);
 /* The same holding one CRL and no certificates (RFC 8894 3.3.2.1). */
-unsigned char	*scep_crl_only(X509_CRL *, size_t *);
+unsigned char	*scep_crl_only(struct X509_crl_st *, size_t *);
 
 /* scep_asn1.c */
-int		 scep_asn1_init(void);	/* once, before any thread */
+int		 scep_asn1_init(void);	/* any time, from any thread: once */
 /* RFC 8894 2.9 allow-lists; "legacy" adds single DES and MD5. */
-const EVP_MD	*scep_md_allowed(int nid, int legacy);
-const EVP_CIPHER *scep_cipher_allowed(const X509_ALGOR *, int legacy);
-ASN1_OBJECT	*scep_oid(int which);
+const struct evp_md_st *scep_md_allowed(int nid, int legacy);
+const struct evp_cipher_st *scep_cipher_allowed(
+		    const struct X509_algor_st *, int legacy);
+struct asn1_object_st *scep_oid(int which);
 enum {
 	SCEP_OID_MESSAGETYPE,
 	SCEP_OID_PKISTATUS,
@@ -92,7 +90,7 @@ enum {
 	SCEP_OID__MAX
 };
 /* The content cipher of an EnvelopedData ContentInfo, from its DER. */
-const X509_ALGOR *scep_env_cipher(const unsigned char *, size_t,
+const struct X509_algor_st *scep_env_cipher(const unsigned char *, size_t,
 		    void **owner);
 void		 scep_env_free(void *);
 
@@ -102,13 +100,7 @@ void		 scep_env_free(void *);
  * The names are the caller's to free; the serial is upper-case hex.
  */
 int		 scep_issuer_subject(const unsigned char *, size_t,
-		    X509_NAME **issuer, X509_NAME **subject);
+		    struct X509_name_st **issuer, struct X509_name_st **subject);
 int		 scep_issuer_serial(const unsigned char *, size_t,
-		    X509_NAME **issuer, char *serial, size_t);
-/* A serial number as scepd stores it: upper-case hex, no sign. */
-int		 scep_serial_hex(const ASN1_INTEGER *, char *, size_t);
-
-/* csr.c: SHA-256 of the certificate's SubjectPublicKeyInfo (32 bytes). */
-int		 scep_cert_kid(X509 *, unsigned char *);
-
+		    struct X509_name_st **issuer, char *serial, size_t);
 #endif

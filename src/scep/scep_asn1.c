@@ -6,17 +6,20 @@
  * Uses OpenSSL and log.c only.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/asn1t.h>
-#include <openssl/bn.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
+#include <openssl/x509.h>
 
 #include "log.h"
 #include "scep.h"
+#include "x509.h"
 
-/* RFC 8894 3.2.1, Table 2.  Filled by scep_asn1_init() before threads. */
+/* RFC 8894 3.2.1, Table 2, made into objects once by scep_asn1_init(). */
 static const char *const scep_oid_txt[SCEP_OID__MAX] = {
 	[SCEP_OID_MESSAGETYPE] = "2.16.840.1.113733.1.9.2",
 	[SCEP_OID_PKISTATUS] = "2.16.840.1.113733.1.9.3",
@@ -26,22 +29,35 @@ static const char *const scep_oid_txt[SCEP_OID__MAX] = {
 	[SCEP_OID_TRANSACTIONID] = "2.16.840.1.113733.1.9.7",
 	[SCEP_OID_FAILINFOTEXT] = "1.3.6.1.5.5.7.24.1",
 };
-static ASN1_OBJECT *scep_oids[SCEP_OID__MAX];
+/*
+ * Written once under scep_asn1_once, read-only after: the table is
+ * process-wide state that no reload changes, and a SIGHUP reload calls
+ * scep_asn1_init() again while workers read it.
+ */
+static ASN1_OBJECT	*scep_oids[SCEP_OID__MAX];
+static pthread_once_t	 scep_asn1_once = PTHREAD_ONCE_INIT;
+static int		 scep_asn1_rc = -1;
 
-int
-scep_asn1_init(void)
+static void
+scep_asn1_fill(void)
 {
 	int i;
 
 	for (i = 0; i < SCEP_OID__MAX; i++) {
-		if (scep_oids[i] != NULL)
-			continue;
 		if ((scep_oids[i] = OBJ_txt2obj(scep_oid_txt[i], 1)) == NULL) {
 			log_crypto("OBJ_txt2obj %s", scep_oid_txt[i]);
-			return -1;
+			return;
 		}
 	}
-	return 0;
+	scep_asn1_rc = 0;
+}
+
+int
+scep_asn1_init(void)
+{
+	if (pthread_once(&scep_asn1_once, scep_asn1_fill) != 0)
+		return -1;
+	return scep_asn1_rc;
 }
 
 ASN1_OBJECT *
@@ -223,24 +239,6 @@ scep_issuer_subject(const unsigned char *der, size_t len, X509_NAME **issuer,
 }
 
 int
-scep_serial_hex(const ASN1_INTEGER *ai, char *out, size_t sz)
-{
-	BIGNUM	*bn;
-	char	*hex = NULL;
-	int	 rc = -1;
-
-	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) != NULL &&
-	    !BN_is_negative(bn) && (hex = BN_bn2hex(bn)) != NULL &&
-	    strlen(hex) < sz) {
-		memcpy(out, hex, strlen(hex) + 1);
-		rc = 0;
-	}
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return rc;
-}
-
-int
 scep_issuer_serial(const unsigned char *der, size_t len, X509_NAME **issuer,
     char *serial, size_t sz)
 {
@@ -252,7 +250,7 @@ scep_issuer_serial(const unsigned char *der, size_t len, X509_NAME **issuer,
 	if (len > LONG_MAX ||
 	    (ias = d2i_PKCS7_ISSUER_AND_SERIAL(NULL, &p, (long)len)) == NULL)
 		return -1;
-	if (p == der + len && scep_serial_hex(ias->serial, serial, sz) == 0) {
+	if (p == der + len && x509_serial_hex(ias->serial, serial, sz) == 0) {
 		*issuer = ias->issuer;
 		ias->issuer = NULL;
 		rc = 0;

@@ -286,7 +286,7 @@ test_parse_other_signer(void **state)
 	m.signkey = k;
 	assert_int_equal(build_parse(&m, 0, &rq), SCEP_OK);
 	assert_int_equal(X509_cmp(rq->signer, other), 0);
-	assert_int_equal(scep_cert_kid(rq->signer, kid), 0);
+	assert_int_equal(x509_kid(rq->signer, kid), 0);
 	assert_int_equal(csr_parse(csr, csrsz, &ci), SCEP_OK);
 	assert_memory_not_equal(kid, ci.kid, CSR_KID_LEN);
 	csr_info_clear(&ci);
@@ -464,7 +464,7 @@ test_open_envelope(void **state)
 	assert_string_equal(ci.subject_txt, "CN=client-1,O=scepd tests");
 	assert_non_null(ci.san);
 	/* The self-signed signer holds the CSR's key (RFC 8894 2.3). */
-	assert_int_equal(scep_cert_kid(rq->signer, kid), 0);
+	assert_int_equal(x509_kid(rq->signer, kid), 0);
 	assert_memory_equal(kid, ci.kid, CSR_KID_LEN);
 	csr_info_clear(&ci);
 	free(inner);
@@ -1284,20 +1284,20 @@ test_issuer_serial(void **state)
 	OPENSSL_free(der);
 	PKCS7_ISSUER_AND_SERIAL_free(ias);
 
-	/* scep_serial_hex() as the store keys certificates. */
+	/* x509_serial_hex() as the store keys certificates. */
 	assert_non_null(ai = ASN1_INTEGER_new());
 	assert_true(ASN1_INTEGER_set_int64(ai, 255));
-	assert_int_equal(scep_serial_hex(ai, serial, sizeof(serial)), 0);
+	assert_int_equal(x509_serial_hex(ai, serial, sizeof(serial)), 0);
 	assert_string_equal(serial, "FF");
 	assert_true(ASN1_INTEGER_set_int64(ai, 0));
-	assert_int_equal(scep_serial_hex(ai, serial, sizeof(serial)), 0);
+	assert_int_equal(x509_serial_hex(ai, serial, sizeof(serial)), 0);
 	assert_string_equal(serial, "0");
 	assert_true(ASN1_INTEGER_set_int64(ai, -1));
-	assert_int_equal(scep_serial_hex(ai, serial, sizeof(serial)), -1);
+	assert_int_equal(x509_serial_hex(ai, serial, sizeof(serial)), -1);
 	ASN1_INTEGER_free(ai);
 }
 
-/* ca_issue()'s serial string is what scep_serial_hex() reads back. */
+/* ca_issue()'s serial string is what x509_serial_hex() reads back. */
 static void
 test_serial_agrees(void **state)
 {
@@ -1307,7 +1307,7 @@ test_serial_agrees(void **state)
 
 	for (i = 0; i < 8; i++) {
 		x = issue(serial);
-		assert_int_equal(scep_serial_hex(X509_get_serialNumber(x), hex,
+		assert_int_equal(x509_serial_hex(X509_get_serialNumber(x), hex,
 		    sizeof(hex)), 0);
 		assert_string_equal(hex, serial);
 		X509_free(x);

@@ -507,7 +507,7 @@ test_garbage(void **state)
 	}
 }
 
-/* scep_cert_kid() agrees with the CSR's kid for the same key. */
+/* x509_kid() agrees with the CSR's kid for the same key. */
 static void
 test_cert_kid(void **state)
 {
@@ -516,7 +516,7 @@ test_cert_kid(void **state)
 	unsigned char	 kid[CSR_KID_LEN];
 
 	assert_non_null(x = tu_cert_self(ec256, "kid", 0));
-	assert_int_equal(scep_cert_kid(x, kid), 0);
+	assert_int_equal(x509_kid(x, kid), 0);
 	assert_int_equal(sign_parse(tu_req_new(ec256, "kid"), ec256,
 	    EVP_sha256(), &ci), SCEP_OK);
 	assert_memory_equal(kid, ci.kid, CSR_KID_LEN);
@@ -539,7 +539,7 @@ test_known_key(void **state)
 	size_t		 n;
 
 	assert_non_null(x = tu_cert_self(rsa, "known", 0));
-	assert_int_equal(scep_cert_kid(x, kid), 0);
+	assert_int_equal(x509_kid(x, kid), 0);
 	assert_non_null(req = tu_req_new(rsa, "known"));
 	assert_true(tu_req_add_san(req, "DNS:known.example"));
 	assert_non_null(der = tu_req_sign(req, rsa, EVP_sha256(), &n));
@@ -565,7 +565,7 @@ test_known_key(void **state)
 	free(der);
 
 	/* Another key than the known one: decoded, and still checked. */
-	assert_int_equal(scep_cert_kid(x, kid), 0);
+	assert_int_equal(x509_kid(x, kid), 0);
 	assert_non_null(req = tu_req_new(ec256, "other"));
 	assert_non_null(der = tu_req_sign(req, ec256, EVP_sha256(), &n));
 	X509_REQ_free(req);
