@@ -26,9 +26,9 @@ run: all
 	fi
 	exec $(BUILD)/scepd serve -d $(DEMO_DIR) --listen $(LISTEN)
 
-# Everything: the normal build and its tests, then the unit tests again under
+# Everything: lint, the normal build and its tests, then the unit tests again under
 # ASan+UBSan, then a short libFuzzer run.
-check: check-deps
+check: check-deps lint
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -46,6 +46,12 @@ fuzz: check-deps
 # BENCH_N, BENCH_CONC, BENCH_FILL, ... tune it (see bench/run.sh).
 bench: all
 	@bench/run.sh $(BUILD)
+
+# The include rules of CMakeLists.txt's layer table, listed all at once,
+# and cppcheck over src/ (scripts/lint.sh).  The build enforces the same
+# include rules, one compile error at a time.
+lint: check-deps
+	@scripts/lint.sh
 
 install: all
 	cmake --install $(BUILD)

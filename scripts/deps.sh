@@ -17,7 +17,9 @@ check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	# a throwaway PostgreSQL cluster for the store and multi-node tests
 	postgresql
 	# test_mobileconfig: xmllint --noout checks the profile is well-formed XML
-	libxml2-utils)
+	libxml2-utils
+	# make lint: static analysis of src/
+	cppcheck)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

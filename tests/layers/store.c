@@ -1,0 +1,2 @@
+/* Must not compile in src/scep: the codec knows no store. */
+#include "store.h"
