@@ -2,9 +2,12 @@
 /*
  * store.h: the only way the rest of scepd reaches persistent state.
  * Backends (store_sqlite.c, store_pgsql.c) fill a struct store_ops and
- * are called from store.c alone.  Every operation returns 0 or -1 and
- * logs the reason; a missing row is 0 with *found = 0.  All calls are
- * safe from any thread: backends keep a pool of connections.  Both
+ * are called from store.c alone.  Operations return 0 or -1, except
+ * the writes that can lose to another writer: those return enum
+ * store_put (store_cert_revoke(): enum store_revoke), whose one failure
+ * is -1 as well.  A failure is logged where it happens; a missing row
+ * is 0 with *found = 0.  All calls are safe from any thread: backends
+ * keep a pool of connections.  Both
  * backends give the same answers to the same calls; a PostgreSQL store
  * may be shared by several scepd processes, so nothing here relies on
  * in-process locks: constraints and conditional updates decide races.
@@ -22,6 +25,14 @@
 #define STORE_KID_LEN		32	/* SHA-256 of a SubjectPublicKeyInfo */
 #define STORE_NAME_MAX		63	/* profile and CA names */
 
+/*
+ * The CA of a certificate or CRL whose "ca" is "" when it is written:
+ * the top-level CA, which conf.h calls CONF_DEFAULT.  Rows written
+ * before there were several CAs hold it, put there by the schema
+ * migrations, so it can never change.
+ */
+#define STORE_CA_DEFAULT	"default"
+
 enum store_cert_status {
 	STORE_CERT_VALID = 0,
 	STORE_CERT_REVOKED = 1,
@@ -29,7 +40,7 @@ enum store_cert_status {
 
 /*
  * One issued certificate.  From store_cert_get() the caller owns
- * "der" and "subject" (free with store_cert_rec_clear()); when passed
+ * "der" and "subject" (free with store_cert_clear()); when passed
  * in, the store copies what it needs.
  */
 struct store_cert {
@@ -88,7 +99,10 @@ struct store_request {
 	int64_t		 decided_at;	/* approved or rejected, else 0 */
 };
 
-/* The most recent CRL (owned "der": free with store_crl_clear()). */
+/*
+ * One CRL of one CA.  From store_crl_latest() the caller owns "der"
+ * (free with store_crl_clear()); store_crl_put() copies what it needs.
+ */
 struct store_crl {
 	char		 ca[STORE_NAME_MAX + 1];	/* whose CRL */
 	int64_t		 number;
@@ -119,7 +133,12 @@ struct store_txn {
 	char		 serial[STORE_SERIAL_MAX + 1];	/* the certificate */
 	int		 status;	/* enum store_txn_status */
 	int64_t		 request_id;	/* pending or decided request, or 0 */
-	int64_t		 created_at;	/* from the store; ignored by puts */
+	/*
+	 * Filled by store_txn_get() and store_txn_list(); store_issue()
+	 * and store_request_put() use the certificate's or request's time
+	 * instead, store_import() keeps it.
+	 */
+	int64_t		 created_at;
 	/*
 	 * To store_issue(): if not "", the transaction may already exist
 	 * with this serial (a renewal signed by the certificate its own
@@ -152,12 +171,18 @@ struct store_challenge {
 	char		 subject[256];	/* POSIX ERE the subject must match */
 };
 
-/* What store_issue() did. */
+/*
+ * What a write did: store_issue(), store_request_put(),
+ * store_request_issue(), store_request_reject() and store_crl_put() each
+ * name the values they can return.  Every answer but STORE_PUT_OK and
+ * STORE_PUT_ERROR has written nothing; after an error the change is
+ * not in either, unless the connection died during its COMMIT.
+ */
 enum store_put {
-	STORE_PUT_OK = 0,	/* certificate and transaction recorded */
-	STORE_PUT_DUP_SERIAL,	/* serial taken: nothing written, retry */
-	STORE_PUT_DUP_TXN,	/* transaction exists: nothing written */
-	STORE_PUT_STALE,	/* request no longer pending: nothing written */
+	STORE_PUT_OK = 0,	/* all of it recorded */
+	STORE_PUT_DUP_SERIAL,	/* serial (or CRL number) taken: retry */
+	STORE_PUT_DUP_TXN,	/* transaction exists */
+	STORE_PUT_STALE,	/* request no longer pending */
 	STORE_PUT_CHALLENGE,	/* one-time challenge used or expired meanwhile */
 	STORE_PUT_LIMIT,	/* max_active valid certificates already */
 	STORE_PUT_ERROR = -1,
@@ -179,6 +204,11 @@ struct store_counts {
 	int64_t		 challenges;	/* one-time challenges, used or not */
 };
 
+/*
+ * What the list calls call per row, with their own last argument.  The
+ * record is the store's and lives only during the call: copy what is
+ * kept.  Returning -1 stops the list, which then returns -1 too.
+ */
 typedef int (*store_cert_cb)(const struct store_cert *, void *);
 typedef int (*store_request_cb)(const struct store_request *, void *);
 typedef int (*store_txn_cb)(const struct store_txn *, void *);
@@ -191,7 +221,7 @@ struct store;
 
 struct store_ops {
 	int		 version;	/* STORE_OPS_VERSION */
-	const char	*name;		/* store.backend: "sqlite", ... */
+	const char	*name;		/* "sqlite", "postgresql" */
 	void		*(*open)(const struct conf_store *, int create);
 	void		 (*close)(void *);
 	enum store_put	 (*issue)(void *, const struct store_cert *,
@@ -235,50 +265,68 @@ struct store_ops {
 };
 
 /*
- * Open the store "cs" names, creating and migrating its schema if
- * "create" is set (otherwise it must exist).  NULL on failure.
- * PostgreSQL: the database must exist; its schema is created or
- * migrated by every open, whatever "create" says, so that the nodes
- * of a deployment bring it up to date as they start.
+ * Open the store "cs" names; NULL on failure.  Every open creates or
+ * migrates the schema as needed, so that the nodes of a deployment
+ * bring it up to date as they start.  "create" only lets SQLite make
+ * a database file that is not there yet; a PostgreSQL database must
+ * exist whatever it says.
  */
 struct store	*store_open(const struct conf_store *, int create);
 void		 store_close(struct store *);
 
 /*
  * Record an issued certificate and the transaction that produced it as
- * one atomic change: either both are stored or neither.
+ * one atomic change: either both are stored or neither.  Before that,
+ * inside the same transaction, the transaction's one-time challenge is
+ * used (STORE_PUT_CHALLENGE if it cannot be) and its max_active limit
+ * checked (STORE_PUT_LIMIT).  STORE_PUT_DUP_SERIAL or STORE_PUT_DUP_TXN
+ * if the serial or the transaction is taken.
  */
 enum store_put	 store_issue(struct store *, const struct store_cert *,
 		    const struct store_txn *);
+/*
+ * The transaction "txid" signed by "signer_kid".  Not found leaves *t
+ * holding just those two.
+ */
 int		 store_txn_get(struct store *, const char *txid,
 		    const unsigned char *signer_kid, struct store_txn *,
 		    int *found);
+/* The certificate of "serial", every field filled. */
 int		 store_cert_get(struct store *, const char *serial,
 		    struct store_cert *, int *found);
-/* Calls "cb" per certificate, oldest first; stops if it returns -1. */
+/* Calls "cb" per certificate, oldest first. */
 int		 store_cert_list(struct store *, store_cert_cb, void *);
-void		 store_cert_clear(struct store_cert *);
+void		 store_cert_clear(struct store_cert *);	/* frees; zeroes */
+/* The status of "serial" alone, cheaper than store_cert_get(). */
 int		 store_cert_status(struct store *, const char *serial,
 		    struct store_status *, int *found);
 /*
  * Mark a valid certificate revoked and bump the store revision (which
  * tells every node its CRL and OCSP answers are stale), atomically.
+ * A "reason" below 0 records none.  STORE_REVOKE_ALREADY if it was
+ * revoked before, STORE_REVOKE_UNKNOWN if there is no such serial.
  */
 enum store_revoke store_cert_revoke(struct store *, const char *serial,
 		    int reason, int64_t when);
-/* CA "ca"'s revoked certificates (serial, revoked_at, reason filled). */
+/* CA "ca"'s revoked certificates, oldest first, every field filled. */
 int		 store_revoked_list(struct store *, const char *ca,
 		    store_cert_cb, void *);
-/* The revocation counter: changes whenever a revocation does. */
+/*
+ * The revocation counter: changes whenever a revocation does, and is
+ * copied by store_import().
+ */
 int		 store_revision(struct store *, int64_t *);
 
 /*
  * Record a pending request and its transaction (status PENDING) as
- * one change; r->id is set.  STORE_PUT_DUP_TXN if the transaction
- * exists already.
+ * one change, using the transaction's one-time challenge in it too
+ * (STORE_PUT_CHALLENGE if that cannot be).  On STORE_PUT_OK r->id is
+ * the new request's.  STORE_PUT_DUP_TXN if the transaction exists
+ * already.
  */
 enum store_put	 store_request_put(struct store *, struct store_request *,
 		    const struct store_txn *);
+/* Request "id", every field filled. */
 int		 store_request_get(struct store *, int64_t id,
 		    struct store_request *, int *found);
 /* Every request, newest first. */
@@ -286,26 +334,35 @@ int		 store_request_list(struct store *, store_request_cb, void *);
 /*
  * Approve: record the certificate, mark the request and its
  * transaction issued, all at once, and only if the request is still
- * pending (else STORE_PUT_STALE, nothing written).
+ * pending and not expired at the certificate's issued_at (else
+ * STORE_PUT_STALE).  STORE_PUT_DUP_SERIAL if the serial is taken.
  */
 enum store_put	 store_request_issue(struct store *, int64_t id,
 		    const struct store_cert *);
-/* Reject a pending request (STORE_PUT_STALE if it is not pending). */
+/*
+ * Reject a pending request and mark its transaction rejected
+ * (STORE_PUT_STALE if it is not pending).
+ */
 enum store_put	 store_request_reject(struct store *, int64_t id,
 		    const char *reason, int64_t when);
+/* Free what a request owns and zero it. */
 void		 store_request_clear(struct store_request *);
 
 /* CA "ca"'s CRL with the highest number. */
 int		 store_crl_latest(struct store *, const char *ca,
 		    struct store_crl *, int *found);
-/* Keep a new CRL; STORE_PUT_DUP_SERIAL if its CA's number is taken. */
+/*
+ * Keep a new CRL, and of its CA's older ones those of the 16 numbers
+ * before it; STORE_PUT_DUP_SERIAL if its CA's number is taken.
+ */
 enum store_put	 store_crl_put(struct store *, const struct store_crl *);
-void		 store_crl_clear(struct store_crl *);
+void		 store_crl_clear(struct store_crl *);	/* frees; zeroes */
 
 /* Every transaction, in no particular order (created_at filled). */
 int		 store_txn_list(struct store *, store_txn_cb, void *);
-/* Every CRL kept, lowest number first. */
+/* Every CRL kept, by CA name, then lowest number first. */
 int		 store_crl_list(struct store *, store_crl_cb, void *);
+/* How many rows of each kind there are, in one consistent read. */
 int		 store_counts(struct store *, struct store_counts *);
 /*
  * Copy everything "src" holds into this store, which must be empty
@@ -321,6 +378,7 @@ int		 store_import(struct store *, struct store *src,
 /* Keep a new one-time challenge (its hash is unique by constraint). */
 int		 store_challenge_put(struct store *,
 		    const struct store_challenge *);
+/* The one-time challenge whose SHA-256 is "hash". */
 int		 store_challenge_get(struct store *, const unsigned char *hash,
 		    struct store_challenge *, int *found);
 /* Every one-time challenge, newest first. */

@@ -8,7 +8,8 @@
  * lock.  A pool of connections, each with its prepared statements; a
  * connection that broke is reset at its next checkout, so scepd
  * reconnects by itself once the database is back.
- * Only store.c calls this file; no SQL lives anywhere else.
+ * Only store.c calls this file.  Its SQL is here, but for the column
+ * lists it shares with the other backend (store_cols.h).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_cols.h"
 
 /*
  * Schema migrations: entry i takes meta.schema_version i to i + 1.
@@ -83,9 +85,11 @@ static const char *const pg_migrations[] = {
 	"  der bytea NOT NULL);"
 	"INSERT INTO meta (key, value) VALUES ('revision', 0);",
 	/* 2: several CAs (certificates and CRLs per CA), one-time challenges */
-	"ALTER TABLE certs ADD COLUMN ca text NOT NULL DEFAULT 'default';"
+	"ALTER TABLE certs ADD COLUMN ca text NOT NULL DEFAULT '"
+	    STORE_CA_DEFAULT "';"
 	"CREATE INDEX certs_ca_subject ON certs(ca, subject);"
-	"ALTER TABLE crls ADD COLUMN ca text NOT NULL DEFAULT 'default';"
+	"ALTER TABLE crls ADD COLUMN ca text NOT NULL DEFAULT '"
+	    STORE_CA_DEFAULT "';"
 	"ALTER TABLE crls DROP CONSTRAINT crls_pkey;"
 	"ALTER TABLE crls ADD PRIMARY KEY (ca, number);"
 	"CREATE TABLE challenges ("
@@ -160,17 +164,6 @@ enum pg_stmt {
 	PG__MAX
 };
 
-#define PG_CERT_COLS \
-	"serial, subject, not_before, not_after, status, issued_at, txid, " \
-	"profile, peer, der, revoked_at, revoke_reason, renewed_from, ca"
-#define PG_REQ_COLS \
-	"id, txid, signer_kid, csr_kid, csr, subject, profile, peer, " \
-	"created_at, expires_at, status, serial, reason, decided_at"
-#define PG_TXN_COLS \
-	"csr_kid, serial, status, request_id, created_at, txid, signer_kid"
-#define PG_CHAL_COLS \
-	"hash, profile, created_at, expires_at, used_at, subject"
-
 static const char *const pg_sql[PG__MAX] = {
 	[PG_CERT_INSERT] = "INSERT INTO certs (serial, subject, not_before, "
 	    "not_after, status, issued_at, txid, profile, peer, der, "
@@ -187,16 +180,18 @@ static const char *const pg_sql[PG__MAX] = {
 	    "csr_kid = excluded.csr_kid, status = excluded.status, "
 	    "serial = excluded.serial, request_id = excluded.request_id, "
 	    "created_at = excluded.created_at WHERE txns.serial = $8",
-	[PG_TXN_GET] = "SELECT " PG_TXN_COLS " FROM txns "
+	[PG_TXN_GET] = "SELECT " STORE_TXN_COLNAMES " FROM txns "
 	    "WHERE txid = $1 AND signer_kid = $2",
-	[PG_CERT_GET] = "SELECT " PG_CERT_COLS " FROM certs WHERE serial = $1",
-	[PG_CERT_LIST] = "SELECT " PG_CERT_COLS " FROM certs ORDER BY id",
-	[PG_CERT_STATUS] = "SELECT status, not_after, revoked_at, "
-	    "revoke_reason, ca FROM certs WHERE serial = $1",
+	[PG_CERT_GET] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
+	    "WHERE serial = $1",
+	[PG_CERT_LIST] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
+	    "ORDER BY id",
+	[PG_CERT_STATUS] = "SELECT " STORE_STATUS_COLNAMES " FROM certs "
+	    "WHERE serial = $1",
 	[PG_CERT_REVOKE] = "UPDATE certs SET status = 1, revoked_at = $2, "
 	    "revoke_reason = $3 WHERE serial = $1 AND status = 0 "
 	    "RETURNING serial",
-	[PG_REVOKED_LIST] = "SELECT " PG_CERT_COLS " FROM certs "
+	[PG_REVOKED_LIST] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
 	    "WHERE status = 1 AND ca = $1 ORDER BY id",
 	[PG_REV_BUMP] = "UPDATE meta SET value = value + 1 "
 	    "WHERE key = 'revision'",
@@ -208,8 +203,9 @@ static const char *const pg_sql[PG__MAX] = {
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
 	    "COALESCE($11, nextval('requests_id_seq')), $12, $13, $14) "
 	    "RETURNING id",
-	[PG_REQ_GET] = "SELECT " PG_REQ_COLS " FROM requests WHERE id = $1",
-	[PG_REQ_LIST] = "SELECT " PG_REQ_COLS " FROM requests "
+	[PG_REQ_GET] = "SELECT " STORE_REQ_COLNAMES " FROM requests "
+	    "WHERE id = $1",
+	[PG_REQ_LIST] = "SELECT " STORE_REQ_COLNAMES " FROM requests "
 	    "ORDER BY id DESC",
 	[PG_REQ_ISSUE] = "UPDATE requests SET status = 0, serial = $2, "
 	    "decided_at = $3 WHERE id = $1 AND status = 3 AND expires_at > $3 "
@@ -218,30 +214,23 @@ static const char *const pg_sql[PG__MAX] = {
 	    "decided_at = $3 WHERE id = $1 AND status = 3 RETURNING id",
 	[PG_TXN_DECIDE] = "UPDATE txns SET status = $2, serial = $3 "
 	    "WHERE request_id = $1",
-	[PG_CRL_LATEST] = "SELECT number, revision, this_update, next_update, "
-	    "der, ca FROM crls WHERE ca = $1 ORDER BY number DESC LIMIT 1",
+	[PG_CRL_LATEST] = "SELECT " STORE_CRL_COLNAMES " FROM crls "
+	    "WHERE ca = $1 ORDER BY number DESC LIMIT 1",
 	[PG_CRL_INSERT] = "INSERT INTO crls (number, revision, this_update, "
 	    "next_update, der, ca) VALUES ($1, $2, $3, $4, $5, $6)",
 	[PG_CRL_PRUNE] = "DELETE FROM crls WHERE number < $1 AND ca = $2",
-	[PG_TXN_LIST] = "SELECT " PG_TXN_COLS " FROM txns "
+	[PG_TXN_LIST] = "SELECT " STORE_TXN_COLNAMES " FROM txns "
 	    "ORDER BY created_at, txid",
-	[PG_CRL_LIST] = "SELECT number, revision, this_update, next_update, "
-	    "der, ca FROM crls ORDER BY ca, number",
-	[PG_COUNTS] = "SELECT (SELECT count(*) FROM certs), "
-	    "(SELECT count(*) FROM certs WHERE status = 1), "
-	    "(SELECT count(*) FROM certs WHERE renewed_from IS NOT NULL), "
-	    "(SELECT count(*) FROM txns), (SELECT count(*) FROM requests), "
-	    "(SELECT count(*) FROM requests WHERE status = 3), "
-	    "(SELECT count(*) FROM crls), "
-	    "(SELECT value FROM meta WHERE key = 'revision'), "
-	    "(SELECT count(*) FROM challenges)",
+	[PG_CRL_LIST] = "SELECT " STORE_CRL_COLNAMES " FROM crls "
+	    "ORDER BY ca, number",
+	[PG_COUNTS] = "SELECT " STORE_COUNTS_COLNAMES,
 	[PG_REV_SET] = "UPDATE meta SET value = $1 WHERE key = 'revision'",
 	/* After an import, new requests must not reuse an imported id. */
 	[PG_REQ_SEQ] = "SELECT setval('requests_id_seq', max(id)) "
 	    "FROM requests HAVING max(id) IS NOT NULL",
-	[PG_CHAL_INSERT] = "INSERT INTO challenges (" PG_CHAL_COLS ") "
+	[PG_CHAL_INSERT] = "INSERT INTO challenges (" STORE_CHAL_COLNAMES ") "
 	    "VALUES ($1, $2, $3, $4, $5, $6)",
-	[PG_CHAL_GET] = "SELECT " PG_CHAL_COLS " FROM challenges "
+	[PG_CHAL_GET] = "SELECT " STORE_CHAL_COLNAMES " FROM challenges "
 	    "WHERE hash = $1",
 	/*
 	 * The one statement that decides which request gets a challenge:
@@ -250,7 +239,7 @@ static const char *const pg_sql[PG__MAX] = {
 	 */
 	[PG_CHAL_USE] = "UPDATE challenges SET used_at = $2 WHERE hash = $1 "
 	    "AND used_at IS NULL AND expires_at > $2 RETURNING hash",
-	[PG_CHAL_LIST] = "SELECT " PG_CHAL_COLS " FROM challenges "
+	[PG_CHAL_LIST] = "SELECT " STORE_CHAL_COLNAMES " FROM challenges "
 	    "ORDER BY created_at DESC",
 	[PG_CERT_COUNT] = "SELECT count(*) FROM certs WHERE ca = $1 AND "
 	    "subject = $2 AND status = 0 AND not_after > $3",
@@ -286,7 +275,14 @@ struct pg_args {
 	char		 num[PG_NARGS][24];
 };
 
+/*
+ * Reads a result's row into a record, indexing it by the record's
+ * column enum (store_cols.h); on -1 the record owns nothing.
+ */
 typedef int (*pg_row_fn)(const PGresult *, void *);
+
+/* The parameters of a statement that has none. */
+static const struct pg_args pg_noargs;
 
 static time_t
 pg_now(void)
@@ -863,14 +859,16 @@ pg_lookup(struct pg *p, enum pg_stmt which, const struct pg_args *a,
 
 /*
  * Every row of "which", one at a time (single-row mode: a large store
- * is never held in memory), each handed to "row"; stops at its -1.
+ * is never held in memory), each read by "fill" into a record that
+ * store_cb_give() hands on; stops at the first -1 of either.
  */
 static int
 pg_each(struct pg *p, enum pg_stmt which, const struct pg_args *a,
-    pg_row_fn row, void *arg)
+    pg_row_fn fill, const struct store_cb *cb)
 {
 	struct pg_conn	*c;
 	PGresult	*r;
+	union store_row	 row;
 	char		 name[16];
 	int		 ret = -1, stop = 0;
 
@@ -886,7 +884,8 @@ pg_each(struct pg *p, enum pg_stmt which, const struct pg_args *a,
 	while ((r = PQgetResult(c->db)) != NULL) {
 		switch (PQresultStatus(r)) {
 		case PGRES_SINGLE_TUPLE:
-			if (!stop && row(r, arg) == -1)
+			if (!stop && (fill(r, &row) == -1 ||
+			    store_cb_give(cb, &row) == -1))
 				stop = 1;
 			break;
 		case PGRES_TUPLES_OK:
@@ -923,7 +922,7 @@ pg_cert_insert(struct pg_conn *c, const struct store_cert *r)
 	pg_blob(&a, r->der, r->dersz);
 	pg_opt_text(&a, r->renewed_from);
 	pg_revocation(&a, r);
-	pg_text(&a, r->ca[0] != '\0' ? r->ca : "default");
+	pg_text(&a, store_ca_name(r->ca));
 	return pg_write(c, PG_CERT_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
 }
 
@@ -987,7 +986,7 @@ pg_limit(struct pg_conn *c, const struct store_cert *r,
     const struct store_txn *t)
 {
 	struct pg_args	 a = { 0 }, b = { 0 };
-	const char	*ca = r->ca[0] ? r->ca : "default";
+	const char	*ca = store_ca_name(r->ca);
 	PGresult	*res;
 	int64_t		 n = -1;
 
@@ -1036,14 +1035,14 @@ pg_txn_row(const PGresult *r, void *arg)
 	struct store_txn *t = arg;
 
 	memset(t, 0, sizeof(*t));
-	pg_col_text(r, 1, t->serial, sizeof(t->serial));
-	t->status = (int)pg_col_int(r, 2);
-	t->request_id = pg_col_int(r, 3);
-	t->created_at = pg_col_int(r, 4);
-	pg_col_text(r, 5, t->txid, sizeof(t->txid));
-	if (pg_col_kid(r, 6, t->signer_kid) == -1)
+	pg_col_text(r, TXN_COL_SERIAL, t->serial, sizeof(t->serial));
+	t->status = (int)pg_col_int(r, TXN_COL_STATUS);
+	t->request_id = pg_col_int(r, TXN_COL_REQUEST_ID);
+	t->created_at = pg_col_int(r, TXN_COL_CREATED_AT);
+	pg_col_text(r, TXN_COL_TXID, t->txid, sizeof(t->txid));
+	if (pg_col_kid(r, TXN_COL_SIGNER_KID, t->signer_kid) == -1)
 		return -1;
-	return pg_col_kid(r, 0, t->csr_kid);
+	return pg_col_kid(r, TXN_COL_CSR_KID, t->csr_kid);
 }
 
 static int
@@ -1064,27 +1063,28 @@ pg_txn_get(void *arg, const char *txid, const unsigned char *signer_kid,
 	return ret;
 }
 
-/* A PG_CERT_COLS row into "r" (which then owns its copies). */
+/* A row of STORE_CERT_COLNAMES into "r" (which then owns its copies). */
 static int
 pg_cert_row(const PGresult *res, void *arg)
 {
 	struct store_cert *r = arg;
 
 	memset(r, 0, sizeof(*r));
-	pg_col_text(res, 0, r->serial, sizeof(r->serial));
-	r->not_before = pg_col_int(res, 2);
-	r->not_after = pg_col_int(res, 3);
-	r->status = (int)pg_col_int(res, 4);
-	r->issued_at = pg_col_int(res, 5);
-	pg_col_text(res, 6, r->txid, sizeof(r->txid));
-	pg_col_text(res, 7, r->profile, sizeof(r->profile));
-	pg_col_text(res, 8, r->peer, sizeof(r->peer));
-	r->revoked_at = pg_col_int(res, 10);
-	r->revoke_reason = pg_col_reason(res, 11);
-	pg_col_text(res, 12, r->renewed_from, sizeof(r->renewed_from));
-	pg_col_text(res, 13, r->ca, sizeof(r->ca));
-	if ((r->subject = pg_col_strdup(res, 1)) == NULL ||
-	    pg_col_blob(res, 9, &r->der, &r->dersz) == -1) {
+	pg_col_text(res, CERT_COL_SERIAL, r->serial, sizeof(r->serial));
+	r->not_before = pg_col_int(res, CERT_COL_NOT_BEFORE);
+	r->not_after = pg_col_int(res, CERT_COL_NOT_AFTER);
+	r->status = (int)pg_col_int(res, CERT_COL_STATUS);
+	r->issued_at = pg_col_int(res, CERT_COL_ISSUED_AT);
+	pg_col_text(res, CERT_COL_TXID, r->txid, sizeof(r->txid));
+	pg_col_text(res, CERT_COL_PROFILE, r->profile, sizeof(r->profile));
+	pg_col_text(res, CERT_COL_PEER, r->peer, sizeof(r->peer));
+	r->revoked_at = pg_col_int(res, CERT_COL_REVOKED_AT);
+	r->revoke_reason = pg_col_reason(res, CERT_COL_REVOKE_REASON);
+	pg_col_text(res, CERT_COL_RENEWED_FROM, r->renewed_from,
+	    sizeof(r->renewed_from));
+	pg_col_text(res, CERT_COL_CA, r->ca, sizeof(r->ca));
+	if ((r->subject = pg_col_strdup(res, CERT_COL_SUBJECT)) == NULL ||
+	    pg_col_blob(res, CERT_COL_DER, &r->der, &r->dersz) == -1) {
 		store_cert_clear(r);
 		return -1;
 	}
@@ -1100,42 +1100,21 @@ pg_cert_get(void *arg, const char *serial, struct store_cert *r, int *found)
 	return pg_lookup(arg, PG_CERT_GET, &a, pg_cert_row, r, found);
 }
 
-struct pg_cert_walk {
-	store_cert_cb	 cb;
-	void		*arg;
-};
-
 static int
-pg_cert_walk_row(const PGresult *res, void *arg)
+pg_cert_list(void *arg, store_cert_cb fn, void *fnarg)
 {
-	struct pg_cert_walk	*w = arg;
-	struct store_cert	 r;
-	int			 rc;
-
-	if (pg_cert_row(res, &r) == -1)
-		return -1;
-	rc = w->cb(&r, w->arg);
-	store_cert_clear(&r);
-	return rc;
+	return pg_each(arg, PG_CERT_LIST, &pg_noargs, pg_cert_row,
+	    STORE_CB_CERT(fn, fnarg));
 }
 
 static int
-pg_cert_list(void *arg, store_cert_cb cb, void *cbarg)
+pg_revoked_list(void *arg, const char *ca, store_cert_cb fn, void *fnarg)
 {
-	struct pg_cert_walk	w = { cb, cbarg };
-	struct pg_args		a = { 0 };
-
-	return pg_each(arg, PG_CERT_LIST, &a, pg_cert_walk_row, &w);
-}
-
-static int
-pg_revoked_list(void *arg, const char *ca, store_cert_cb cb, void *cbarg)
-{
-	struct pg_cert_walk	w = { cb, cbarg };
-	struct pg_args		a = { 0 };
+	struct pg_args a = { 0 };
 
 	pg_text(&a, ca);
-	return pg_each(arg, PG_REVOKED_LIST, &a, pg_cert_walk_row, &w);
+	return pg_each(arg, PG_REVOKED_LIST, &a, pg_cert_row,
+	    STORE_CB_CERT(fn, fnarg));
 }
 
 static int
@@ -1143,11 +1122,11 @@ pg_status_row(const PGresult *r, void *arg)
 {
 	struct store_status *ss = arg;
 
-	ss->status = (int)pg_col_int(r, 0);
-	ss->not_after = pg_col_int(r, 1);
-	ss->revoked_at = pg_col_int(r, 2);
-	ss->revoke_reason = pg_col_reason(r, 3);
-	pg_col_text(r, 4, ss->ca, sizeof(ss->ca));
+	ss->status = (int)pg_col_int(r, STATUS_COL_STATUS);
+	ss->not_after = pg_col_int(r, STATUS_COL_NOT_AFTER);
+	ss->revoked_at = pg_col_int(r, STATUS_COL_REVOKED_AT);
+	ss->revoke_reason = pg_col_reason(r, STATUS_COL_REVOKE_REASON);
+	pg_col_text(r, STATUS_COL_CA, ss->ca, sizeof(ss->ca));
 	return 0;
 }
 
@@ -1196,8 +1175,9 @@ pg_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
 	return found ? STORE_REVOKE_ALREADY : STORE_REVOKE_UNKNOWN;
 }
 
+/* A row of one integer: a count, the revision. */
 static int
-pg_rev_row(const PGresult *r, void *arg)
+pg_int_row(const PGresult *r, void *arg)
 {
 	*(int64_t *)arg = pg_col_int(r, 0);
 	return 0;
@@ -1210,7 +1190,7 @@ pg_revision(void *arg, int64_t *rev)
 	int		found;
 
 	*rev = 0;
-	return pg_lookup(arg, PG_REV_GET, &a, pg_rev_row, rev, &found);
+	return pg_lookup(arg, PG_REV_GET, &a, pg_int_row, rev, &found);
 }
 
 /* Insert request "r" as it is (id 0: the next one); *id is set. */
@@ -1279,20 +1259,20 @@ pg_request_row(const PGresult *res, void *arg)
 	struct store_request *r = arg;
 
 	memset(r, 0, sizeof(*r));
-	r->id = pg_col_int(res, 0);
-	pg_col_text(res, 1, r->txid, sizeof(r->txid));
-	pg_col_text(res, 6, r->profile, sizeof(r->profile));
-	pg_col_text(res, 7, r->peer, sizeof(r->peer));
-	r->created_at = pg_col_int(res, 8);
-	r->expires_at = pg_col_int(res, 9);
-	r->status = (int)pg_col_int(res, 10);
-	pg_col_text(res, 11, r->serial, sizeof(r->serial));
-	pg_col_text(res, 12, r->reason, sizeof(r->reason));
-	r->decided_at = pg_col_int(res, 13);
-	if (pg_col_kid(res, 2, r->signer_kid) == -1 ||
-	    pg_col_kid(res, 3, r->csr_kid) == -1 ||
-	    pg_col_blob(res, 4, &r->csr, &r->csrsz) == -1 ||
-	    (r->subject = pg_col_strdup(res, 5)) == NULL) {
+	r->id = pg_col_int(res, REQ_COL_ID);
+	pg_col_text(res, REQ_COL_TXID, r->txid, sizeof(r->txid));
+	pg_col_text(res, REQ_COL_PROFILE, r->profile, sizeof(r->profile));
+	pg_col_text(res, REQ_COL_PEER, r->peer, sizeof(r->peer));
+	r->created_at = pg_col_int(res, REQ_COL_CREATED_AT);
+	r->expires_at = pg_col_int(res, REQ_COL_EXPIRES_AT);
+	r->status = (int)pg_col_int(res, REQ_COL_STATUS);
+	pg_col_text(res, REQ_COL_SERIAL, r->serial, sizeof(r->serial));
+	pg_col_text(res, REQ_COL_REASON, r->reason, sizeof(r->reason));
+	r->decided_at = pg_col_int(res, REQ_COL_DECIDED_AT);
+	if (pg_col_kid(res, REQ_COL_SIGNER_KID, r->signer_kid) == -1 ||
+	    pg_col_kid(res, REQ_COL_CSR_KID, r->csr_kid) == -1 ||
+	    pg_col_blob(res, REQ_COL_CSR, &r->csr, &r->csrsz) == -1 ||
+	    (r->subject = pg_col_strdup(res, REQ_COL_SUBJECT)) == NULL) {
 		store_request_clear(r);
 		return -1;
 	}
@@ -1308,32 +1288,11 @@ pg_request_get(void *arg, int64_t id, struct store_request *r, int *found)
 	return pg_lookup(arg, PG_REQ_GET, &a, pg_request_row, r, found);
 }
 
-struct pg_request_walk {
-	store_request_cb cb;
-	void		*arg;
-};
-
 static int
-pg_request_walk_row(const PGresult *res, void *arg)
+pg_request_list(void *arg, store_request_cb fn, void *fnarg)
 {
-	struct pg_request_walk	*w = arg;
-	struct store_request	 r;
-	int			 rc;
-
-	if (pg_request_row(res, &r) == -1)
-		return -1;
-	rc = w->cb(&r, w->arg);
-	store_request_clear(&r);
-	return rc;
-}
-
-static int
-pg_request_list(void *arg, store_request_cb cb, void *cbarg)
-{
-	struct pg_request_walk	w = { cb, cbarg };
-	struct pg_args		a = { 0 };
-
-	return pg_each(arg, PG_REQ_LIST, &a, pg_request_walk_row, &w);
+	return pg_each(arg, PG_REQ_LIST, &pg_noargs, pg_request_row,
+	    STORE_CB_REQUEST(fn, fnarg));
 }
 
 /* Mark the transaction of request "id" decided. */
@@ -1410,12 +1369,12 @@ pg_crl_row(const PGresult *r, void *arg)
 	struct store_crl *cr = arg;
 
 	memset(cr, 0, sizeof(*cr));
-	cr->number = pg_col_int(r, 0);
-	cr->revision = pg_col_int(r, 1);
-	cr->this_update = pg_col_int(r, 2);
-	cr->next_update = pg_col_int(r, 3);
-	pg_col_text(r, 5, cr->ca, sizeof(cr->ca));
-	return pg_col_blob(r, 4, &cr->der, &cr->dersz);
+	cr->number = pg_col_int(r, CRL_COL_NUMBER);
+	cr->revision = pg_col_int(r, CRL_COL_REVISION);
+	cr->this_update = pg_col_int(r, CRL_COL_THIS_UPDATE);
+	cr->next_update = pg_col_int(r, CRL_COL_NEXT_UPDATE);
+	pg_col_text(r, CRL_COL_CA, cr->ca, sizeof(cr->ca));
+	return pg_col_blob(r, CRL_COL_DER, &cr->der, &cr->dersz);
 }
 
 static int
@@ -1439,7 +1398,7 @@ pg_crl_insert(struct pg_conn *c, const struct store_crl *cr)
 	pg_int(&a, cr->this_update);
 	pg_int(&a, cr->next_update);
 	pg_blob(&a, cr->der, cr->dersz);
-	pg_text(&a, cr->ca[0] != '\0' ? cr->ca : "default");
+	pg_text(&a, store_ca_name(cr->ca));
 	return pg_write(c, PG_CRL_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
 }
 
@@ -1454,64 +1413,25 @@ pg_crl_put(void *arg, const struct store_crl *cr)
 	if ((c = pg_get(p)) == NULL)
 		return STORE_PUT_ERROR;
 	pg_int(&a, cr->number - PG_CRL_KEEP);
-	pg_text(&a, cr->ca[0] != '\0' ? cr->ca : "default");
+	pg_text(&a, store_ca_name(cr->ca));
 	if (pg_cmd(c, "BEGIN") == 0 &&
 	    (ret = pg_crl_insert(c, cr)) == STORE_PUT_OK)
 		ret = pg_write(c, PG_CRL_PRUNE, &a, STORE_PUT_ERROR, NULL);
 	return pg_finish(p, c, ret);
 }
 
-struct pg_txn_walk {
-	store_txn_cb	 cb;
-	void		*arg;
-};
-
 static int
-pg_txn_walk_row(const PGresult *r, void *arg)
+pg_txn_list(void *arg, store_txn_cb fn, void *fnarg)
 {
-	struct pg_txn_walk	*w = arg;
-	struct store_txn	 t;
-
-	if (pg_txn_row(r, &t) == -1)
-		return -1;
-	return w->cb(&t, w->arg);
+	return pg_each(arg, PG_TXN_LIST, &pg_noargs, pg_txn_row,
+	    STORE_CB_TXN(fn, fnarg));
 }
 
 static int
-pg_txn_list(void *arg, store_txn_cb cb, void *cbarg)
+pg_crl_list(void *arg, store_crl_cb fn, void *fnarg)
 {
-	struct pg_txn_walk	w = { cb, cbarg };
-	struct pg_args		a = { 0 };
-
-	return pg_each(arg, PG_TXN_LIST, &a, pg_txn_walk_row, &w);
-}
-
-struct pg_crl_walk {
-	store_crl_cb	 cb;
-	void		*arg;
-};
-
-static int
-pg_crl_walk_row(const PGresult *r, void *arg)
-{
-	struct pg_crl_walk	*w = arg;
-	struct store_crl	 cr;
-	int			 rc;
-
-	if (pg_crl_row(r, &cr) == -1)
-		return -1;
-	rc = w->cb(&cr, w->arg);
-	store_crl_clear(&cr);
-	return rc;
-}
-
-static int
-pg_crl_list(void *arg, store_crl_cb cb, void *cbarg)
-{
-	struct pg_crl_walk	w = { cb, cbarg };
-	struct pg_args		a = { 0 };
-
-	return pg_each(arg, PG_CRL_LIST, &a, pg_crl_walk_row, &w);
+	return pg_each(arg, PG_CRL_LIST, &pg_noargs, pg_crl_row,
+	    STORE_CB_CRL(fn, fnarg));
 }
 
 static int
@@ -1519,15 +1439,15 @@ pg_counts_row(const PGresult *r, void *arg)
 {
 	struct store_counts *n = arg;
 
-	n->certs = pg_col_int(r, 0);
-	n->revoked = pg_col_int(r, 1);
-	n->renewals = pg_col_int(r, 2);
-	n->txns = pg_col_int(r, 3);
-	n->requests = pg_col_int(r, 4);
-	n->pending = pg_col_int(r, 5);
-	n->crls = pg_col_int(r, 6);
-	n->revision = pg_col_int(r, 7);
-	n->challenges = pg_col_int(r, 8);
+	n->certs = pg_col_int(r, COUNTS_COL_CERTS);
+	n->revoked = pg_col_int(r, COUNTS_COL_REVOKED);
+	n->renewals = pg_col_int(r, COUNTS_COL_RENEWALS);
+	n->txns = pg_col_int(r, COUNTS_COL_TXNS);
+	n->requests = pg_col_int(r, COUNTS_COL_REQUESTS);
+	n->pending = pg_col_int(r, COUNTS_COL_PENDING);
+	n->crls = pg_col_int(r, COUNTS_COL_CRLS);
+	n->revision = pg_col_int(r, COUNTS_COL_REVISION);
+	n->challenges = pg_col_int(r, COUNTS_COL_CHALLENGES);
 	return 0;
 }
 
@@ -1591,13 +1511,13 @@ pg_challenge_row(const PGresult *r, void *arg)
 	struct store_challenge *ch = arg;
 
 	memset(ch, 0, sizeof(*ch));
-	if (pg_col_kid(r, 0, ch->hash) == -1)
+	if (pg_col_kid(r, CHAL_COL_HASH, ch->hash) == -1)
 		return -1;
-	pg_col_text(r, 1, ch->profile, sizeof(ch->profile));
-	ch->created_at = pg_col_int(r, 2);
-	ch->expires_at = pg_col_int(r, 3);
-	ch->used_at = pg_col_int(r, 4);
-	pg_col_text(r, 5, ch->subject, sizeof(ch->subject));
+	pg_col_text(r, CHAL_COL_PROFILE, ch->profile, sizeof(ch->profile));
+	ch->created_at = pg_col_int(r, CHAL_COL_CREATED_AT);
+	ch->expires_at = pg_col_int(r, CHAL_COL_EXPIRES_AT);
+	ch->used_at = pg_col_int(r, CHAL_COL_USED_AT);
+	pg_col_text(r, CHAL_COL_SUBJECT, ch->subject, sizeof(ch->subject));
 	return 0;
 }
 
@@ -1612,29 +1532,11 @@ pg_challenge_get(void *arg, const unsigned char *hash,
 	return pg_lookup(arg, PG_CHAL_GET, &a, pg_challenge_row, ch, found);
 }
 
-struct pg_challenge_walk {
-	store_challenge_cb	 cb;
-	void			*arg;
-};
-
 static int
-pg_challenge_walk_row(const PGresult *r, void *arg)
+pg_challenge_list(void *arg, store_challenge_cb fn, void *fnarg)
 {
-	struct pg_challenge_walk	*w = arg;
-	struct store_challenge		 ch;
-
-	if (pg_challenge_row(r, &ch) == -1)
-		return -1;
-	return w->cb(&ch, w->arg);
-}
-
-static int
-pg_challenge_list(void *arg, store_challenge_cb cb, void *cbarg)
-{
-	struct pg_challenge_walk	w = { cb, cbarg };
-	struct pg_args			a = { 0 };
-
-	return pg_each(arg, PG_CHAL_LIST, &a, pg_challenge_walk_row, &w);
+	return pg_each(arg, PG_CHAL_LIST, &pg_noargs, pg_challenge_row,
+	    STORE_CB_CHALLENGE(fn, fnarg));
 }
 
 static int
@@ -1648,7 +1550,7 @@ pg_cert_count_active(void *arg, const char *ca, const char *subject,
 	pg_text(&a, ca);
 	pg_text(&a, subject);
 	pg_int(&a, now);
-	return pg_lookup(arg, PG_CERT_COUNT, &a, pg_rev_row, n, &found);
+	return pg_lookup(arg, PG_CERT_COUNT, &a, pg_int_row, n, &found);
 }
 
 /* store_import(): each source row goes into the target's transaction. */

@@ -5,7 +5,8 @@
  * CertRep leaves), a busy timeout, versioned migrations kept in
  * PRAGMA user_version, and a pool of connections each with its prepared
  * statements, so worker threads never share a connection.
- * Only store.c calls this file; no SQL lives anywhere else.
+ * Only store.c calls this file.  Its SQL is here, but for the column
+ * lists it shares with the other backend (store_cols.h).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_cols.h"
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
 static const char *const sq_migrations[] = {
@@ -83,7 +85,8 @@ static const char *const sq_migrations[] = {
 	"  next_update INTEGER NOT NULL,"
 	"  der BLOB NOT NULL);",
 	/* 3: several CAs (certificates and CRLs per CA), one-time challenges */
-	"ALTER TABLE certs ADD COLUMN ca TEXT NOT NULL DEFAULT 'default';"
+	"ALTER TABLE certs ADD COLUMN ca TEXT NOT NULL DEFAULT '"
+	    STORE_CA_DEFAULT "';"
 	"CREATE INDEX certs_ca_subject ON certs(ca, subject);"
 	"CREATE TABLE crls_v3 ("
 	"  ca TEXT NOT NULL,"
@@ -93,7 +96,8 @@ static const char *const sq_migrations[] = {
 	"  next_update INTEGER NOT NULL,"
 	"  der BLOB NOT NULL,"
 	"  PRIMARY KEY (ca, number));"
-	"INSERT INTO crls_v3 SELECT 'default', number, revision, this_update,"
+	"INSERT INTO crls_v3 SELECT '" STORE_CA_DEFAULT "', number, revision, "
+	"this_update,"
 	"  next_update, der FROM crls;"
 	"DROP TABLE crls;"
 	"ALTER TABLE crls_v3 RENAME TO crls;"
@@ -168,13 +172,6 @@ enum sq_stmt {
 	SQ__MAX
 };
 
-#define SQ_CERT_COLS \
-	"serial, subject, not_before, not_after, status, issued_at, txid, " \
-	"profile, peer, der, revoked_at, revoke_reason, renewed_from, ca"
-#define SQ_REQ_COLS \
-	"id, txid, signer_kid, csr_kid, csr, subject, profile, peer, " \
-	"created_at, expires_at, status, serial, reason, decided_at"
-
 static const char *const sq_sql[SQ__MAX] = {
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
@@ -194,16 +191,17 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "csr_kid = excluded.csr_kid, status = excluded.status, "
 	    "serial = excluded.serial, request_id = excluded.request_id, "
 	    "created_at = excluded.created_at WHERE txns.serial = ?8",
-	[SQ_TXN_GET] = "SELECT csr_kid, serial, status, request_id, "
-	    "created_at, txid, signer_kid FROM txns "
+	[SQ_TXN_GET] = "SELECT " STORE_TXN_COLNAMES " FROM txns "
 	    "WHERE txid = ?1 AND signer_kid = ?2",
-	[SQ_CERT_GET] = "SELECT " SQ_CERT_COLS " FROM certs WHERE serial = ?1",
-	[SQ_CERT_LIST] = "SELECT " SQ_CERT_COLS " FROM certs ORDER BY rowid",
-	[SQ_CERT_STATUS] = "SELECT status, not_after, revoked_at, "
-	    "revoke_reason, ca FROM certs WHERE serial = ?1",
+	[SQ_CERT_GET] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
+	    "WHERE serial = ?1",
+	[SQ_CERT_LIST] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
+	    "ORDER BY rowid",
+	[SQ_CERT_STATUS] = "SELECT " STORE_STATUS_COLNAMES " FROM certs "
+	    "WHERE serial = ?1",
 	[SQ_CERT_REVOKE] = "UPDATE certs SET status = 1, revoked_at = ?2, "
 	    "revoke_reason = ?3 WHERE serial = ?1 AND status = 0",
-	[SQ_REVOKED_LIST] = "SELECT " SQ_CERT_COLS " FROM certs "
+	[SQ_REVOKED_LIST] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
 	    "WHERE status = 1 AND ca = ?1 ORDER BY rowid",
 	[SQ_REV_BUMP] = "UPDATE meta SET value = value + 1 "
 	    "WHERE key = 'revision'",
@@ -213,8 +211,9 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "serial, decided_at, reason) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	    "?14)",
-	[SQ_REQ_GET] = "SELECT " SQ_REQ_COLS " FROM requests WHERE id = ?1",
-	[SQ_REQ_LIST] = "SELECT " SQ_REQ_COLS " FROM requests "
+	[SQ_REQ_GET] = "SELECT " STORE_REQ_COLNAMES " FROM requests "
+	    "WHERE id = ?1",
+	[SQ_REQ_LIST] = "SELECT " STORE_REQ_COLNAMES " FROM requests "
 	    "ORDER BY id DESC",
 	[SQ_REQ_ISSUE] = "UPDATE requests SET status = 0, serial = ?2, "
 	    "decided_at = ?3 WHERE id = ?1 AND status = 3 AND expires_at > ?3",
@@ -222,34 +221,26 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "decided_at = ?3 WHERE id = ?1 AND status = 3",
 	[SQ_TXN_DECIDE] = "UPDATE txns SET status = ?2, serial = ?3 "
 	    "WHERE request_id = ?1",
-	[SQ_CRL_LATEST] = "SELECT number, revision, this_update, next_update, "
-	    "der, ca FROM crls WHERE ca = ?1 ORDER BY number DESC LIMIT 1",
+	[SQ_CRL_LATEST] = "SELECT " STORE_CRL_COLNAMES " FROM crls "
+	    "WHERE ca = ?1 ORDER BY number DESC LIMIT 1",
 	[SQ_CRL_INSERT] = "INSERT INTO crls (number, revision, this_update, "
 	    "next_update, der, ca) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[SQ_CRL_PRUNE] = "DELETE FROM crls WHERE number < ?1 AND ca = ?2",
-	[SQ_TXN_LIST] = "SELECT csr_kid, serial, status, request_id, "
-	    "created_at, txid, signer_kid FROM txns ORDER BY rowid",
-	[SQ_CRL_LIST] = "SELECT number, revision, this_update, next_update, "
-	    "der, ca FROM crls ORDER BY ca, number",
-	[SQ_COUNTS] = "SELECT (SELECT count(*) FROM certs), "
-	    "(SELECT count(*) FROM certs WHERE status = 1), "
-	    "(SELECT count(*) FROM certs WHERE renewed_from IS NOT NULL), "
-	    "(SELECT count(*) FROM txns), (SELECT count(*) FROM requests), "
-	    "(SELECT count(*) FROM requests WHERE status = 3), "
-	    "(SELECT count(*) FROM crls), "
-	    "(SELECT value FROM meta WHERE key = 'revision'), "
-	    "(SELECT count(*) FROM challenges)",
+	[SQ_TXN_LIST] = "SELECT " STORE_TXN_COLNAMES " FROM txns "
+	    "ORDER BY rowid",
+	[SQ_CRL_LIST] = "SELECT " STORE_CRL_COLNAMES " FROM crls "
+	    "ORDER BY ca, number",
+	[SQ_COUNTS] = "SELECT " STORE_COUNTS_COLNAMES,
 	[SQ_REV_SET] = "UPDATE meta SET value = ?1 WHERE key = 'revision'",
-	[SQ_CHAL_INSERT] = "INSERT INTO challenges (hash, profile, "
-	    "created_at, expires_at, used_at, subject) "
+	[SQ_CHAL_INSERT] = "INSERT INTO challenges (" STORE_CHAL_COLNAMES ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[SQ_CHAL_GET] = "SELECT hash, profile, created_at, expires_at, "
-	    "used_at, subject FROM challenges WHERE hash = ?1",
+	[SQ_CHAL_GET] = "SELECT " STORE_CHAL_COLNAMES " FROM challenges "
+	    "WHERE hash = ?1",
 	/* The one statement that decides which request gets a challenge. */
 	[SQ_CHAL_USE] = "UPDATE challenges SET used_at = ?2 WHERE hash = ?1 "
 	    "AND used_at IS NULL AND expires_at > ?2",
-	[SQ_CHAL_LIST] = "SELECT hash, profile, created_at, expires_at, "
-	    "used_at, subject FROM challenges ORDER BY created_at DESC",
+	[SQ_CHAL_LIST] = "SELECT " STORE_CHAL_COLNAMES " FROM challenges "
+	    "ORDER BY created_at DESC",
 	[SQ_CERT_COUNT] = "SELECT count(*) FROM certs WHERE ca = ?1 AND "
 	    "subject = ?2 AND status = 0 AND not_after > ?3",
 };
@@ -462,6 +453,139 @@ sq_exec(struct sq_conn *c, enum sq_stmt which)
 	return rc;
 }
 
+static void
+sq_col_text(sqlite3_stmt *st, int i, char *buf, size_t sz)
+{
+	const unsigned char *p = sqlite3_column_text(st, i);
+
+	snprintf(buf, sz, "%s", p == NULL ? "" : (const char *)p);
+}
+
+/* A BLOB column of exactly STORE_KID_LEN bytes into "out"; -1 otherwise. */
+static int
+sq_col_kid(sqlite3_stmt *st, int i, unsigned char *out)
+{
+	const void *p = sqlite3_column_blob(st, i);
+
+	if (p == NULL || sqlite3_column_bytes(st, i) != STORE_KID_LEN)
+		return -1;
+	memcpy(out, p, STORE_KID_LEN);
+	return 0;
+}
+
+/* A BLOB column into a malloc'd copy; empty or NULL is an error. */
+static int
+sq_col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *outsz)
+{
+	const void	*p = sqlite3_column_blob(st, i);
+	int		 n = sqlite3_column_bytes(st, i);
+
+	if (p == NULL || n <= 0 || (*out = malloc((size_t)n)) == NULL)
+		return -1;
+	memcpy(*out, p, (size_t)n);
+	*outsz = (size_t)n;
+	return 0;
+}
+
+static char *
+sq_col_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *p = sqlite3_column_text(st, i);
+
+	return strdup(p == NULL ? "" : (const char *)p);
+}
+
+/* A CRLReason column: NULL is -1 (none). */
+static int
+sq_col_reason(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, i);
+}
+
+/*
+ * Reads the current row into a record, indexing it by the record's
+ * column enum (store_cols.h); on -1 the record owns nothing.
+ */
+typedef int (*sq_read_fn)(sqlite3_stmt *, void *);
+
+/*
+ * The one way rows are read: step statement "which" of "c", its
+ * parameters bound, and "fill" a record from each row.  With "cb" NULL
+ * this is a lookup: the first row is read into "rec", which the caller
+ * then owns, and *found says whether there was one.  Otherwise each
+ * row is read into a record of the walk's own and handed on by
+ * store_cb_give(), until there are no more or the callback returns -1.
+ * The statement is reset but the connection kept, so that writes can
+ * look inside their transaction.  0 or -1 (logged, unless the callback
+ * stopped the walk).
+ */
+static int
+sq_walk(struct sq *s, struct sq_conn *c, enum sq_stmt which,
+    sq_read_fn fill, void *rec, const struct store_cb *cb, int *found)
+{
+	sqlite3_stmt	*st = c->stmt[which];
+	union store_row	 row;
+	int		 rc, ret = -1;
+
+	if (cb != NULL)
+		rec = &row;
+	else
+		*found = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fill(st, rec) == -1) {
+			log_warnx("%s: %s: unusable row", s->path,
+			    sq_sql[which]);
+			goto out;
+		}
+		if (cb == NULL) {
+			*found = 1;
+			ret = 0;
+			goto out;
+		}
+		if (store_cb_give(cb, &row) == -1)
+			goto out;
+	}
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		log_warnx("%s: %s: %s", s->path, sq_sql[which],
+		    sqlite3_errmsg(c->db));
+ out:
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* sq_walk() a lookup on "c", checked out for it; then give "c" back. */
+static int
+sq_lookup(struct sq *s, struct sq_conn *c, enum sq_stmt which,
+    sq_read_fn fill, void *rec, int *found)
+{
+	int ret = sq_walk(s, c, which, fill, rec, NULL, found);
+
+	sq_put(s, c);
+	return ret;
+}
+
+/* sq_walk() a list on "c", checked out for it; then give "c" back. */
+static int
+sq_list(struct sq *s, struct sq_conn *c, enum sq_stmt which,
+    sq_read_fn fill, const struct store_cb *cb)
+{
+	int ret = sq_walk(s, c, which, fill, NULL, cb, NULL);
+
+	sq_put(s, c);
+	return ret;
+}
+
+/* A row of one integer: a count, the revision. */
+static int
+sq_int_row(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
 /* A UNIQUE or PRIMARY KEY violation, as opposed to a real failure. */
 static int
 sq_is_dup(int rc)
@@ -516,7 +640,7 @@ sq_cert_insert(struct sq_conn *c, const struct store_cert *r)
 	    sqlite3_bind_blob(st, 10, r->der, (int)r->dersz, SQLITE_STATIC) |
 	    sq_bind_opt_text(st, 11, r->renewed_from) |
 	    sq_bind_revocation(st, 12, r) |
-	    sqlite3_bind_text(st, 14, r->ca[0] ? r->ca : "default", -1,
+	    sqlite3_bind_text(st, 14, store_ca_name(r->ca), -1,
 	    SQLITE_STATIC)) != SQLITE_OK)
 		return SQLITE_ERROR;
 	return sq_exec(c, SQ_CERT_INSERT);
@@ -551,7 +675,8 @@ sq_txn_insert(struct sq_conn *c, const struct store_txn *t, int64_t when)
 
 /*
  * Finish a write transaction: commit when "ret" says so, else roll
- * back; give the connection back.  Logs real errors once, here.
+ * back; give the connection back.  Logs real errors here (a lookup
+ * inside the write, through sq_walk(), has said what it met as well).
  */
 static enum store_put
 sq_finish(struct sq *s, struct sq_conn *c, enum store_put ret,
@@ -579,7 +704,7 @@ sq_step_put(int rc, enum store_put dup)
 /*
  * Burn the transaction's one-time challenge, if it has one, inside the
  * write: STORE_PUT_CHALLENGE if another request did first, or it
- * expired.
+ * expired, or it is unknown.
  */
 static enum store_put
 sq_challenge_use(struct sq_conn *c, const struct store_txn *t, int64_t when)
@@ -602,23 +727,22 @@ sq_challenge_use(struct sq_conn *c, const struct store_txn *t, int64_t when)
  * commit.
  */
 static enum store_put
-sq_limit(struct sq_conn *c, const struct store_cert *r,
+sq_limit(struct sq *s, struct sq_conn *c, const struct store_cert *r,
     const struct store_txn *t)
 {
 	sqlite3_stmt	*st = c->stmt[SQ_CERT_COUNT];
 	int64_t		 n;
+	int		 found;
 
 	if (t->max_active <= 0)
 		return STORE_PUT_OK;
-	if ((sqlite3_bind_text(st, 1, r->ca[0] ? r->ca : "default", -1,
+	if ((sqlite3_bind_text(st, 1, store_ca_name(r->ca), -1,
 	    SQLITE_STATIC) | sqlite3_bind_text(st, 2, r->subject, -1,
 	    SQLITE_STATIC) | sqlite3_bind_int64(st, 3, r->issued_at)) !=
-	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	    SQLITE_OK ||
+	    sq_walk(s, c, SQ_CERT_COUNT, sq_int_row, &n, NULL, &found) == -1 ||
+	    !found)
 		return STORE_PUT_ERROR;
-	}
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	return n < t->max_active ? STORE_PUT_OK : STORE_PUT_LIMIT;
 }
 
@@ -633,7 +757,7 @@ sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 	tt.status = STORE_TXN_ISSUED;
 	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
 	    (ret = sq_challenge_use(c, t, r->issued_at)) == STORE_PUT_OK &&
-	    (ret = sq_limit(c, r, t)) == STORE_PUT_OK &&
+	    (ret = sq_limit(s, c, r, t)) == STORE_PUT_OK &&
 	    (ret = sq_step_put(sq_cert_insert(c, r), STORE_PUT_DUP_SERIAL)) ==
 	    STORE_PUT_OK)
 		ret = sq_step_put(sq_txn_insert(c, &tt, r->issued_at),
@@ -641,88 +765,20 @@ sq_issue(void *arg, const struct store_cert *r, const struct store_txn *t)
 	return sq_finish(s, c, ret, "issue");
 }
 
-static void
-sq_col_text(sqlite3_stmt *st, int i, char *buf, size_t sz)
-{
-	const unsigned char *p = sqlite3_column_text(st, i);
-
-	snprintf(buf, sz, "%s", p == NULL ? "" : (const char *)p);
-}
-
-/* A BLOB column of exactly "n" bytes into "out"; -1 otherwise. */
-static int
-sq_col_kid(sqlite3_stmt *st, int i, unsigned char *out)
-{
-	const void *p = sqlite3_column_blob(st, i);
-
-	if (p == NULL || sqlite3_column_bytes(st, i) != STORE_KID_LEN)
-		return -1;
-	memcpy(out, p, STORE_KID_LEN);
-	return 0;
-}
-
-/* A BLOB column into a malloc'd copy. */
-static int
-sq_col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *outsz)
-{
-	const void	*p = sqlite3_column_blob(st, i);
-	int		 n = sqlite3_column_bytes(st, i);
-
-	if (p == NULL || n <= 0 || (*out = malloc((size_t)n)) == NULL)
-		return -1;
-	memcpy(*out, p, (size_t)n);
-	*outsz = (size_t)n;
-	return 0;
-}
-
-static char *
-sq_col_strdup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *p = sqlite3_column_text(st, i);
-
-	return strdup(p == NULL ? "" : (const char *)p);
-}
-
-/*
- * Run a one-row lookup "which" whose parameters "bind" has set, and
- * hand the row to "row".  Not found is 0 with *found = 0.
- */
-static int
-sq_lookup(struct sq *s, struct sq_conn *c, enum sq_stmt which,
-    int (*row)(sqlite3_stmt *, void *), void *out, int *found)
-{
-	sqlite3_stmt	*st = c->stmt[which];
-	int		 rc, ret = -1;
-
-	*found = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (row(st, out) == 0) {
-			*found = 1;
-			ret = 0;
-		}
-	} else if (rc == SQLITE_DONE)
-		ret = 0;
-	if (ret == -1)
-		log_warnx("%s: %s: %s", s->path, sq_sql[which],
-		    sqlite3_errmsg(c->db));
-	sq_put(s, c);
-	return ret;
-}
-
 static int
 sq_txn_row(sqlite3_stmt *st, void *arg)
 {
 	struct store_txn *t = arg;
 
-	sq_col_text(st, 1, t->serial, sizeof(t->serial));
-	t->status = sqlite3_column_int(st, 2);
-	t->request_id = sqlite3_column_int64(st, 3);
-	t->created_at = sqlite3_column_int64(st, 4);
-	sq_col_text(st, 5, t->txid, sizeof(t->txid));
-	if (sq_col_kid(st, 6, t->signer_kid) == -1)
+	memset(t, 0, sizeof(*t));
+	sq_col_text(st, TXN_COL_SERIAL, t->serial, sizeof(t->serial));
+	t->status = sqlite3_column_int(st, TXN_COL_STATUS);
+	t->request_id = sqlite3_column_int64(st, TXN_COL_REQUEST_ID);
+	t->created_at = sqlite3_column_int64(st, TXN_COL_CREATED_AT);
+	sq_col_text(st, TXN_COL_TXID, t->txid, sizeof(t->txid));
+	if (sq_col_kid(st, TXN_COL_SIGNER_KID, t->signer_kid) == -1)
 		return -1;
-	return sq_col_kid(st, 0, t->csr_kid);
+	return sq_col_kid(st, TXN_COL_CSR_KID, t->csr_kid);
 }
 
 static int
@@ -741,28 +797,28 @@ sq_txn_get(void *arg, const char *txid, const unsigned char *signer_kid,
 	return sq_lookup(s, c, SQ_TXN_GET, sq_txn_row, t, found);
 }
 
-/* The current row of a SQ_CERT_COLS query into "r" (which it owns). */
+/* A row of STORE_CERT_COLNAMES into "r" (which then owns its copies). */
 static int
 sq_cert_row(sqlite3_stmt *st, void *arg)
 {
 	struct store_cert *r = arg;
 
 	memset(r, 0, sizeof(*r));
-	sq_col_text(st, 0, r->serial, sizeof(r->serial));
-	r->not_before = sqlite3_column_int64(st, 2);
-	r->not_after = sqlite3_column_int64(st, 3);
-	r->status = sqlite3_column_int(st, 4);
-	r->issued_at = sqlite3_column_int64(st, 5);
-	sq_col_text(st, 6, r->txid, sizeof(r->txid));
-	sq_col_text(st, 7, r->profile, sizeof(r->profile));
-	sq_col_text(st, 8, r->peer, sizeof(r->peer));
-	r->revoked_at = sqlite3_column_int64(st, 10);
-	r->revoke_reason = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int(st, 11);
-	sq_col_text(st, 12, r->renewed_from, sizeof(r->renewed_from));
-	sq_col_text(st, 13, r->ca, sizeof(r->ca));
-	if ((r->subject = sq_col_strdup(st, 1)) == NULL ||
-	    sq_col_blob(st, 9, &r->der, &r->dersz) == -1) {
+	sq_col_text(st, CERT_COL_SERIAL, r->serial, sizeof(r->serial));
+	r->not_before = sqlite3_column_int64(st, CERT_COL_NOT_BEFORE);
+	r->not_after = sqlite3_column_int64(st, CERT_COL_NOT_AFTER);
+	r->status = sqlite3_column_int(st, CERT_COL_STATUS);
+	r->issued_at = sqlite3_column_int64(st, CERT_COL_ISSUED_AT);
+	sq_col_text(st, CERT_COL_TXID, r->txid, sizeof(r->txid));
+	sq_col_text(st, CERT_COL_PROFILE, r->profile, sizeof(r->profile));
+	sq_col_text(st, CERT_COL_PEER, r->peer, sizeof(r->peer));
+	r->revoked_at = sqlite3_column_int64(st, CERT_COL_REVOKED_AT);
+	r->revoke_reason = sq_col_reason(st, CERT_COL_REVOKE_REASON);
+	sq_col_text(st, CERT_COL_RENEWED_FROM, r->renewed_from,
+	    sizeof(r->renewed_from));
+	sq_col_text(st, CERT_COL_CA, r->ca, sizeof(r->ca));
+	if ((r->subject = sq_col_strdup(st, CERT_COL_SUBJECT)) == NULL ||
+	    sq_col_blob(st, CERT_COL_DER, &r->der, &r->dersz) == -1) {
 		store_cert_clear(r);
 		return -1;
 	}
@@ -779,45 +835,24 @@ sq_cert_get(void *arg, const char *serial, struct store_cert *r, int *found)
 	return sq_lookup(s, c, SQ_CERT_GET, sq_cert_row, r, found);
 }
 
-/* Every row of "which" (its ?1 bound to "ca" if given) to "cb". */
 static int
-sq_cert_each(struct sq *s, enum sq_stmt which, const char *ca,
-    store_cert_cb cb, void *cbarg)
+sq_cert_list(void *arg, store_cert_cb fn, void *fnarg)
 {
-	struct sq_conn		*c = sq_get(s);
-	sqlite3_stmt		*st = c->stmt[which];
-	struct store_cert	 r;
-	int			 rc, ret = -1;
+	struct sq *s = arg;
 
-	if (ca != NULL)
-		sqlite3_bind_text(st, 1, ca, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sq_cert_row(st, &r) == -1)
-			goto out;
-		rc = cb(&r, cbarg);
-		store_cert_clear(&r);
-		if (rc == -1)
-			goto out;
-	}
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		log_warnx("%s: list: %s", s->path, sqlite3_errmsg(c->db));
- out:
-	sq_put(s, c);
-	return ret;
+	return sq_list(s, sq_get(s), SQ_CERT_LIST, sq_cert_row,
+	    STORE_CB_CERT(fn, fnarg));
 }
 
 static int
-sq_cert_list(void *arg, store_cert_cb cb, void *cbarg)
+sq_revoked_list(void *arg, const char *ca, store_cert_cb fn, void *fnarg)
 {
-	return sq_cert_each(arg, SQ_CERT_LIST, NULL, cb, cbarg);
-}
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
 
-static int
-sq_revoked_list(void *arg, const char *ca, store_cert_cb cb, void *cbarg)
-{
-	return sq_cert_each(arg, SQ_REVOKED_LIST, ca, cb, cbarg);
+	sqlite3_bind_text(c->stmt[SQ_REVOKED_LIST], 1, ca, -1, SQLITE_STATIC);
+	return sq_list(s, c, SQ_REVOKED_LIST, sq_cert_row,
+	    STORE_CB_CERT(fn, fnarg));
 }
 
 static int
@@ -825,12 +860,11 @@ sq_status_row(sqlite3_stmt *st, void *arg)
 {
 	struct store_status *ss = arg;
 
-	ss->status = sqlite3_column_int(st, 0);
-	ss->not_after = sqlite3_column_int64(st, 1);
-	ss->revoked_at = sqlite3_column_int64(st, 2);
-	ss->revoke_reason = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int(st, 3);
-	sq_col_text(st, 4, ss->ca, sizeof(ss->ca));
+	ss->status = sqlite3_column_int(st, STATUS_COL_STATUS);
+	ss->not_after = sqlite3_column_int64(st, STATUS_COL_NOT_AFTER);
+	ss->revoked_at = sqlite3_column_int64(st, STATUS_COL_REVOKED_AT);
+	ss->revoke_reason = sq_col_reason(st, STATUS_COL_REVOKE_REASON);
+	sq_col_text(st, STATUS_COL_CA, ss->ca, sizeof(ss->ca));
 	return 0;
 }
 
@@ -877,20 +911,13 @@ sq_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
 }
 
 static int
-sq_rev_row(sqlite3_stmt *st, void *arg)
-{
-	*(int64_t *)arg = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
-static int
 sq_revision(void *arg, int64_t *rev)
 {
 	struct sq	*s = arg;
 	int		 found;
 
 	*rev = 0;
-	return sq_lookup(s, sq_get(s), SQ_REV_GET, sq_rev_row, rev, &found);
+	return sq_lookup(s, sq_get(s), SQ_REV_GET, sq_int_row, rev, &found);
 }
 
 /* Insert request "r" as it is; id 0 lets SQLite choose one. */
@@ -956,20 +983,20 @@ sq_request_row(sqlite3_stmt *st, void *arg)
 	struct store_request *r = arg;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	sq_col_text(st, 1, r->txid, sizeof(r->txid));
-	sq_col_text(st, 6, r->profile, sizeof(r->profile));
-	sq_col_text(st, 7, r->peer, sizeof(r->peer));
-	r->created_at = sqlite3_column_int64(st, 8);
-	r->expires_at = sqlite3_column_int64(st, 9);
-	r->status = sqlite3_column_int(st, 10);
-	sq_col_text(st, 11, r->serial, sizeof(r->serial));
-	sq_col_text(st, 12, r->reason, sizeof(r->reason));
-	r->decided_at = sqlite3_column_int64(st, 13);
-	if (sq_col_kid(st, 2, r->signer_kid) == -1 ||
-	    sq_col_kid(st, 3, r->csr_kid) == -1 ||
-	    sq_col_blob(st, 4, &r->csr, &r->csrsz) == -1 ||
-	    (r->subject = sq_col_strdup(st, 5)) == NULL) {
+	r->id = sqlite3_column_int64(st, REQ_COL_ID);
+	sq_col_text(st, REQ_COL_TXID, r->txid, sizeof(r->txid));
+	sq_col_text(st, REQ_COL_PROFILE, r->profile, sizeof(r->profile));
+	sq_col_text(st, REQ_COL_PEER, r->peer, sizeof(r->peer));
+	r->created_at = sqlite3_column_int64(st, REQ_COL_CREATED_AT);
+	r->expires_at = sqlite3_column_int64(st, REQ_COL_EXPIRES_AT);
+	r->status = sqlite3_column_int(st, REQ_COL_STATUS);
+	sq_col_text(st, REQ_COL_SERIAL, r->serial, sizeof(r->serial));
+	sq_col_text(st, REQ_COL_REASON, r->reason, sizeof(r->reason));
+	r->decided_at = sqlite3_column_int64(st, REQ_COL_DECIDED_AT);
+	if (sq_col_kid(st, REQ_COL_SIGNER_KID, r->signer_kid) == -1 ||
+	    sq_col_kid(st, REQ_COL_CSR_KID, r->csr_kid) == -1 ||
+	    sq_col_blob(st, REQ_COL_CSR, &r->csr, &r->csrsz) == -1 ||
+	    (r->subject = sq_col_strdup(st, REQ_COL_SUBJECT)) == NULL) {
 		store_request_clear(r);
 		return -1;
 	}
@@ -987,29 +1014,12 @@ sq_request_get(void *arg, int64_t id, struct store_request *r, int *found)
 }
 
 static int
-sq_request_list(void *arg, store_request_cb cb, void *cbarg)
+sq_request_list(void *arg, store_request_cb fn, void *fnarg)
 {
-	struct sq		*s = arg;
-	struct sq_conn		*c = sq_get(s);
-	sqlite3_stmt		*st = c->stmt[SQ_REQ_LIST];
-	struct store_request	 r;
-	int			 rc, ret = -1;
+	struct sq *s = arg;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sq_request_row(st, &r) == -1)
-			goto out;
-		rc = cb(&r, cbarg);
-		store_request_clear(&r);
-		if (rc == -1)
-			goto out;
-	}
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		log_warnx("%s: requests: %s", s->path, sqlite3_errmsg(c->db));
- out:
-	sq_put(s, c);
-	return ret;
+	return sq_list(s, sq_get(s), SQ_REQ_LIST, sq_request_row,
+	    STORE_CB_REQUEST(fn, fnarg));
 }
 
 /* Mark the transaction of request "id" decided; -1 on error. */
@@ -1077,12 +1087,12 @@ sq_crl_row(sqlite3_stmt *st, void *arg)
 	struct store_crl *cr = arg;
 
 	memset(cr, 0, sizeof(*cr));
-	cr->number = sqlite3_column_int64(st, 0);
-	cr->revision = sqlite3_column_int64(st, 1);
-	cr->this_update = sqlite3_column_int64(st, 2);
-	cr->next_update = sqlite3_column_int64(st, 3);
-	sq_col_text(st, 5, cr->ca, sizeof(cr->ca));
-	return sq_col_blob(st, 4, &cr->der, &cr->dersz);
+	cr->number = sqlite3_column_int64(st, CRL_COL_NUMBER);
+	cr->revision = sqlite3_column_int64(st, CRL_COL_REVISION);
+	cr->this_update = sqlite3_column_int64(st, CRL_COL_THIS_UPDATE);
+	cr->next_update = sqlite3_column_int64(st, CRL_COL_NEXT_UPDATE);
+	sq_col_text(st, CRL_COL_CA, cr->ca, sizeof(cr->ca));
+	return sq_col_blob(st, CRL_COL_DER, &cr->der, &cr->dersz);
 }
 
 static int
@@ -1107,7 +1117,7 @@ sq_crl_insert(struct sq_conn *c, const struct store_crl *cr)
 	    sqlite3_bind_int64(st, 4, cr->next_update) |
 	    sqlite3_bind_blob(st, 5, cr->der, (int)cr->dersz,
 	    SQLITE_STATIC) |
-	    sqlite3_bind_text(st, 6, cr->ca[0] ? cr->ca : "default", -1,
+	    sqlite3_bind_text(st, 6, store_ca_name(cr->ca), -1,
 	    SQLITE_STATIC)) != SQLITE_OK)
 		return SQLITE_ERROR;
 	return sq_exec(c, SQ_CRL_INSERT);
@@ -1126,107 +1136,59 @@ sq_crl_put(void *arg, const struct store_crl *cr)
 	if (ret == STORE_PUT_OK) {
 		sqlite3_bind_int64(c->stmt[SQ_CRL_PRUNE], 1,
 		    cr->number - SQ_CRL_KEEP);
-		sqlite3_bind_text(c->stmt[SQ_CRL_PRUNE], 2, cr->ca[0] ?
-		    cr->ca : "default", -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->stmt[SQ_CRL_PRUNE], 2,
+		    store_ca_name(cr->ca), -1, SQLITE_STATIC);
 		if (sq_exec(c, SQ_CRL_PRUNE) != SQLITE_DONE)
 			ret = STORE_PUT_ERROR;
 	}
 	return sq_finish(s, c, ret, "crl");
 }
 
-/* Every row of "which", each handed to "row"; stops at its -1. */
 static int
-sq_each(struct sq *s, enum sq_stmt which, int (*row)(sqlite3_stmt *, void *),
-    void *arg)
+sq_txn_list(void *arg, store_txn_cb fn, void *fnarg)
 {
-	struct sq_conn	*c = sq_get(s);
-	sqlite3_stmt	*st = c->stmt[which];
-	int		 rc, ret = -1;
+	struct sq *s = arg;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (row(st, arg) == -1)
-			goto out;
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		log_warnx("%s: list: %s", s->path, sqlite3_errmsg(c->db));
- out:
-	sq_put(s, c);
-	return ret;
-}
-
-struct sq_txn_walk {
-	store_txn_cb	 cb;
-	void		*arg;
-};
-
-static int
-sq_txn_walk_row(sqlite3_stmt *st, void *arg)
-{
-	struct sq_txn_walk	*w = arg;
-	struct store_txn	 t;
-
-	memset(&t, 0, sizeof(t));
-	if (sq_txn_row(st, &t) == -1)
-		return -1;
-	return w->cb(&t, w->arg);
+	return sq_list(s, sq_get(s), SQ_TXN_LIST, sq_txn_row,
+	    STORE_CB_TXN(fn, fnarg));
 }
 
 static int
-sq_txn_list(void *arg, store_txn_cb cb, void *cbarg)
+sq_crl_list(void *arg, store_crl_cb fn, void *fnarg)
 {
-	struct sq_txn_walk w = { cb, cbarg };
+	struct sq *s = arg;
 
-	return sq_each(arg, SQ_TXN_LIST, sq_txn_walk_row, &w);
-}
-
-struct sq_crl_walk {
-	store_crl_cb	 cb;
-	void		*arg;
-};
-
-static int
-sq_crl_walk_row(sqlite3_stmt *st, void *arg)
-{
-	struct sq_crl_walk	*w = arg;
-	struct store_crl	 cr;
-	int			 rc;
-
-	if (sq_crl_row(st, &cr) == -1)
-		return -1;
-	rc = w->cb(&cr, w->arg);
-	store_crl_clear(&cr);
-	return rc;
+	return sq_list(s, sq_get(s), SQ_CRL_LIST, sq_crl_row,
+	    STORE_CB_CRL(fn, fnarg));
 }
 
 static int
-sq_crl_list(void *arg, store_crl_cb cb, void *cbarg)
+sq_counts_row(sqlite3_stmt *st, void *arg)
 {
-	struct sq_crl_walk w = { cb, cbarg };
+	struct store_counts *n = arg;
 
-	return sq_each(arg, SQ_CRL_LIST, sq_crl_walk_row, &w);
+	n->certs = sqlite3_column_int64(st, COUNTS_COL_CERTS);
+	n->revoked = sqlite3_column_int64(st, COUNTS_COL_REVOKED);
+	n->renewals = sqlite3_column_int64(st, COUNTS_COL_RENEWALS);
+	n->txns = sqlite3_column_int64(st, COUNTS_COL_TXNS);
+	n->requests = sqlite3_column_int64(st, COUNTS_COL_REQUESTS);
+	n->pending = sqlite3_column_int64(st, COUNTS_COL_PENDING);
+	n->crls = sqlite3_column_int64(st, COUNTS_COL_CRLS);
+	n->revision = sqlite3_column_int64(st, COUNTS_COL_REVISION);
+	n->challenges = sqlite3_column_int64(st, COUNTS_COL_CHALLENGES);
+	return 0;
 }
 
 /* SQ_COUNTS on connection "c", inside whatever transaction it has. */
 static int
-sq_counts_on(struct sq_conn *c, struct store_counts *n)
+sq_counts_on(struct sq *s, struct sq_conn *c, struct store_counts *n)
 {
-	sqlite3_stmt	*st = c->stmt[SQ_COUNTS];
-	int		 rc = sqlite3_step(st);
+	int found;
 
-	if (rc == SQLITE_ROW) {
-		n->certs = sqlite3_column_int64(st, 0);
-		n->revoked = sqlite3_column_int64(st, 1);
-		n->renewals = sqlite3_column_int64(st, 2);
-		n->txns = sqlite3_column_int64(st, 3);
-		n->requests = sqlite3_column_int64(st, 4);
-		n->pending = sqlite3_column_int64(st, 5);
-		n->crls = sqlite3_column_int64(st, 6);
-		n->revision = sqlite3_column_int64(st, 7);
-		n->challenges = sqlite3_column_int64(st, 8);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	if (sq_walk(s, c, SQ_COUNTS, sq_counts_row, n, NULL, &found) == -1 ||
+	    !found)
+		return -1;
+	return 0;
 }
 
 static int
@@ -1236,8 +1198,7 @@ sq_counts(void *arg, struct store_counts *n)
 	struct sq_conn	*c = sq_get(s);
 	int		 rc;
 
-	if ((rc = sq_counts_on(c, n)) == -1)
-		log_warnx("%s: counts: %s", s->path, sqlite3_errmsg(c->db));
+	rc = sq_counts_on(s, c, n);
 	sq_put(s, c);
 	return rc;
 }
@@ -1291,7 +1252,7 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 	enum store_put	 ret = STORE_PUT_ERROR;
 	int64_t		 rev;
 
-	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE || sq_counts_on(c, n) == -1)
+	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE || sq_counts_on(s, c, n) == -1)
 		goto out;
 	if (n->certs + n->txns + n->requests + n->crls + n->revision +
 	    n->challenges != 0) {
@@ -1308,7 +1269,7 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 	    store_revision(src, &rev) == -1 ||
 	    sqlite3_bind_int64(c->stmt[SQ_REV_SET], 1, rev) != SQLITE_OK ||
 	    sq_exec(c, SQ_REV_SET) != SQLITE_DONE ||
-	    sq_counts_on(c, n) == -1)
+	    sq_counts_on(s, c, n) == -1)
 		goto out;
 	ret = STORE_PUT_OK;
  out:
@@ -1354,13 +1315,13 @@ sq_challenge_row(sqlite3_stmt *st, void *arg)
 	struct store_challenge *ch = arg;
 
 	memset(ch, 0, sizeof(*ch));
-	if (sq_col_kid(st, 0, ch->hash) == -1)
+	if (sq_col_kid(st, CHAL_COL_HASH, ch->hash) == -1)
 		return -1;
-	sq_col_text(st, 1, ch->profile, sizeof(ch->profile));
-	ch->created_at = sqlite3_column_int64(st, 2);
-	ch->expires_at = sqlite3_column_int64(st, 3);
-	ch->used_at = sqlite3_column_int64(st, 4);
-	sq_col_text(st, 5, ch->subject, sizeof(ch->subject));
+	sq_col_text(st, CHAL_COL_PROFILE, ch->profile, sizeof(ch->profile));
+	ch->created_at = sqlite3_column_int64(st, CHAL_COL_CREATED_AT);
+	ch->expires_at = sqlite3_column_int64(st, CHAL_COL_EXPIRES_AT);
+	ch->used_at = sqlite3_column_int64(st, CHAL_COL_USED_AT);
+	sq_col_text(st, CHAL_COL_SUBJECT, ch->subject, sizeof(ch->subject));
 	return 0;
 }
 
@@ -1377,35 +1338,13 @@ sq_challenge_get(void *arg, const unsigned char *hash,
 	return sq_lookup(s, c, SQ_CHAL_GET, sq_challenge_row, ch, found);
 }
 
-struct sq_challenge_walk {
-	store_challenge_cb	 cb;
-	void			*arg;
-};
-
 static int
-sq_challenge_walk_row(sqlite3_stmt *st, void *arg)
+sq_challenge_list(void *arg, store_challenge_cb fn, void *fnarg)
 {
-	struct sq_challenge_walk	*w = arg;
-	struct store_challenge		 ch;
+	struct sq *s = arg;
 
-	if (sq_challenge_row(st, &ch) == -1)
-		return -1;
-	return w->cb(&ch, w->arg);
-}
-
-static int
-sq_challenge_list(void *arg, store_challenge_cb cb, void *cbarg)
-{
-	struct sq_challenge_walk w = { cb, cbarg };
-
-	return sq_each(arg, SQ_CHAL_LIST, sq_challenge_walk_row, &w);
-}
-
-static int
-sq_count_row(sqlite3_stmt *st, void *arg)
-{
-	*(int64_t *)arg = sqlite3_column_int64(st, 0);
-	return 0;
+	return sq_list(s, sq_get(s), SQ_CHAL_LIST, sq_challenge_row,
+	    STORE_CB_CHALLENGE(fn, fnarg));
 }
 
 static int
@@ -1420,7 +1359,7 @@ sq_cert_count_active(void *arg, const char *ca, const char *subject,
 	sqlite3_bind_text(st, 1, ca, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return sq_lookup(s, c, SQ_CERT_COUNT, sq_count_row, n, &found);
+	return sq_lookup(s, c, SQ_CERT_COUNT, sq_int_row, n, &found);
 }
 
 const struct store_ops store_sqlite_ops = {
