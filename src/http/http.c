@@ -6,10 +6,13 @@
  * /certsrv/mscep/mscep.dll; operations by case-insensitive name; GET
  * and POST PKIOperation; 400/404/405/413/503 with a one-line text
  * reason.  Beside SCEP: /crl[/<ca>], /ca.crt, /ca/<ca>.crt, /ocsp, and
- * the NDES-style one-time challenge page.  Uses engine.c for
- * PKIOperation, run in the work pool (work.c), and the server's
- * pre-encoded bodies for the rest; never includes OpenSSL.  Each request holds a reference to the server it
- * started with, so a reload (SIGHUP) swaps it without dropping any.
+ * the NDES-style one-time challenge page.  Paths and operations are
+ * rows of two tables, http_routes[] and http_scep_ops[].
+ *
+ * Uses engine.c for PKIOperation, run in the work pool (work.c), and
+ * the server's pre-encoded bodies for the rest; never includes OpenSSL.
+ * Each request holds a reference to the server it started with, so a
+ * reload (SIGHUP) swaps it without dropping any.
  */
 #include <sys/socket.h>
 
@@ -61,27 +64,76 @@ enum http_op {
 	HTTP_OP_DONE,		/* "eo" holds the answer */
 };
 
-/* One request: its body so far and what the log line needs. */
+/*
+ * The methods a route takes, as a mask.  HEAD is taken as GET, as it
+ * always has been here: libmicrohttpd sends the headers alone.
+ */
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_POST = 1 << 1,
+};
+
+/* The Allow header of a 405, by the mask of the methods allowed. */
+static const char *const http_allow[] = {
+	[HTTP_GET] = "GET",
+	[HTTP_POST] = "POST",
+	[HTTP_GET | HTTP_POST] = "GET, POST",
+};
+
+/*
+ * One request.  The first group is set when it begins, the second by
+ * its route.  "method" and "url" are libmicrohttpd's, taken again on
+ * each call, as their lifetime is not documented; "rest" and an "op"
+ * from the query are for the call that set them.  Freed by http_done().
+ */
 struct http_req {
-	struct buf		 body;
-	double			 start;
-	char			 peer[64];
-	struct http_srv		*hs;		/* held until done */
-	const struct server	*srv;
+	struct MHD_Connection	*conn;
 	struct http		*h;
+	struct http_srv		*hs;		/* held until done */
+	const struct server	*srv;		/* hs->srv */
+	double			 start;		/* now_ms(), for dur_ms */
+	char			 peer[64];	/* numeric client address */
+	const char		*method;	/* as sent, for the log */
+	const char		*url;		/* the path, without query */
+	int			 meth;		/* HTTP_GET, HTTP_POST or 0 */
+	struct buf		 body;
+
+	const char		*op;		/* op= in the log, or "" */
+	const char		*rest;		/* what the '*' took */
+	size_t			 restlen;	/* its length; NULL rest is 0 */
+	const struct server_ca	*sca;		/* the CA the path names */
+	const struct server_profile *sp;	/* the profile it names */
+
 	/* A PKIOperation handed to the work pool, and its answer. */
 	struct work_job		 job;
-	enum http_op		 op;
-	const struct server_profile *sp;
-	struct MHD_Connection	*conn;
+	enum http_op		 pkiop;
 	unsigned char		*der;	/* the message: "body" or malloc'd */
 	size_t			 dersz;
 	struct engine_out	 eo;
 };
 
-/* Paths of the default profile, besides /scep itself. */
-static const char *const http_paths[] = {
-	"/cgi-bin/pkiclient.exe", "/certsrv/mscep/mscep.dll",
+/*
+ * A row of http_routes[].  "pattern" is a path, or a path with one '*'
+ * standing for any run of characters, '/' included.  "find" resolves
+ * what '*' took to the CA or profile it names (r->sca, r->sp), or
+ * returns why not, for the 404.  "why405" may be NULL only in a row
+ * that takes both methods.
+ */
+struct http_route {
+	const char	*pattern;
+	const char	*(*find)(struct http_req *);	/* NULL: names none */
+	int		 methods;	/* mask of enum http_method */
+	const char	*op;		/* op= in the log */
+	enum MHD_Result	 (*fn)(struct http_req *);
+	const char	*why405;	/* the 405's reason, other methods */
+};
+
+/* A row of http_scep_ops[]: a SCEP operation, as http_route. */
+struct http_scep_op {
+	const char	*name;		/* matched ignoring case */
+	int		 methods;
+	enum MHD_Result	 (*fn)(struct http_req *);
+	const char	*why405;
 };
 
 static struct http_srv *
@@ -148,16 +200,16 @@ http_peer(struct MHD_Connection *c, char *buf, size_t sz)
 
 /* The request log line: one per request, logfmt (issue #2 item 9). */
 static void
-http_log(const struct http_req *r, const char *method, const char *url,
-    const char *op, int status, size_t bytes, const struct engine_out *eo)
+http_log(const struct http_req *r, int status, size_t bytes,
+    const struct engine_out *eo)
 {
 	struct log_line l = { .len = 0 };
 
 	log_kv(&l, "msg", "request");
 	log_kv(&l, "peer", r->peer);
-	log_kv(&l, "method", method);
-	log_kv(&l, "path", url);
-	log_kv(&l, "op", op);
+	log_kv(&l, "method", r->method);
+	log_kv(&l, "path", r->url);
+	log_kv(&l, "op", r->op);
 	if (eo != NULL) {
 		log_kv(&l, "msgtype", eo->msgtype);
 		log_kv(&l, "txid", eo->txid);
@@ -177,46 +229,99 @@ http_log(const struct http_req *r, const char *method, const char *url,
 	log_fields(LOG_LVL_INFO, &l);
 }
 
-static enum MHD_Result
-http_send(struct MHD_Connection *c, int status, const char *ctype,
-    void *body, size_t len, enum MHD_ResponseMemoryMode mode,
-    const char *allow)
+/*
+ * A response with "body", its Content-Type and, for a CertRep, no
+ * caching; NULL (a MUST_FREE body freed) if there is no memory.
+ */
+static struct MHD_Response *
+http_response(const char *ctype, void *body, size_t len,
+    enum MHD_ResponseMemoryMode mode)
 {
-	struct MHD_Response	*rsp;
-	enum MHD_Result		 ret;
+	struct MHD_Response *rsp;
 
 	if ((rsp = MHD_create_response_from_buffer(len, body, mode)) == NULL) {
 		if (mode == MHD_RESPMEM_MUST_FREE)
 			free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(rsp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (allow != NULL)
-		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ALLOW, allow);
 	if (strcmp(ctype, "application/x-pki-message") == 0)
 		MHD_add_response_header(rsp, MHD_HTTP_HEADER_CACHE_CONTROL,
 		    "no-store");
-	ret = MHD_queue_response(c, (unsigned int)status, rsp);
+	return rsp;
+}
+
+/* Queue "rsp" (NULL: out of memory) and let go of it. */
+static enum MHD_Result
+http_queue(struct http_req *r, int status, struct MHD_Response *rsp)
+{
+	enum MHD_Result ret;
+
+	if (rsp == NULL)
+		return MHD_NO;
+	ret = MHD_queue_response(r->conn, (unsigned int)status, rsp);
 	MHD_destroy_response(rsp);
 	return ret;
 }
 
-/* An HTTP error with a one-line reason, logged. */
 static enum MHD_Result
-http_error(struct MHD_Connection *c, struct http_req *r, const char *method,
-    const char *url, const char *op, int status, const char *reason,
+http_send(struct http_req *r, int status, const char *ctype, void *body,
+    size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	return http_queue(r, status, http_response(ctype, body, len, mode));
+}
+
+/* An HTTP error with a one-line text reason, logged. */
+static enum MHD_Result
+http_text(struct http_req *r, int status, const char *reason,
     const char *allow)
 {
 	struct engine_out	 eo = { .msgtype = "", .outcome = "error" };
+	struct MHD_Response	*rsp;
 	char			*body;
 	int			 n;
 
 	snprintf(eo.reason, sizeof(eo.reason), "%s", reason);
 	if ((n = asprintf(&body, "%s\n", reason)) < 0)
 		return MHD_NO;
-	http_log(r, method, url, op, status, (size_t)n, &eo);
-	return http_send(c, status, "text/plain", body, (size_t)n,
-	    MHD_RESPMEM_MUST_FREE, allow);
+	http_log(r, status, (size_t)n, &eo);
+	rsp = http_response("text/plain", body, (size_t)n,
+	    MHD_RESPMEM_MUST_FREE);
+	if (rsp != NULL && allow != NULL)
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ALLOW, allow);
+	return http_queue(r, status, rsp);
+}
+
+static enum MHD_Result
+http_error(struct http_req *r, int status, const char *reason)
+{
+	return http_text(r, status, reason, NULL);
+}
+
+/* 405, naming the methods the path or operation takes. */
+static enum MHD_Result
+http_405(struct http_req *r, int methods, const char *reason)
+{
+	return http_text(r, 405, reason, http_allow[methods]);
+}
+
+/* A 200 answer that is not a CertRep, logged. */
+static enum MHD_Result
+http_ok(struct http_req *r, const char *ctype, void *body, size_t len,
+    enum MHD_ResponseMemoryMode mode)
+{
+	http_log(r, 200, len, NULL);
+	return http_send(r, 200, ctype, body, len, mode);
+}
+
+/* 503 for r->sp, switched off in its configuration. */
+static enum MHD_Result
+http_disabled(struct http_req *r)
+{
+	const char *why = r->sp->conf->disabled_reason;
+
+	return http_error(r, 503, why != NULL ? why :
+	    "this profile is disabled");
 }
 
 static enum MHD_Result
@@ -239,22 +344,41 @@ http_pkiop_run(void *arg)
 	struct http_req *r = arg;
 
 	engine_pkiop(r->srv, r->sp, r->der, r->dersz, r->peer, &r->eo);
-	r->op = HTTP_OP_DONE;
+	r->pkiop = HTTP_OP_DONE;
 	MHD_resume_connection(r->conn);
 }
 
 /* The engine's answer, logged; libmicrohttpd frees the body. */
 static enum MHD_Result
-http_pkiop_answer(struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url)
+http_pkiop_answer(struct http_req *r)
 {
 	unsigned char *body = r->eo.body;
 
 	r->eo.body = NULL;
-	http_log(r, method, url, "PKIOperation", r->eo.http, r->eo.bodysz,
-	    &r->eo);
-	return http_send(c, r->eo.http, r->eo.ctype, body, r->eo.bodysz,
-	    MHD_RESPMEM_MUST_FREE, NULL);
+	http_log(r, r->eo.http, r->eo.bodysz, &r->eo);
+	return http_send(r, r->eo.http, r->eo.ctype, body, r->eo.bodysz,
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+/*
+ * A GET PKIOperation's message: the one "message" parameter, base64
+ * (RFC 8894 4.1).  NULL with *der malloc'd, or the reason for a 400.
+ */
+static const char *
+http_pkiop_query(struct http_req *r, unsigned char **der, size_t *dersz)
+{
+	const char	*msg;
+	int		 n[2] = { 0, 0 };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+	    http_count_arg, n);
+	msg = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "message");
+	if (n[1] != 1 || msg == NULL || *msg == '\0')
+		return "PKIOperation needs one message parameter";
+	if (b64_decode_lenient(msg, strlen(msg), der, dersz) == -1)
+		return "message is not base64";
+	return NULL;
 }
 
 /*
@@ -264,99 +388,78 @@ http_pkiop_answer(struct MHD_Connection *c, struct http_req *r,
  * the pool may be gone: the engine runs here.
  */
 static enum MHD_Result
-http_pkiop(const struct server_profile *sp, struct MHD_Connection *c,
-    struct http_req *r, const char *method, const char *url)
+http_pkiop(struct http_req *r)
 {
-	const char		*msg;
-	unsigned char		*der = NULL;
-	size_t			 dersz;
-	int			 n[2] = { 0, 0 };
+	const char	*why = NULL;
 
-	if (strcmp(method, "POST") == 0) {
-		der = r->body.data;
-		dersz = r->body.len;
-	} else {
-		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND,
-		    http_count_arg, n);
-		msg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-		    "message");
-		if (n[1] != 1 || msg == NULL || *msg == '\0')
-			return http_error(c, r, method, url, "PKIOperation",
-			    400, "PKIOperation needs one message parameter",
-			    NULL);
-		if (b64_decode_lenient(msg, strlen(msg), &der, &dersz) == -1)
-			return http_error(c, r, method, url, "PKIOperation",
-			    400, "message is not base64", NULL);
-	}
-	r->der = der;
-	r->dersz = dersz;
-	r->sp = sp;
-	r->conn = c;
+	r->op = "PKIOperation";		/* however the client spelt it */
+	if (r->meth == HTTP_POST) {
+		r->der = r->body.data;
+		r->dersz = r->body.len;
+	} else
+		why = http_pkiop_query(r, &r->der, &r->dersz);
+	if (why != NULL)
+		return http_error(r, 400, why);
 	if (atomic_load(&r->h->stopping)) {
-		engine_pkiop(r->srv, sp, der, dersz, r->peer, &r->eo);
-		return http_pkiop_answer(c, r, method, url);
+		engine_pkiop(r->srv, r->sp, r->der, r->dersz, r->peer, &r->eo);
+		return http_pkiop_answer(r);
 	}
-	r->op = HTTP_OP_RUNNING;
+	r->pkiop = HTTP_OP_RUNNING;
 	r->job.fn = http_pkiop_run;
 	r->job.arg = r;
 	/* Suspended first, so that the resume always comes after it. */
-	MHD_suspend_connection(c);
+	MHD_suspend_connection(r->conn);
 	work_submit(r->h->work, &r->job);
 	return MHD_YES;
 }
 
-/* A 200 answer that is not a CertRep, logged. */
-static enum MHD_Result
-http_ok(struct MHD_Connection *c, struct http_req *r, const char *method,
-    const char *url, const char *op, const char *ctype, void *body,
-    size_t len, enum MHD_ResponseMemoryMode mode)
-{
-	http_log(r, method, url, op, 200, len, NULL);
-	return http_send(c, 200, ctype, body, len, mode, NULL);
-}
-
-static int
-http_is_get(const char *method)
-{
-	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-}
-
 /*
- * GetCACaps, GetCACert: GET only, answered from pre-encoded bodies.
- * The bodies belong to the server the request holds: PERSISTENT is
- * safe, MHD copies nothing and the server outlives the response.
+ * GetCACaps, GetCACert: answered from pre-encoded bodies.  The bodies
+ * belong to the server the request holds: PERSISTENT is safe, MHD
+ * copies nothing and the server outlives the response.
  */
 static enum MHD_Result
-http_static(const struct server_profile *sp, struct MHD_Connection *c,
-    struct http_req *r, const char *method, const char *url, const char *op)
+http_getcacaps(struct http_req *r)
 {
-	if (!http_is_get(method))
-		return http_error(c, r, method, url, op, 405,
-		    "this operation takes GET", "GET");
-	if (strcasecmp(op, "GetCACaps") == 0)
-		return http_ok(c, r, method, url, "GetCACaps", "text/plain",
-		    (void *)sp->caps, strlen(sp->caps),
-		    MHD_RESPMEM_PERSISTENT);
-	return http_ok(c, r, method, url, "GetCACert", sp->cacert_type,
-	    sp->cacert, sp->cacertsz, MHD_RESPMEM_PERSISTENT);
+	r->op = "GetCACaps";
+	return http_ok(r, "text/plain", (void *)r->sp->caps,
+	    strlen(r->sp->caps), MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result
+http_getcacert(struct http_req *r)
+{
+	r->op = "GetCACert";
+	return http_ok(r, r->sp->cacert_type, r->sp->cacert, r->sp->cacertsz,
+	    MHD_RESPMEM_PERSISTENT);
+}
+
+/* XXX there is no CA rollover yet, so never a next CA certificate. */
+static enum MHD_Result
+http_getnextcacert(struct http_req *r)
+{
+	return http_error(r, 404, "no rollover CA certificate");
 }
 
 /* RFC 5280 4.2.1.13: a CA's current CRL at /crl or /crl/<ca>, DER. */
 static enum MHD_Result
-http_crl(const struct server_ca *sca, struct MHD_Connection *c,
-    struct http_req *r, const char *method, const char *url)
+http_crl(struct http_req *r)
 {
 	unsigned char	*der;
 	size_t		 len;
 
-	if (!http_is_get(method))
-		return http_error(c, r, method, url, "crl", 405,
-		    "the CRL is fetched with GET", "GET");
-	if (pki_crl_current(r->srv, sca, &der, &len) == -1)
-		return http_error(c, r, method, url, "crl", 503,
-		    "CRL unavailable, try again", NULL);
-	return http_ok(c, r, method, url, "crl", "application/pkix-crl",
-	    der, len, MHD_RESPMEM_MUST_FREE);
+	if (pki_crl_current(r->srv, r->sca, &der, &len) == -1)
+		return http_error(r, 503, "CRL unavailable, try again");
+	return http_ok(r, "application/pkix-crl", der, len,
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+/* The CA certificate itself, DER, at /ca.crt or /ca/<ca>.crt. */
+static enum MHD_Result
+http_cader(struct http_req *r)
+{
+	return http_ok(r, "application/pkix-cert", r->sca->cader,
+	    r->sca->caderlen, MHD_RESPMEM_PERSISTENT);
 }
 
 /*
@@ -364,8 +467,7 @@ http_crl(const struct server_ca *sca, struct MHD_Connection *c,
  * base64 (URL-escaped) after /ocsp/.
  */
 static enum MHD_Result
-http_ocsp(struct MHD_Connection *c, struct http_req *r, const char *method,
-    const char *url)
+http_ocsp(struct http_req *r)
 {
 	struct ocsp_result	 res;
 	struct engine_out	 eo = { .msgtype = "", .txid = "" };
@@ -373,13 +475,13 @@ http_ocsp(struct MHD_Connection *c, struct http_req *r, const char *method,
 	unsigned char		*der = NULL;
 	size_t			 dersz = 0;
 
-	if (strcmp(method, "POST") == 0) {
+	if (r->meth == HTTP_POST) {
 		der = r->body.data;
 		dersz = r->body.len;
-	} else if (strncmp(url, "/ocsp/", 6) != 0 || b64_decode_lenient(
-	    url + 6, strlen(url + 6), &der, &dersz) == -1)
-		return http_error(c, r, method, url, "ocsp", 400,
-		    "want POST, or GET /ocsp/<base64 request>", NULL);
+	} else if (r->rest == NULL || b64_decode_lenient(r->rest, r->restlen,
+	    &der, &dersz) == -1)
+		return http_error(r, 400,
+		    "want POST, or GET /ocsp/<base64 request>");
 	/* The CA the first CertID names signs; the others are unknown. */
 	arg.sca = pki_ocsp_ca(r->srv, der, dersz);
 	ocsp_respond_cached(r->srv->ocsp, arg.sca->ca, der, dersz,
@@ -388,101 +490,11 @@ http_ocsp(struct MHD_Connection *c, struct http_req *r, const char *method,
 		free(der);
 	eo.outcome = res.outcome;
 	snprintf(eo.serial, sizeof(eo.serial), "%s", res.serial);
-	http_log(r, method, url, "ocsp", res.http, res.dersz, &eo);
+	http_log(r, res.http, res.dersz, &eo);
 	if (res.der == NULL)
-		return http_error(c, r, method, url, "ocsp", 500,
-		    "cannot answer", NULL);
-	return http_send(c, res.http, "application/ocsp-response", res.der,
-	    res.dersz, MHD_RESPMEM_MUST_FREE, NULL);
-}
-
-/* "/prefix<name>suffix" -> the CA named; NULL if not such a path. */
-static const struct server_ca *
-http_ca_path(const struct server *srv, const char *url, const char *prefix,
-    const char *suffix, int *known)
-{
-	size_t	pl = strlen(prefix), sl = strlen(suffix), n;
-
-	*known = 0;
-	if (strncmp(url, prefix, pl) != 0 || (n = strlen(url)) < pl + sl ||
-	    strcmp(url + n - sl, suffix) != 0)
-		return NULL;
-	*known = 1;
-	return server_ca(srv, url + pl, n - pl - sl);
-}
-
-static enum MHD_Result
-http_cader(const struct server_ca *sca, struct MHD_Connection *c,
-    struct http_req *r, const char *method, const char *url)
-{
-	if (!http_is_get(method))
-		return http_error(c, r, method, url, "ca.crt", 405,
-		    "the CA certificate is fetched with GET", "GET");
-	return http_ok(c, r, method, url, "ca.crt", "application/pkix-cert",
-	    sca->cader, sca->caderlen, MHD_RESPMEM_PERSISTENT);
-}
-
-/* Paths beside SCEP's: revocation information and the CAs themselves. */
-static int
-http_pki_path(struct MHD_Connection *c, struct http_req *r,
-    const char *method, const char *url, enum MHD_Result *ret)
-{
-	const struct server_ca	*sca;
-	int			 known;
-
-	if (strcmp(url, "/crl") == 0)
-		*ret = http_crl(&r->srv->cas[0], c, r, method, url);
-	else if (strcmp(url, "/ca.crt") == 0)
-		*ret = http_cader(&r->srv->cas[0], c, r, method, url);
-	else if (strcmp(url, "/ocsp") == 0 || strncmp(url, "/ocsp/", 6) == 0)
-		*ret = http_ocsp(c, r, method, url);
-	else if ((sca = http_ca_path(r->srv, url, "/crl/", "", &known)) !=
-	    NULL)
-		*ret = http_crl(sca, c, r, method, url);
-	else if (known)
-		*ret = http_error(c, r, method, url, "crl", 404, "no such CA",
-		    NULL);
-	else if ((sca = http_ca_path(r->srv, url, "/ca/", ".crt", &known)) !=
-	    NULL)
-		*ret = http_cader(sca, c, r, method, url);
-	else if (known)
-		*ret = http_error(c, r, method, url, "ca.crt", 404,
-		    "no such CA", NULL);
-	else
-		return 0;
-	return 1;
-}
-
-/*
- * Which profile a SCEP path names: /scep and the fixed paths are the
- * default; /scep/<name>[/...] is <name>, and a first part with a dot in
- * it (pkiclient.exe) is a file name under the default, since profile
- * names have none.  0 with *sp set, 404 for no SCEP path or profile.
- */
-static int
-http_profile(const struct server *srv, const char *url,
-    const struct server_profile **sp)
-{
-	const char	*seg, *end;
-	size_t		 i;
-
-	*sp = NULL;
-	for (i = 0; i < sizeof(http_paths) / sizeof(http_paths[0]); i++)
-		if (strcmp(url, http_paths[i]) == 0) {
-			*sp = &srv->profiles[0];
-			return 0;
-		}
-	if (strncmp(url, "/scep", 5) != 0 || (url[5] != '\0' &&
-	    url[5] != '/'))
-		return 404;
-	seg = url[5] == '/' ? url + 6 : url + 5;
-	if ((end = strchr(seg, '/')) == NULL)
-		end = seg + strlen(seg);
-	if (end == seg || memchr(seg, '.', (size_t)(end - seg)) != NULL)
-		*sp = &srv->profiles[0];
-	else
-		*sp = server_profile(srv, seg, (size_t)(end - seg));
-	return *sp == NULL ? 404 : 0;
+		return http_error(r, 500, "cannot answer");
+	return http_send(r, res.http, "application/ocsp-response", res.der,
+	    res.dersz, MHD_RESPMEM_MUST_FREE);
 }
 
 /*
@@ -546,105 +558,226 @@ http_ndes_who(const struct server *srv, const char *user, const char *pass)
 	return NULL;
 }
 
+/* 401 asking for the NDES page's credentials. */
+static enum MHD_Result
+http_unauthorized(struct http_req *r)
+{
+	struct MHD_Response	*rsp;
+	enum MHD_Result		 ret;
+
+	http_log(r, 401, 0, NULL);
+	if ((rsp = MHD_create_response_from_buffer(13,
+	    (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT)) == NULL)
+		return MHD_NO;
+	ret = MHD_queue_basic_auth_fail_response(r->conn, "scepd", rsp);
+	MHD_destroy_response(rsp);
+	return ret;
+}
+
 /*
  * GET /certsrv/mscep_admin/ with HTTP Basic credentials: mint a
  * one-time challenge for the profile they belong to.
  */
 static enum MHD_Result
-http_ndes(struct MHD_Connection *c, struct http_req *r, const char *method,
-    const char *url)
+http_ndes(struct http_req *r)
 {
-	const struct server_profile	*sp;
-	struct MHD_Response		*rsp;
-	char				*user, *pass = NULL;
-	char				 token[CHALLENGE_HEX + 1];
-	unsigned char			*body;
-	size_t				 len = 0;
-	int64_t				 exp;
-	enum MHD_Result			 ret;
+	char		*user, *pass = NULL;
+	char		 token[CHALLENGE_HEX + 1];
+	unsigned char	*body;
+	size_t		 len = 0;
+	int64_t		 exp;
 
-	if (!http_is_get(method))
-		return http_error(c, r, method, url, "ndes", 405,
-		    "the challenge page is fetched with GET", "GET");
-	user = MHD_basic_auth_get_username_password(c, &pass);
-	sp = http_ndes_who(r->srv, user, pass);
+	user = MHD_basic_auth_get_username_password(r->conn, &pass);
+	r->sp = http_ndes_who(r->srv, user, pass);
 	if (pass != NULL)
 		explicit_bzero(pass, strlen(pass));
 	MHD_free(user);
 	MHD_free(pass);
-	if (sp == NULL) {
-		http_log(r, method, url, "ndes", 401, 0, NULL);
-		if ((rsp = MHD_create_response_from_buffer(13,
-		    (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT)) == NULL)
-			return MHD_NO;
-		ret = MHD_queue_basic_auth_fail_response(c, "scepd", rsp);
-		MHD_destroy_response(rsp);
-		return ret;
-	}
-	if (!sp->conf->enabled)
-		return http_error(c, r, method, url, "ndes", 503,
-		    sp->conf->disabled_reason != NULL ?
-		    sp->conf->disabled_reason : "this profile is disabled",
-		    NULL);
-	if (challenge_mint(r->srv->store, sp->conf, 0, NULL, token, &exp) ==
-	    -1)
-		return http_error(c, r, method, url, "ndes", 503,
-		    "cannot mint a challenge, try again", NULL);
-	body = http_ndes_page(sp->sca->thumb, token,
-	    sp->conf->policy.challenge_ttl / 60, &len);
+	if (r->sp == NULL)
+		return http_unauthorized(r);
+	if (!r->sp->conf->enabled)
+		return http_disabled(r);
+	if (challenge_mint(r->srv->store, r->sp->conf, 0, NULL, token,
+	    &exp) == -1)
+		return http_error(r, 503, "cannot mint a challenge, try again");
+	body = http_ndes_page(r->sp->sca->thumb, token,
+	    r->sp->conf->policy.challenge_ttl / 60, &len);
 	explicit_bzero(token, sizeof(token));
 	if (body == NULL)
-		return http_error(c, r, method, url, "ndes", 500,
-		    "out of memory", NULL);
-	return http_ok(c, r, method, url, "ndes",
-	    "text/html; charset=utf-16", body, len, MHD_RESPMEM_MUST_FREE);
+		return http_error(r, 500, "out of memory");
+	return http_ok(r, "text/html; charset=utf-16", body, len,
+	    MHD_RESPMEM_MUST_FREE);
 }
 
-/* Route a complete request. */
-static enum MHD_Result
-http_route(struct MHD_Connection *c, struct http_req *r, const char *method,
-    const char *url)
-{
-	const struct server_profile	*sp;
-	const char			*op;
-	int				 n[2] = { 0, 0 };
-	enum MHD_Result			 ret;
+/*
+ * SCEP's operations (RFC 8894 4.1), by the "operation" parameter; a
+ * method they do not take is answered 405.
+ */
+static const struct http_scep_op http_scep_ops[] = {
+	{ "PKIOperation", HTTP_GET | HTTP_POST, http_pkiop, NULL },
+	{ "GetCACaps", HTTP_GET, http_getcacaps, "this operation takes GET" },
+	{ "GetCACert", HTTP_GET, http_getcacert, "this operation takes GET" },
+	{ "GetNextCACert", HTTP_GET | HTTP_POST, http_getnextcacert, NULL },
+};
 
-	if (http_pki_path(c, r, method, url, &ret))
-		return ret;
-	if (strncmp(url, "/certsrv/mscep_admin", 20) == 0)
-		return http_ndes(c, r, method, url);
-	if (http_profile(r->srv, url, &sp) != 0)
-		return http_error(c, r, method, url, "", 404,
-		    "no SCEP service at this path", NULL);
-	if (!sp->conf->enabled)
-		return http_error(c, r, method, url, "", 503,
-		    sp->conf->disabled_reason != NULL ?
-		    sp->conf->disabled_reason : "this profile is disabled",
-		    NULL);
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, http_count_arg,
-	    n);
-	op = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+/*
+ * A SCEP path: the operation the query names, from http_scep_ops[].
+ * Until it is known the log's op is empty; then it is the client's
+ * spelling, unless the operation's handler logs its own.
+ */
+static enum MHD_Result
+http_scep(struct http_req *r)
+{
+	const struct http_scep_op	*o;
+	const char			*op;
+	size_t				 i;
+	int				 n[2] = { 0, 0 };
+
+	if (!r->sp->conf->enabled)
+		return http_disabled(r);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+	    http_count_arg, n);
+	op = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    "operation");
 	if (n[0] > 1)
-		return http_error(c, r, method, url, "", 400,
-		    "operation given more than once", NULL);
+		return http_error(r, 400, "operation given more than once");
 	/* RFC 8894 4.3: some clients POST without any query string. */
-	if (op == NULL && strcmp(method, "POST") == 0)
+	if (op == NULL && r->meth == HTTP_POST)
 		op = "PKIOperation";
 	if (op == NULL)
-		return http_error(c, r, method, url, "", 400,
-		    "missing operation parameter", NULL);
-	if (strcasecmp(op, "PKIOperation") == 0)
-		return http_pkiop(sp, c, r, method, url);
-	if (strcasecmp(op, "GetCACaps") == 0 ||
-	    strcasecmp(op, "GetCACert") == 0)
-		return http_static(sp, c, r, method, url, op);
-	if (strcasecmp(op, "GetNextCACert") == 0)
-		return http_error(c, r, method, url, op, 404,
-		    "no rollover CA certificate", NULL);
-	return http_error(c, r, method, url, op, 400, "unknown operation",
-	    NULL);
+		return http_error(r, 400, "missing operation parameter");
+	r->op = op;
+	for (i = 0; i < sizeof(http_scep_ops) / sizeof(http_scep_ops[0]); i++) {
+		o = &http_scep_ops[i];
+		if (strcasecmp(op, o->name) != 0)
+			continue;
+		if ((r->meth & o->methods) == 0)
+			return http_405(r, o->methods, o->why405);
+		return o->fn(r);
+	}
+	return http_error(r, 400, "unknown operation");
+}
+
+/* The CA a path names: by what '*' took, else the first CA. */
+static const char *
+http_find_ca(struct http_req *r)
+{
+	if (r->rest == NULL)
+		r->sca = &r->srv->cas[0];
+	else
+		r->sca = server_ca(r->srv, r->rest, r->restlen);
+	return r->sca == NULL ? "no such CA" : NULL;
+}
+
+/*
+ * The profile a SCEP path names: the first part of what '*' took
+ * (/scep/<name>[/...]).  No '*', an empty part, or one with a dot in
+ * it (pkiclient.exe) is the default profile: that is a file name, and
+ * profile names have none.
+ */
+static const char *
+http_find_profile(struct http_req *r)
+{
+	size_t len = 0;
+
+	while (r->rest != NULL && len < r->restlen && r->rest[len] != '/')
+		len++;
+	if (len == 0 || memchr(r->rest, '.', len) != NULL)
+		r->sp = &r->srv->profiles[0];
+	else
+		r->sp = server_profile(r->srv, r->rest, len);
+	return r->sp == NULL ? "no SCEP service at this path" : NULL;
+}
+
+/*
+ * Every path served, tried in order: the first whose pattern matches
+ * takes the request.  It is then 404 if the CA or profile the path
+ * names is not there, 405 for a method the row does not allow, and
+ * otherwise the row's handler's.  A path no row matches is 404.
+ */
+static const struct http_route http_routes[] = {
+	{ "/crl", http_find_ca, HTTP_GET, "crl", http_crl,
+	    "the CRL is fetched with GET" },
+	{ "/ca.crt", http_find_ca, HTTP_GET, "ca.crt", http_cader,
+	    "the CA certificate is fetched with GET" },
+	{ "/ocsp", NULL, HTTP_GET | HTTP_POST, "ocsp", http_ocsp, NULL },
+	{ "/ocsp/*", NULL, HTTP_GET | HTTP_POST, "ocsp", http_ocsp, NULL },
+	{ "/crl/*", http_find_ca, HTTP_GET, "crl", http_crl,
+	    "the CRL is fetched with GET" },
+	{ "/ca/*.crt", http_find_ca, HTTP_GET, "ca.crt", http_cader,
+	    "the CA certificate is fetched with GET" },
+	/* XXX a prefix: "/certsrv/mscep_adminXYZ" is the page too. */
+	{ "/certsrv/mscep_admin*", NULL, HTTP_GET, "ndes", http_ndes,
+	    "the challenge page is fetched with GET" },
+	/* SCEP: the default profile, or /scep/<profile>[/...] */
+	{ "/cgi-bin/pkiclient.exe", http_find_profile, HTTP_GET | HTTP_POST,
+	    "", http_scep, NULL },
+	{ "/certsrv/mscep/mscep.dll", http_find_profile, HTTP_GET | HTTP_POST,
+	    "", http_scep, NULL },
+	{ "/scep", http_find_profile, HTTP_GET | HTTP_POST, "", http_scep,
+	    NULL },
+	{ "/scep/*", http_find_profile, HTTP_GET | HTTP_POST, "", http_scep,
+	    NULL },
+};
+
+/*
+ * Does r->url match "pattern" (see struct http_route)?  Sets r->rest
+ * and r->restlen to what its '*' took, NULL and 0 if it has none.
+ */
+static int
+http_match(struct http_req *r, const char *pattern)
+{
+	const char	*star;
+	size_t		 pl, sl, n;
+
+	r->rest = NULL;
+	r->restlen = 0;
+	star = strchr(pattern, '*');
+	if (star == NULL)
+		return strcmp(r->url, pattern) == 0;
+	pl = (size_t)(star - pattern);
+	sl = strlen(star + 1);
+	n = strlen(r->url);
+	if (n < pl + sl || strncmp(r->url, pattern, pl) != 0 ||
+	    strcmp(r->url + n - sl, star + 1) != 0)
+		return 0;
+	r->rest = r->url + pl;
+	r->restlen = n - pl - sl;
+	return 1;
+}
+
+/* Route a complete request by http_routes[]. */
+static enum MHD_Result
+http_route(struct http_req *r)
+{
+	const struct http_route	*rt;
+	const char		*why;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++) {
+		rt = &http_routes[i];
+		if (!http_match(r, rt->pattern))
+			continue;
+		r->op = rt->op;
+		why = rt->find != NULL ? rt->find(r) : NULL;
+		if (why != NULL)
+			return http_error(r, 404, why);
+		if ((r->meth & rt->methods) == 0)
+			return http_405(r, rt->methods, rt->why405);
+		return rt->fn(r);
+	}
+	return http_error(r, 404, "no SCEP service at this path");
+}
+
+/* HEAD is GET (enum http_method); 0 for a method not served at all. */
+static int
+http_method(const char *method)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return HTTP_GET;
+	if (strcmp(method, "POST") == 0)
+		return HTTP_POST;
+	return 0;
 }
 
 /* First call for a request: set it up, refuse what cannot be served. */
@@ -658,23 +791,25 @@ http_begin(struct http *h, struct MHD_Connection *c, const char *method,
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return MHD_NO;
-	r->start = now_ms();
-	r->body.max = h->max_body;
+	r->conn = c;
+	r->h = h;
 	r->hs = http_acquire(h);
 	r->srv = r->hs->srv;
-	r->h = h;
+	r->start = now_ms();
 	http_peer(c, r->peer, sizeof(r->peer));
+	r->method = method;
+	r->url = url;
+	r->meth = http_method(method);
+	r->body.max = h->max_body;
+	r->op = "";
 	*ctx = r;
 	atomic_fetch_add(&h->inflight, 1);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
-	    strcmp(method, "HEAD") != 0)
-		return http_error(c, r, method, url, "", 405,
-		    "method not allowed", "GET, POST");
+	if (r->meth == 0)
+		return http_405(r, HTTP_GET | HTTP_POST, "method not allowed");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && (strtoull(cl, &end, 10) > r->body.max || *end))
-		return http_error(c, r, method, url, "", 413,
-		    "request body too large", NULL);
+		return http_error(r, 413, "request body too large");
 	return MHD_YES;
 }
 
@@ -688,6 +823,9 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 
 	if (r == NULL)
 		return http_begin(h, c, method, url, ctx);
+	/* See struct http_req. */
+	r->method = method;
+	r->url = url;
 	if (*uploadsz > 0) {
 		/*
 		 * A chunked body grew past the limit: MHD cannot answer
@@ -699,9 +837,9 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		*uploadsz = 0;
 		return MHD_YES;
 	}
-	if (r->op == HTTP_OP_DONE)	/* resumed: the work pool answered */
-		return http_pkiop_answer(c, r, method, url);
-	return http_route(c, r, method, url);
+	if (r->pkiop == HTTP_OP_DONE)	/* resumed: the work pool answered */
+		return http_pkiop_answer(r);
+	return http_route(r);
 }
 
 static void
