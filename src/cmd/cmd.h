@@ -7,7 +7,6 @@
 #define SCEPD_CMD_H
 
 #define CMD_DEFAULT_DIR		"./scepd-data"
-#define CMD_DEFAULT_LISTEN	"127.0.0.1:8080"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -199,7 +199,7 @@ cmd_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*dir = CMD_DEFAULT_DIR, *cn = "scepd CA";
-	const char	*keyspec = "rsa:2048", *listen = CMD_DEFAULT_LISTEN;
+	const char	*keyspec = "rsa:2048", *listen = CONF_LISTEN_DEFAULT;
 	const char	*url = NULL;
 	char		 token[INIT_CHALLENGE_LEN + 1], *challenge = NULL;
 	char		*defurl = NULL;

@@ -30,7 +30,7 @@ serve_usage(FILE *fp)
 	    "picks one\n"
 	    "  --port-file  write the bound port there once listening\n"
 	    "  -v           debug logging\n", CMD_DEFAULT_DIR,
-	    CMD_DEFAULT_LISTEN);
+	    CONF_LISTEN_DEFAULT);
 }
 
 /* Write the port via a temporary file, so readers never see half. */

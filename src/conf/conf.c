@@ -1,9 +1,9 @@
 /*	SPDX-License-Identifier: ISC */
 /*
  * conf.c: scepd.conf -> struct conf.  libconfig parses; tables of known
- * settings give each one's type, range and destination, so one pass
- * reports every unknown name, wrong type and out-of-range value with its
- * line, and the file is refused if there was any.
+ * settings give each one's type, range, default and destination, so one
+ * pass reports every unknown name, wrong type and out-of-range value with
+ * its line, and the file is refused if there was any.
  * Three tables: server-wide settings (struct conf), a CA's (struct
  * conf_ca) and a profile's (struct conf_profile).  The top level holds
  * the server settings, the default CA ("ca") and the default profile;
@@ -29,106 +29,129 @@
 #define C(f)	offsetof(struct conf, f)
 #define A(f)	offsetof(struct conf_ca, f)
 
+/*
+ * Every setting: its name, type, field, range and default, one row each
+ * and nowhere else in conf.  conf_defaults() stores the defaults before
+ * the file is read; a comment says so where a default is decided later.
+ */
 static const struct conf_key conf_global_keys[] = {
-	{ "public_url", CONF_STR, C(public_url), 0, 0, NULL },
-	{ "store.backend", CONF_STR, C(store.backend), 0, 0, NULL },
-	{ "store.path", CONF_PATH, C(store.path), 0, 0, NULL },
-	{ "store.url", CONF_STR, C(store.url), 0, 0, NULL },
-	{ "store.connections", CONF_INT, C(store.conns), 0, 256, NULL },
-	{ "http.listen", CONF_STR, C(http.listen), 0, 0, NULL },
-	{ "http.threads", CONF_INT, C(http.threads), 0, 256, NULL },
-	{ "http.max_body", CONF_SIZE, C(http.max_body), 4096,
-	    16 * 1024 * 1024, NULL },
-	{ "http.timeout", CONF_INT, C(http.timeout), 1, 3600, NULL },
-	{ "http.max_connections", CONF_INT, C(http.max_conns), 1, 100000,
-	    NULL },
-	{ "crl.validity", CONF_INT, C(pki.crl_validity), 60, 366 * 86400,
-	    NULL },
-	{ "ocsp.validity", CONF_INT, C(pki.ocsp_validity), 60, 30 * 86400,
-	    NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	/* Unset: issued certificates carry no CRL DP and no AIA. */
+	CONF_K_STR("public_url", C(public_url), NULL),
+	CONF_K_STR("store.backend", C(store.backend), "sqlite"),
+	CONF_K_PATH("store.path", C(store.path)),
+	CONF_K_STR("store.url", C(store.url), NULL),
+	/* 0: the backend's own pool size, 8 in both (store_*.c). */
+	CONF_K_INT("store.connections", C(store.conns), 0, 256, 0),
+	CONF_K_STR("http.listen", C(http.listen), CONF_LISTEN_DEFAULT),
+	/* 0: one per core, counted by http.c when it starts. */
+	CONF_K_INT("http.threads", C(http.threads), 0, 256, 0),
+	CONF_K_SIZE("http.max_body", C(http.max_body), 4096,
+	    16 * 1024 * 1024, 256 * 1024),
+	CONF_K_INT("http.timeout", C(http.timeout), 1, 3600, 30),
+	CONF_K_INT("http.max_connections", C(http.max_conns), 1, 100000,
+	    1024),
+	CONF_K_INT("crl.validity", C(pki.crl_validity), 60, 366 * 86400,
+	    86400),
+	CONF_K_INT("ocsp.validity", C(pki.ocsp_validity), 60, 30 * 86400,
+	    3600),
+	CONF_K_END
 };
 
+/* A CA's files: cert and key are required, the rest optional. */
 static const struct conf_key conf_ca_keys[] = {
-	{ "cert", CONF_PATH, A(cert), 0, 0, NULL },
-	{ "key", CONF_PATH, A(key), 0, 0, NULL },
-	{ "chain", CONF_PATH, A(chain), 0, 0, NULL },
-	{ "ra_cert", CONF_PATH, A(ra_cert), 0, 0, NULL },
-	{ "ra_key", CONF_PATH, A(ra_key), 0, 0, NULL },
-	{ "ocsp_signer_cert", CONF_PATH, A(ocsp_cert), 0, 0, NULL },
-	{ "ocsp_signer_key", CONF_PATH, A(ocsp_key), 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	CONF_K_PATH("cert", A(cert)),
+	CONF_K_PATH("key", A(key)),
+	CONF_K_PATH("chain", A(chain)),
+	CONF_K_PATH("ra_cert", A(ra_cert)),
+	CONF_K_PATH("ra_key", A(ra_key)),
+	CONF_K_PATH("ocsp_signer_cert", A(ocsp_cert)),
+	CONF_K_PATH("ocsp_signer_key", A(ocsp_key)),
+	CONF_K_END
 };
+
+/*
+ * challenge.mode's default depends on another setting: "static" when
+ * the profile has a challenge.file, else "none".  A named profile may
+ * take its file from the top level, so conf_challenge() resolves this
+ * once every value is in.
+ */
+#define CONF_CHALLENGE_BYFILE	(-1)
 
 static const struct conf_key conf_profile_keys[] = {
-	{ "ca", CONF_STR, P(ca_name), 0, 0, NULL },
-	{ "enabled", CONF_BOOL, P(enabled), 0, 0, NULL },
-	{ "disabled_reason", CONF_STR, P(disabled_reason), 0, 0, NULL },
-	{ "getcacert", CONF_FN, P(getcacert), 0, 0, cv_getcacert },
-	{ "challenge.mode", CONF_FN, P(policy.challenge_mode), 0, 0,
-	    cv_challenge_mode },
-	{ "challenge.file", CONF_PATH, P(policy.challenge_file), 0, 0, NULL },
-	{ "challenge.ttl", CONF_INT, P(policy.challenge_ttl), 60,
-	    366 * 86400, NULL },
-	{ "challenge.ndes_user", CONF_STR, P(policy.ndes_user), 0, 0, NULL },
-	{ "challenge.ndes_password_file", CONF_PATH,
-	    P(policy.ndes_password_file), 0, 0, NULL },
-	{ "challenge.webhook.url", CONF_STR, P(policy.webhook_url), 0, 0,
-	    NULL },
-	{ "challenge.webhook.secret_file", CONF_PATH,
-	    P(policy.webhook_secret_file), 0, 0, NULL },
-	{ "challenge.webhook.notify_url", CONF_STR,
-	    P(policy.webhook_notify_url), 0, 0, NULL },
-	{ "challenge.webhook.timeout_ms", CONF_INT,
-	    P(policy.webhook_timeout_ms), 100, 60000, NULL },
-	{ "certificate.validity_days", CONF_INT, P(cert.validity_days), 1,
-	    36500, NULL },
-	{ "certificate.backdate_seconds", CONF_INT, P(cert.backdate_secs), 0,
-	    86400, NULL },
-	{ "certificate.key_usage", CONF_FN, P(cert.key_usage), 0, 0,
-	    cv_key_usage },
-	{ "certificate.extended_key_usage", CONF_FN, P(cert.eku), 0, 0,
-	    cv_eku },
-	{ "certificate.digest", CONF_FN, P(cert.digest), 0, 0, cv_digest },
-	{ "certificate.subject.mode", CONF_FN, P(cert.subject_mode), 0, 0,
-	    cv_subject_mode },
-	{ "certificate.subject.pattern", CONF_FN, P(cert.subject_re), 0, 0,
-	    cv_regex },
-	{ "certificate.subject.value", CONF_STR, P(cert.subject_value), 0, 0,
-	    NULL },
-	{ "certificate.san.copy", CONF_FN, P(cert.san_copy), 0, 0,
-	    cv_san_types },
-	{ "certificate.san.pattern", CONF_FN, P(cert.san_re), 0, 0,
-	    cv_regex },
-	{ "certificate.max_active_per_subject", CONF_INT, P(cert.max_active),
-	    0, 100000, NULL },
-	{ "keys.rsa_min_bits", CONF_INT, P(policy.rsa_min_bits), 1024, 16384,
-	    NULL },
-	{ "keys.rsa_max_bits", CONF_INT, P(policy.rsa_max_bits), 2048, 16384,
-	    NULL },
-	{ "keys.types", CONF_FN, P(policy.key_types), 0, 0, cv_key_types },
-	{ "keys.ec_curves", CONF_FN, P(policy.ec_curves), 0, 0, cv_curves },
-	{ "algorithms.legacy", CONF_BOOL, P(policy.legacy), 0, 0, NULL },
-	{ "compat.failure_content", CONF_BOOL, P(policy.failure_content), 0,
-	    0, NULL },
-	{ "approval.manual", CONF_BOOL, P(policy.manual), 0, 0, NULL },
-	{ "approval.pending_ttl", CONF_INT, P(policy.pending_ttl), 1,
-	    365 * 86400, NULL },
-	{ "approval.rules.networks", CONF_FN, P(policy.nets), 0, 0,
-	    cv_networks },
-	{ "approval.rules.subject", CONF_FN, P(policy.rule_subject), 0, 0,
-	    cv_regex },
-	{ "approval.rules.challenge", CONF_BOOL, P(policy.rule_challenge), 0,
-	    0, NULL },
-	{ "approval.otherwise", CONF_FN, P(policy.otherwise), 0, 0,
-	    cv_otherwise },
-	{ "renewal.window_days", CONF_INT, P(policy.renew_window), 0, 36500,
-	    NULL },
-	{ "renewal.allow_subject_change", CONF_BOOL, P(policy.renew_subject),
-	    0, 0, NULL },
-	{ "renewal.allow_same_key", CONF_BOOL, P(policy.renew_same_key), 0, 0,
-	    NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	/* Set by named profiles only: the top level's "ca" is a CA. */
+	CONF_K_STR("ca", P(ca_name), CONF_DEFAULT),
+	CONF_K_BOOL("enabled", P(enabled), 1),
+	CONF_K_STR("disabled_reason", P(disabled_reason), NULL),
+	CONF_K_FN_INT("getcacert", P(getcacert), cv_getcacert,
+	    CONF_GETCACERT_AUTO),
+	CONF_K_FN_INT("challenge.mode", P(policy.challenge_mode),
+	    cv_challenge_mode, CONF_CHALLENGE_BYFILE),
+	CONF_K_PATH("challenge.file", P(policy.challenge_file)),
+	CONF_K_INT("challenge.ttl", P(policy.challenge_ttl), 60,
+	    366 * 86400, 3600),
+	CONF_K_STR("challenge.ndes_user", P(policy.ndes_user), NULL),
+	CONF_K_PATH("challenge.ndes_password_file",
+	    P(policy.ndes_password_file)),
+	CONF_K_STR("challenge.webhook.url", P(policy.webhook_url), NULL),
+	CONF_K_PATH("challenge.webhook.secret_file",
+	    P(policy.webhook_secret_file)),
+	CONF_K_STR("challenge.webhook.notify_url",
+	    P(policy.webhook_notify_url), NULL),
+	CONF_K_INT("challenge.webhook.timeout_ms",
+	    P(policy.webhook_timeout_ms), 100, 60000, 5000),
+	CONF_K_INT("certificate.validity_days", P(cert.validity_days), 1,
+	    36500, 365),
+	CONF_K_INT("certificate.backdate_seconds", P(cert.backdate_secs), 0,
+	    86400, 300),
+	/*
+	 * NULL: by the CSR's key type, so ca.c decides per request
+	 * (digitalSignature, and keyEncipherment for RSA).
+	 */
+	CONF_K_FN_STR("certificate.key_usage", P(cert.key_usage),
+	    cv_key_usage, NULL),
+	/* [ "clientAuth" ], in the X509V3 form cv_eku() stores. */
+	CONF_K_FN_STR("certificate.extended_key_usage", P(cert.eku), cv_eku,
+	    "clientAuth"),
+	CONF_K_FN_STR("certificate.digest", P(cert.digest), cv_digest,
+	    "sha256"),
+	CONF_K_FN_INT("certificate.subject.mode", P(cert.subject_mode),
+	    cv_subject_mode, CONF_SUBJECT_KEEP),
+	CONF_K_FN("certificate.subject.pattern", P(cert.subject_re),
+	    cv_regex),
+	CONF_K_STR("certificate.subject.value", P(cert.subject_value), NULL),
+	CONF_K_FN_INT("certificate.san.copy", P(cert.san_copy), cv_san_types,
+	    CONF_SAN_ALL),
+	CONF_K_FN("certificate.san.pattern", P(cert.san_re), cv_regex),
+	/* 0: any number. */
+	CONF_K_INT("certificate.max_active_per_subject", P(cert.max_active),
+	    0, 100000, 0),
+	CONF_K_INT("keys.rsa_min_bits", P(policy.rsa_min_bits), 1024, 16384,
+	    2048),
+	CONF_K_INT("keys.rsa_max_bits", P(policy.rsa_max_bits), 2048, 16384,
+	    8192),
+	CONF_K_FN_INT("keys.types", P(policy.key_types), cv_key_types,
+	    CONF_KEY_RSA | CONF_KEY_EC),
+	CONF_K_FN_INT("keys.ec_curves", P(policy.ec_curves), cv_curves,
+	    CONF_EC_P256 | CONF_EC_P384),
+	CONF_K_BOOL("algorithms.legacy", P(policy.legacy), 0),
+	CONF_K_BOOL("compat.failure_content", P(policy.failure_content), 0),
+	CONF_K_BOOL("approval.manual", P(policy.manual), 0),
+	CONF_K_INT("approval.pending_ttl", P(policy.pending_ttl), 1,
+	    365 * 86400, 7 * 86400),
+	/* The rules' defaults are "no rule": none of them is checked. */
+	CONF_K_FN("approval.rules.networks", P(policy.nets), cv_networks),
+	CONF_K_FN("approval.rules.subject", P(policy.rule_subject),
+	    cv_regex),
+	CONF_K_BOOL("approval.rules.challenge", P(policy.rule_challenge), 0),
+	CONF_K_FN_INT("approval.otherwise", P(policy.otherwise),
+	    cv_otherwise, CONF_OTHERWISE_PENDING),
+	/* 0: renewal is open at any time. */
+	CONF_K_INT("renewal.window_days", P(policy.renew_window), 0, 36500,
+	    0),
+	CONF_K_BOOL("renewal.allow_subject_change", P(policy.renew_subject),
+	    0),
+	CONF_K_BOOL("renewal.allow_same_key", P(policy.renew_same_key), 1),
+	CONF_K_END
 };
 
 char *
@@ -139,36 +162,6 @@ conf_path(const char *dir)
 	if (asprintf(&p, "%s/%s", dir, CONF_FILE) == -1)
 		return NULL;
 	return p;
-}
-
-static void
-conf_defaults(struct conf *c)
-{
-	c->store.conns = 0;
-	c->http.threads = 0;
-	c->http.max_body = 256 * 1024;
-	c->http.timeout = 30;
-	c->http.max_conns = 1024;
-	c->pki.crl_validity = 86400;
-	c->pki.ocsp_validity = 3600;
-}
-
-static void
-conf_profile_defaults(struct conf_profile *p)
-{
-	p->enabled = 1;
-	p->cert.validity_days = 365;
-	p->cert.backdate_secs = 300;
-	p->cert.san_copy = CONF_SAN_ALL;
-	p->policy.key_types = CONF_KEY_RSA | CONF_KEY_EC;
-	p->policy.rsa_min_bits = 2048;
-	p->policy.rsa_max_bits = 8192;
-	p->policy.ec_curves = CONF_EC_P256 | CONF_EC_P384;
-	p->policy.challenge_mode = -1;	/* by challenge.file */
-	p->policy.challenge_ttl = 3600;
-	p->policy.webhook_timeout_ms = 5000;
-	p->policy.pending_ttl = 7 * 86400;
-	p->policy.renew_same_key = 1;
 }
 
 /* Top-level groups that are not plain settings. */
@@ -304,7 +297,8 @@ conf_cas(struct conf *c, config_setting_t *g)
 			continue;
 		}
 		ca = &c->cas[c->ncas++];
-		if ((ca->name = strdup(config_setting_name(s))) == NULL)
+		if (conf_defaults(conf_ca_keys, ca) == -1 ||
+		    (ca->name = strdup(config_setting_name(s))) == NULL)
 			return -1;
 		ca->line = config_setting_source_line(s);
 		dd = d;
@@ -342,8 +336,8 @@ conf_profiles(struct conf *c, config_setting_t *root, config_setting_t *g,
 			continue;
 		}
 		p = &c->profiles[c->nprofiles++];
-		conf_profile_defaults(p);
-		if ((p->name = strdup(config_setting_name(s))) == NULL)
+		if (conf_defaults(conf_profile_keys, p) == -1 ||
+		    (p->name = strdup(config_setting_name(s))) == NULL)
 			return -1;
 		p->line = config_setting_source_line(s);
 		d.base = p;
@@ -369,8 +363,9 @@ conf_alloc(struct conf *c, config_setting_t *root)
 	    (c->cas = calloc(nc, sizeof(*c->cas))) == NULL)
 		return -1;
 	c->nprofiles = c->ncas = 1;
-	conf_profile_defaults(&c->profiles[0]);
-	if ((c->profiles[0].name = strdup(CONF_DEFAULT)) == NULL ||
+	if (conf_defaults(conf_profile_keys, &c->profiles[0]) == -1 ||
+	    conf_defaults(conf_ca_keys, &c->cas[0]) == -1 ||
+	    (c->profiles[0].name = strdup(CONF_DEFAULT)) == NULL ||
 	    (c->cas[0].name = strdup(CONF_DEFAULT)) == NULL)
 		return -1;
 	return 0;
@@ -383,10 +378,11 @@ conf_alloc(struct conf *c, config_setting_t *root)
 static int
 conf_root(struct conf *c, config_setting_t *root)
 {
+	/* The default CA's ocsp_signer_* of conf_ca_keys, by other names. */
 	static const struct conf_key	 ocsp_keys[] = {
-		{ "ocsp.signer_cert", CONF_PATH, A(ocsp_cert), 0, 0, NULL },
-		{ "ocsp.signer_key", CONF_PATH, A(ocsp_key), 0, 0, NULL },
-		{ NULL, 0, 0, 0, 0, NULL }
+		CONF_K_PATH("ocsp.signer_cert", A(ocsp_cert)),
+		CONF_K_PATH("ocsp.signer_key", A(ocsp_key)),
+		CONF_K_END
 	};
 	const struct conf_dest		 d[] = {
 		{ conf_global_keys, c },
@@ -526,7 +522,7 @@ conf_challenge(const struct conf *c, struct conf_profile *p)
 	struct conf_policy	*po = &p->policy;
 	int			 rc = 0;
 
-	if (po->challenge_mode == -1)
+	if (po->challenge_mode == CONF_CHALLENGE_BYFILE)
 		po->challenge_mode = po->challenge_file != NULL ?
 		    CONF_CHALLENGE_STATIC : CONF_CHALLENGE_NONE;
 	if (po->rule_challenge && po->challenge_mode == CONF_CHALLENGE_NONE) {
@@ -605,8 +601,6 @@ conf_profile_check(const struct conf *c, struct conf_profile *p)
 	int			 rc = 0;
 
 #define PWARN(...) do { conf_perr(c, p, __VA_ARGS__); rc = -1; } while (0)
-	if (p->ca_name == NULL && (p->ca_name = strdup(CONF_DEFAULT)) == NULL)
-		return -1;
 	for (i = 0; i < c->ncas && strcmp(c->cas[i].name, p->ca_name); i++)
 		;
 	if (i == c->ncas)
@@ -627,12 +621,6 @@ conf_profile_check(const struct conf *c, struct conf_profile *p)
 	if (po->rules && po->manual)
 		PWARN("approval.manual and approval.rules exclude each "
 		    "other: rules send the rest to approval.otherwise");
-	if (p->cert.digest == NULL && (p->cert.digest = strdup("sha256")) ==
-	    NULL)
-		return -1;
-	if (p->cert.eku == NULL && (p->cert.eku = strdup("clientAuth")) ==
-	    NULL)
-		return -1;
 #undef PWARN
 	if (rc == 0 && (conf_challenge(c, p) == -1 || conf_urls(c, p) == -1))
 		rc = -1;
@@ -720,12 +708,10 @@ conf_load(const char *path)
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->path = strdup(path)) == NULL || (tmp = strdup(path)) == NULL ||
 	    (c->dir = strdup(dirname(tmp))) == NULL ||
-	    (c->store.backend = strdup("sqlite")) == NULL ||
-	    (c->http.listen = strdup("127.0.0.1:8080")) == NULL) {
+	    conf_defaults(conf_global_keys, c) == -1) {
 		log_warn("conf_load");
 		goto out;
 	}
-	conf_defaults(c);
 	if (!config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			log_warn("%s", path);

@@ -17,6 +17,8 @@
 #define CONF_DEFAULT	"default"	/* the top-level profile and CA */
 #define CONF_NAME_MAX	63		/* profile and CA names */
 #define CONF_HASH_LEN	32		/* SHA-256 of a challenge */
+/* http.listen's default; "scepd init" and "serve" show it too. */
+#define CONF_LISTEN_DEFAULT	"127.0.0.1:8080"
 
 /* One CA: who signs certificates, and who speaks SCEP for it. */
 struct conf_ca {
@@ -35,7 +37,7 @@ struct conf_store {
 	char	*backend;	/* "sqlite" or "postgresql" */
 	char	*path;		/* SQLite database file */
 	char	*url;		/* PostgreSQL: URI or key=value conninfo */
-	int	 conns;		/* connections in the pool; 0 = threads + 1 */
+	int	 conns;		/* connections in the pool; 0: backend's */
 };
 
 struct conf_http {

@@ -78,6 +78,8 @@ conf_set(const struct conf *c, const struct conf_key *k, config_setting_t *s,
 	void *field = (char *)base + k->off;
 
 	switch (k->type) {
+	case CONF_FN_INT:
+	case CONF_FN_STR:
 	case CONF_FN:
 		return k->fn(c, k, s, field);
 	case CONF_BOOL:
@@ -96,6 +98,38 @@ conf_set(const struct conf *c, const struct conf_key *k, config_setting_t *s,
 		return conf_set_int(c, k, s, field);
 	}
 	return -1;
+}
+
+int
+conf_defaults(const struct conf_key *k, void *base)
+{
+	void *field;
+
+	for (; k->name != NULL; k++) {
+		field = (char *)base + k->off;
+		switch (k->type) {
+		case CONF_INT:
+		case CONF_BOOL:
+		case CONF_FN_INT:
+			*(int *)field = (int)k->def;
+			break;
+		case CONF_SIZE:
+			*(size_t *)field = (size_t)k->def;
+			break;
+		case CONF_STR:
+		case CONF_FN_STR:
+			/* A copy: the setters free what they replace. */
+			if (k->sdef != NULL &&
+			    (*(char **)field = strdup(k->sdef)) == NULL)
+				return -1;
+			break;
+		case CONF_PATH:
+		case CONF_FN:
+			/* No default to store: calloc's zero means "none". */
+			break;
+		}
+	}
+	return 0;
 }
 
 /* A word from "names" (NULL-terminated): its index, or -1 (logged). */
