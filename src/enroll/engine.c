@@ -89,13 +89,6 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
 		rep.password = e->ci.challenge;
 	rep.content_always = e->pc->policy.failure_content;
-	/*
-	 * A sub-CA with its chain configured: the device gets the chain
-	 * after its certificate, as GetCACert gives it; a CA standing
-	 * alone sends the leaf only (REP-01's safest form).
-	 */
-	if (x != NULL && sk_X509_num(e->sca->ca->chain) > 1)
-		rep.chain = e->sca->ca->chain;
 	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
 	    EVP_PKEY_get_base_id(X509_get0_pubkey(e->rq->signer)) !=
 	    EVP_PKEY_RSA) {
@@ -113,8 +106,7 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	if (text != NULL)
 		snprintf(out->reason, sizeof(out->reason), "%s", text);
 	/* REP-06: signed by whoever speaks SCEP for the CA (RA or CA). */
-	out->body = scep_rep_encode(&rep, ca_scep_cert(e->sca->ca),
-	    ca_scep_key(e->sca->ca), &out->bodysz);
+	out->body = ca_certrep(e->sca->ca, &rep, &out->bodysz);
 	if (out->body == NULL) {
 		engine_http(out, 500, "cannot encode the CertRep");
 		return;
@@ -200,7 +192,7 @@ signer_classify(struct enroll *e, const char **why)
 		return SCEP_OK;
 	}
 	ERR_clear_error();
-	if (X509_check_issued(e->sca->ca->cert, signer) == X509_V_OK) {
+	if (ca_issued(e->sca->ca, signer)) {
 		e->kind = SIGNER_OURS;
 		return signer_ours_check(e, why);
 	}
@@ -617,8 +609,7 @@ fetch_check(struct enroll *e, char *serial, size_t sz, const char **why)
 		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
 	}
-	f = X509_NAME_cmp(issuer, X509_get_subject_name(e->sca->ca->cert)) ==
-	    0 ? SCEP_OK : SCEP_FAIL_BADCERTID;
+	f = ca_subject_is(e->sca->ca, issuer) ? SCEP_OK : SCEP_FAIL_BADCERTID;
 	if (f != SCEP_OK)
 		*why = "issuer is not this CA";
 	X509_NAME_free(issuer);
