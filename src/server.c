@@ -3,17 +3,16 @@
  * server.c: build struct server from the configuration: load each CA,
  * and encode once per profile what GetCACert and GetCACaps answer
  * (RFC 8894 4.2.1, 3.5.2), so those requests cost no crypto.
+ * Everything X.509 is asked of ca.h, so no OpenSSL header is included
+ * here; scep.h only for scep_asn1_init().
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
+#include "ca.h"
 #include "log.h"
 #include "scep.h"
 #include "server.h"
-#include "util.h"
 
 /*
  * Exactly what works (CAPS-05), LF only (CAPS-04).  GetNextCACert is
@@ -43,12 +42,8 @@ server_legacy(struct server *s)
 			n++;
 	if (n == 0)
 		return 0;
-	if ((s->prov_legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL ||
-	    (s->prov_default = OSSL_PROVIDER_load(NULL, "default")) == NULL) {
-		log_crypto("algorithms.legacy: cannot load OpenSSL's legacy "
-		    "provider");
+	if ((s->legacy = ca_legacy_load()) == NULL)
 		return -1;
-	}
 	log_info("algorithms.legacy: %zu profile(s) accept single DES and "
 	    "MD5 and do not advertise SCEPStandard", n);
 	return 0;
@@ -62,74 +57,18 @@ server_legacy(struct server *s)
 static int
 server_ca_load(struct server_ca *sc, const struct conf_ca *cc)
 {
-	unsigned char	*p, sha1[20];
-	int		 n;
-
 	sc->conf = cc;
 	if ((sc->ca = ca_load(cc)) == NULL)
 		return -1;
-	if ((sc->trust = X509_STORE_new()) == NULL ||
-	    !X509_STORE_add_cert(sc->trust, sc->ca->cert)) {
+	if ((sc->trust = ca_trust_new(sc->ca)) == NULL) {
 		log_crypto("CA %s: trust store", cc->name);
 		return -1;
 	}
 	/* The CA alone as DER, for /ca.crt (AIA caIssuers). */
-	if ((n = i2d_X509(sc->ca->cert, NULL)) <= 0 ||
-	    (sc->cader = p = malloc((size_t)n)) == NULL ||
-	    i2d_X509(sc->ca->cert, &p) != n)
+	if (ca_cert_der(sc->ca, &sc->cader, &sc->caderlen) == -1 ||
+	    ca_thumbprint(sc->ca, sc->thumb) == -1)
 		return -1;
-	sc->caderlen = (size_t)n;
-	if (!EVP_Digest(sc->cader, sc->caderlen, sha1, NULL, EVP_sha1(), NULL))
-		return -1;
-	hex_encode(sha1, sizeof(sha1), sc->thumb);
 	return 0;
-}
-
-/*
- * RFC 8894 4.2.1.1 a lone CA as DER; 4.2.1.2 a PKCS#7 of the CA, the
- * RA and the rest of the chain when there is more than the CA (or
- * "chain" asks for it).  Apple and Windows find the RA among the
- * non-root certificates by its key usage (CLIENTS.md); with several
- * certificates Apple checks the CertRep against the second one.
- */
-static int
-server_cacert(struct server_profile *sp)
-{
-	const struct ca	*ca = sp->sca->ca;
-	STACK_OF(X509)	*sk;
-	int		 i, many;
-
-	many = ca->ra_cert != NULL || sk_X509_num(ca->chain) > 1;
-	if (sp->conf->getcacert == CONF_GETCACERT_CA && ca->ra_cert != NULL) {
-		log_warnx("profile %s: getcacert \"ca\" hides the RA that "
-		    "clients must encrypt to", sp->conf->name);
-		return -1;
-	}
-	if (sp->conf->getcacert == CONF_GETCACERT_CA ||
-	    (sp->conf->getcacert == CONF_GETCACERT_AUTO && !many)) {
-		sp->cacert_type = "application/x-x509-ca-cert";
-		if ((sp->cacert = malloc(sp->sca->caderlen)) == NULL)
-			return -1;
-		memcpy(sp->cacert, sp->sca->cader, sp->sca->caderlen);
-		sp->cacertsz = sp->sca->caderlen;
-		return 0;
-	}
-	if ((sk = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(sk, ca->cert))
-		goto err;
-	if (ca->ra_cert != NULL && !sk_X509_push(sk, ca->ra_cert))
-		goto err;
-	/* ca->chain[0] is the CA itself. */
-	for (i = 1; i < sk_X509_num(ca->chain); i++)
-		if (!sk_X509_push(sk, sk_X509_value(ca->chain, i)))
-			goto err;
-	sp->cacert = scep_certs_only(sk, &sp->cacertsz);
-	sp->cacert_type = "application/x-x509-ca-ra-cert";
-	sk_X509_free(sk);
-	return sp->cacert == NULL ? -1 : 0;
- err:
-	sk_X509_free(sk);
-	return -1;
 }
 
 static int
@@ -144,7 +83,8 @@ server_profiles(struct server *s)
 		sp->sca = &s->cas[sp->conf->ca];
 		sp->caps = sp->conf->policy.legacy ? server_caps_legacy :
 		    server_caps;
-		if (server_cacert(sp) == -1) {
+		if ((sp->cacert = ca_getcacert(sp->sca->ca, sp->conf,
+		    &sp->cacertsz, &sp->cacert_type)) == NULL) {
 			log_warnx("profile %s: cannot encode GetCACert",
 			    sp->conf->name);
 			return -1;
@@ -197,7 +137,7 @@ server_free(struct server *s)
 		return;
 	for (i = 0; s->cas != NULL && i < s->ncas; i++) {
 		ca_free(s->cas[i].ca);
-		X509_STORE_free(s->cas[i].trust);
+		ca_trust_free(s->cas[i].trust);
 		free(s->cas[i].cader);
 	}
 	for (i = 0; s->profiles != NULL && i < s->nprofiles; i++)
@@ -205,10 +145,7 @@ server_free(struct server *s)
 	free(s->cas);
 	free(s->profiles);
 	ocsp_cache_free(s->ocsp);
-	if (s->prov_legacy != NULL)
-		OSSL_PROVIDER_unload(s->prov_legacy);
-	if (s->prov_default != NULL)
-		OSSL_PROVIDER_unload(s->prov_default);
+	ca_legacy_unload(s->legacy);
 	conf_free((struct conf *)s->conf);
 	free(s);
 }

@@ -1,28 +1,30 @@
 /*	SPDX-License-Identifier: ISC */
 /*
  * server.h: everything a request needs, built once at start-up (and
- * again on SIGHUP): the configuration, each CA with its keys and trust
- * store, each profile with the pre-encoded bodies of GetCACaps and
- * GetCACert, and the store.  Read-only while requests run, so worker
- * threads share it without locks.
+ * again on SIGHUP): the configuration, each CA (its keys out of reach in
+ * ca.c) with its trust store, each profile with the pre-encoded bodies
+ * of GetCACaps and GetCACert, and the store.  Read-only while requests
+ * run, so worker threads share it without locks.  Includes no OpenSSL
+ * header: the trust store is x509.h's incomplete type.
  */
 #ifndef SCEPD_SERVER_H
 #define SCEPD_SERVER_H
 
 #include <stddef.h>
 
-#include <openssl/provider.h>
-
-#include "ca.h"
-#include "ocsp.h"
 #include "conf.h"
+#include "ocsp.h"
 #include "store.h"
+#include "x509.h"
 
-/* One CA as served. */
+struct ca;
+struct ca_providers;
+
+/* One CA as served.  Everything but "conf" is owned by the server. */
 struct server_ca {
 	const struct conf_ca	*conf;
-	struct ca		*ca;
-	X509_STORE		*trust;		/* this CA only: renewal, GetCert */
+	struct ca		*ca;		/* opaque: ca.h's operations */
+	struct x509_store_st	*trust;		/* this CA only (REN-03) */
 	unsigned char		*cader;		/* the CA certificate, DER */
 	size_t			 caderlen;
 	char			 thumb[41];	/* its SHA-1, hex: NDES page */
@@ -46,8 +48,7 @@ struct server {
 	size_t			 nprofiles;
 	struct store		*store;		/* not owned: outlives reloads */
 	struct ocsp_cache	*ocsp;		/* signed OCSP answers */
-	OSSL_PROVIDER		*prov_legacy;	/* single DES, when allowed */
-	OSSL_PROVIDER		*prov_default;
+	struct ca_providers	*legacy;	/* single DES, when allowed */
 };
 
 /*

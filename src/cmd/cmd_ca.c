@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/x509.h>
-
 #include "ca.h"
 #include "cmd.h"
 #include "log.h"
@@ -91,12 +89,11 @@ ca_list(const struct ca_opts *o)
 	for (i = 0; i < c->ncas; i++) {
 		if ((ca = ca_load_bare(c->cas[i].cert, c->cas[i].key)) == NULL)
 			continue;
-		X509_NAME_oneline(X509_get_subject_name(ca->cert), subj,
-		    sizeof(subj));
+		ca_subject_oneline(ca, subj, sizeof(subj));
 		ca_fingerprint(ca, fp, sizeof(fp));
 		printf("%s\t%s\t%s\t%s\t%s\n", c->cas[i].name, subj,
-		    EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC ? "ec" : "rsa",
-		    c->cas[i].ra_cert != NULL ? "ra" : "-", fp);
+		    ca_key_type(ca), c->cas[i].ra_cert != NULL ? "ra" : "-",
+		    fp);
 		ca_free(ca);
 	}
 	conf_free(c);

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/x509.h>
-
 #include "cmd.h"
 #include "log.h"
 #include "server.h"

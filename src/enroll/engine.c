@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ca.h"
 #include "challenge.h"
 #include "engine.h"
 #include "issue.h"
@@ -22,12 +23,6 @@
 #include "scep.h"
 #include "webhook.h"
 #include "x509.h"
-
-/* XXX until ca.h declares them (issue #10, pki step) */
-unsigned char	*ca_certrep(const struct ca *, const struct scep_rep *,
-		    size_t *);
-int		 ca_issued(const struct ca *, const struct x509_st *);
-int		 ca_subject_is(const struct ca *, const struct X509_name_st *);
 
 /* The one failInfoText of every envelope that cannot be opened. */
 #define ENGINE_UNDECRYPTABLE	"cannot decrypt the pkcsPKIEnvelope"

@@ -1,10 +1,13 @@
 /*	SPDX-License-Identifier: ISC */
 /*
- * ca.c: holds the CA key; creates a CA, opens envelopes sent to it and
- * signs certificates (RFC 5280 4.1, 4.2).  Keys are read through
+ * ca.c: holds the keys of a CA, its RA and its OCSP signer, and is the
+ * only file that uses them: it opens envelopes sent to the CA, signs
+ * certificates (RFC 5280 4.1, 4.2), CRLs (5.1), OCSP responses (RFC
+ * 6960 4.2) and CertReps (RFC 8894 3.3.2).  Keys are read through
  * OSSL_STORE, so a "file:" path today and a "pkcs11:" URI with a
  * provider later take the same road.
- * Uses OpenSSL, csr.h, util.c and log.c.
+ * Uses OpenSSL, csr.h, scep.h (the CertRep codec), x509.c, util.c and
+ * log.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +16,52 @@
 
 #include <openssl/core_names.h>
 #include <openssl/asn1t.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/store.h>
 #include <openssl/x509v3.h>
 
-#include "ca.h"
+#include "ca_local.h"
+#include "conf.h"
+#include "csr.h"
 #include "log.h"
+#include "scep.h"
 #include "spki.h"
 #include "util.h"
 
+/* Owns everything it points to; ca_free() releases it all. */
+struct ca {
+	X509		*cert;		/* CA certificate */
+	EVP_PKEY	*key;		/* its private key */
+	STACK_OF(X509)	*chain;		/* CA first, then ca.chain certs */
+	X509		*ra_cert;	/* RA: opens and signs SCEP messages */
+	EVP_PKEY	*ra_key;	/* (RSA), or NULL: the CA does */
+	X509		*ocsp_cert;	/* delegated OCSP signer, or NULL */
+	EVP_PKEY	*ocsp_key;	/* its key */
+};
+
+/* The legacy provider and the default one it displaces. */
+struct ca_providers {
+	OSSL_PROVIDER	*legacy;
+	OSSL_PROVIDER	*dflt;
+};
+
+/* Who speaks SCEP for this CA: the RA if there is one, else the CA. */
+static X509 *
+ca_scep_cert(const struct ca *ca)
+{
+	return ca->ra_cert != NULL ? ca->ra_cert : ca->cert;
+}
+
+static EVP_PKEY *
+ca_scep_key(const struct ca *ca)
+{
+	return ca->ra_key != NULL ? ca->ra_key : ca->key;
+}
 
 EVP_PKEY *
 ca_key_load(const char *path)
@@ -253,6 +291,32 @@ ca_load_bare(const char *certpath, const char *keypath)
 		log_crypto("%s: key does not match %s", keypath, certpath);
 		goto err;
 	}
+	return ca;
+ err:
+	ca_free(ca);
+	return NULL;
+}
+
+struct ca *
+ca_new(X509 *cert, EVP_PKEY *key)
+{
+	struct ca	*ca;
+
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		return NULL;
+	if (!X509_up_ref(cert))
+		goto err;
+	ca->cert = cert;
+	if (!EVP_PKEY_up_ref(key))
+		goto err;
+	ca->key = key;
+	if (X509_check_private_key(ca->cert, ca->key) != 1) {
+		log_crypto("ca_new: the key does not match the certificate");
+		goto err;
+	}
+	if ((ca->chain = sk_X509_new_null()) == NULL ||
+	    !X509_add_cert(ca->chain, ca->cert, X509_ADD_FLAG_UP_REF))
+		goto err;
 	return ca;
  err:
 	ca_free(ca);
@@ -576,4 +640,212 @@ ca_fingerprint(const struct ca *ca, char *out, size_t sz)
 	for (i = 0; i < n && off + 3 < sz; i++)
 		off += (size_t)snprintf(out + off, sz - off, "%s%02X",
 		    i ? ":" : "", md[i]);
+}
+
+int
+ca_cert_sign(const struct ca *ca, X509 *x, const EVP_MD *md)
+{
+	return X509_sign(x, ca->key, md) > 0 ? 0 : -1;
+}
+
+int
+ca_crl_sign(const struct ca *ca, X509_CRL *crl)
+{
+	return X509_CRL_sign(crl, ca->key, EVP_sha256()) > 0 ? 0 : -1;
+}
+
+int
+ca_ocsp_sign(const struct ca *ca, OCSP_BASICRESP *bs)
+{
+	/* 4.2.2.2: a delegated signer shows its certificate, the CA not. */
+	if (!OCSP_basic_sign(bs, ca->ocsp_cert != NULL ? ca->ocsp_cert :
+	    ca->cert, ca->ocsp_key != NULL ? ca->ocsp_key : ca->key,
+	    EVP_sha256(), NULL, OCSP_RESPID_KEY |
+	    (ca->ocsp_cert != NULL ? 0 : OCSP_NOCERTS)))
+		return -1;
+	return 0;
+}
+
+/*
+ * The scep_signer of ca_certrep(): the codec calls this where it would
+ * call CMS_add1_signer(), so the SCEP key never leaves this file.
+ */
+static CMS_SignerInfo *
+ca_certrep_signer(void *arg, CMS_ContentInfo *cms, const EVP_MD *md,
+    unsigned int flags)
+{
+	const struct ca	*ca = arg;
+
+	return CMS_add1_signer(cms, ca_scep_cert(ca), ca_scep_key(ca), md,
+	    flags);
+}
+
+unsigned char *
+ca_certrep(const struct ca *ca, const struct scep_rep *rep, size_t *len)
+{
+	struct scep_rep		r = *rep;
+	struct scep_signer	s = { ca_certrep_signer, (void *)ca };
+
+	/*
+	 * A sub-CA with its chain configured: the device gets the chain
+	 * after its certificate, as GetCACert gives it; a CA standing
+	 * alone sends the leaf only (REP-01's safest form).
+	 */
+	r.chain = r.issued != NULL && sk_X509_num(ca->chain) > 1 ?
+	    ca->chain : NULL;
+	return scep_rep_encode(&r, &s, len);
+}
+
+int
+ca_issued(const struct ca *ca, const X509 *x)
+{
+	return x509_issued_by(ca->cert, x);
+}
+
+int
+ca_subject_is(const struct ca *ca, const X509_NAME *name)
+{
+	return x509_subject_is(ca->cert, name);
+}
+
+X509 *
+ca_cert(const struct ca *ca)
+{
+	return ca->cert;
+}
+
+STACK_OF(X509) *
+ca_chain(const struct ca *ca)
+{
+	return ca->chain;
+}
+
+int
+ca_cert_der(const struct ca *ca, unsigned char **der, size_t *len)
+{
+	return x509_i2d(i2d_X509, ca->cert, der, len);
+}
+
+int
+ca_thumbprint(const struct ca *ca, char hex[41])
+{
+	unsigned char	 sha1[20];
+	unsigned int	 n;
+
+	/* The digest of the DER encoding, as the NDES page shows it. */
+	if (!X509_digest(ca->cert, EVP_sha1(), sha1, &n) || n != sizeof(sha1))
+		return -1;
+	hex_encode(sha1, sizeof(sha1), hex);
+	return 0;
+}
+
+void
+ca_subject_oneline(const struct ca *ca, char *out, size_t sz)
+{
+	X509_NAME_oneline(X509_get_subject_name(ca->cert), out, (int)sz);
+}
+
+const char *
+ca_key_type(const struct ca *ca)
+{
+	return EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC ? "ec" : "rsa";
+}
+
+X509_STORE *
+ca_trust_new(const struct ca *ca)
+{
+	X509_STORE	*st;
+
+	if ((st = X509_STORE_new()) == NULL ||
+	    !X509_STORE_add_cert(st, ca->cert)) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+ca_trust_free(X509_STORE *st)
+{
+	X509_STORE_free(st);
+}
+
+/*
+ * RFC 8894 4.2.1.2: the CA, the RA, then the rest of the chain.  Apple
+ * and Windows find the RA among the non-root certificates by its key
+ * usage (CLIENTS.md); with several certificates Apple checks the
+ * CertRep against the second one.
+ */
+static unsigned char *
+ca_getcacert_p7(const struct ca *ca, size_t *len)
+{
+	STACK_OF(X509)	*sk = NULL;
+	unsigned char	*body = NULL;
+	int		 i;
+
+	if ((sk = sk_X509_new_null()) == NULL || !sk_X509_push(sk, ca->cert) ||
+	    (ca->ra_cert != NULL && !sk_X509_push(sk, ca->ra_cert)))
+		goto out;
+	/* ca->chain[0] is the CA itself. */
+	for (i = 1; i < sk_X509_num(ca->chain); i++)
+		if (!sk_X509_push(sk, sk_X509_value(ca->chain, i)))
+			goto out;
+	body = scep_certs_only(sk, len);
+ out:
+	sk_X509_free(sk);
+	return body;
+}
+
+unsigned char *
+ca_getcacert(const struct ca *ca, const struct conf_profile *pc,
+    size_t *len, const char **ctype)
+{
+	unsigned char	*body = NULL;
+	int		 many;
+
+	many = ca->ra_cert != NULL || sk_X509_num(ca->chain) > 1;
+	if (pc->getcacert == CONF_GETCACERT_CA && ca->ra_cert != NULL) {
+		log_warnx("profile %s: getcacert \"ca\" hides the RA that "
+		    "clients must encrypt to", pc->name);
+		return NULL;
+	}
+	/* 4.2.1.1: a lone CA as DER, unless "chain" asks for PKCS#7. */
+	if (pc->getcacert == CONF_GETCACERT_CA ||
+	    (pc->getcacert == CONF_GETCACERT_AUTO && !many)) {
+		*ctype = "application/x-x509-ca-cert";
+		return ca_cert_der(ca, &body, len) == 0 ? body : NULL;
+	}
+	*ctype = "application/x-x509-ca-ra-cert";
+	return ca_getcacert_p7(ca, len);
+}
+
+struct ca_providers *
+ca_legacy_load(void)
+{
+	struct ca_providers	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warn("algorithms.legacy");
+		return NULL;
+	}
+	if ((p->legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL ||
+	    (p->dflt = OSSL_PROVIDER_load(NULL, "default")) == NULL) {
+		log_crypto("algorithms.legacy: cannot load OpenSSL's legacy "
+		    "provider");
+		ca_legacy_unload(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+ca_legacy_unload(struct ca_providers *p)
+{
+	if (p == NULL)
+		return;
+	if (p->legacy != NULL)
+		OSSL_PROVIDER_unload(p->legacy);
+	if (p->dflt != NULL)
+		OSSL_PROVIDER_unload(p->dflt);
+	free(p);
 }

@@ -4,7 +4,9 @@
  * the certificates a CA issues to scepd's own services (an RA that
  * speaks SCEP for it, a delegated OCSP signer), and the import of a
  * sub-CA made elsewhere.  Everything is written to new files only.
- * Uses OpenSSL, util.c and log.c.
+ * The CA key stays in ca.c: service certificates are signed through
+ * ca_cert_sign(), and a key "like the CA's" is read off its certificate.
+ * Uses OpenSSL, ca_local.h, util.c and log.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "ca.h"
+#include "ca_local.h"
 #include "log.h"
 #include "util.h"
 
@@ -182,17 +184,17 @@ static X509 *
 ca_service_cert(const struct ca *ca, EVP_PKEY *key,
     const struct ca_service *sv)
 {
-	X509		*x;
+	X509		*x, *cacert = ca_cert(ca);
 	X509V3_CTX	 ctx;
 	char		 serial[2 * CA_SERIAL_BYTES + 1];
 
 	if ((x = X509_new()) == NULL)
 		return NULL;
-	X509V3_set_ctx(&ctx, ca->cert, x, NULL, NULL, 0);
+	X509V3_set_ctx(&ctx, cacert, x, NULL, NULL, 0);
 	if (!X509_set_version(x, X509_VERSION_3) || ca_serial(x, serial) ||
 	    !X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
 	    MBSTRING_UTF8, (const unsigned char *)sv->cn, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
 	    !X509_set_pubkey(x, key) ||
 	    !X509_gmtime_adj(X509_getm_notBefore(x), -300) ||
 	    !X509_time_adj_ex(X509_getm_notAfter(x), sv->days, 0, NULL) ||
@@ -206,10 +208,10 @@ ca_service_cert(const struct ca *ca, EVP_PKEY *key,
 		goto err;
 	/* Never past the CA: relying parties would refuse it then. */
 	if (ASN1_TIME_compare(X509_get0_notAfter(x),
-	    X509_get0_notAfter(ca->cert)) > 0 &&
-	    !X509_set1_notAfter(x, X509_get0_notAfter(ca->cert)))
+	    X509_get0_notAfter(cacert)) > 0 &&
+	    !X509_set1_notAfter(x, X509_get0_notAfter(cacert)))
 		goto err;
-	if (X509_sign(x, ca->key, EVP_sha256()) <= 0)
+	if (ca_cert_sign(ca, x, EVP_sha256()) == -1)
 		goto err;
 	return x;
  err:
@@ -242,26 +244,32 @@ ca_service_cn(const struct ca *ca, const char *suffix, char *cn, size_t sz)
 {
 	char	cacn[128];
 
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca->cert),
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca_cert(ca)),
 	    NID_commonName, cacn, sizeof(cacn)) < 0)
 		snprintf(cacn, sizeof(cacn), "scepd");
 	snprintf(cn, sz, "%s %s", cacn, suffix);
 }
 
-/* A new key like the CA's: same RSA size, or same EC curve. */
+/*
+ * A new key like the CA's: same RSA size, or same EC curve.  The CA
+ * certificate's public key says both, so the private key is not needed.
+ */
 static EVP_PKEY *
 ca_keygen_like(const struct ca *ca)
 {
-	char	 curve[64];
-	size_t	 n;
+	EVP_PKEY	*pub;
+	char		 curve[64];
+	size_t		 n;
 
-	if (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC) {
-		if (!EVP_PKEY_get_utf8_string_param(ca->key,
+	if ((pub = X509_get0_pubkey(ca_cert(ca))) == NULL)
+		return NULL;
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC) {
+		if (!EVP_PKEY_get_utf8_string_param(pub,
 		    OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve), &n))
 			return NULL;
 		return EVP_EC_gen(curve);
 	}
-	return EVP_RSA_gen((unsigned int)EVP_PKEY_get_bits(ca->key));
+	return EVP_RSA_gen((unsigned int)EVP_PKEY_get_bits(pub));
 }
 
 int

@@ -2,8 +2,10 @@
 /*
  * crl.c: signs complete CRLv2s, RFC 5280 5.1 (structure), 5.2.1
  * (authorityKeyIdentifier), 5.2.3 (cRLNumber), 5.3.1 (reasonCode).
- * Uses OpenSSL, ca.h (the key, read only) and log.c; the caller brings
- * the list of revoked certificates, so nothing here touches the store.
+ * crl.c builds the TBSCertList; ca.c signs it (ca_crl_sign()), so no
+ * key is reached from here.  Uses OpenSSL, ca.h, x509.c and log.c; the
+ * caller brings the list of revoked certificates, so nothing here
+ * touches the store.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -18,6 +20,7 @@
 #include "ca.h"
 #include "crl.h"
 #include "log.h"
+#include "x509.h"
 
 /* RFC 5280 5.3.1, indexed by code; 7 is not assigned. */
 static const char *const crl_reasons[CRL_REASON__MAX] = {
@@ -153,17 +156,18 @@ crl_ext_aki(const struct ca *ca, X509_CRL *crl)
 {
 	AUTHORITY_KEYID			*aki = NULL;
 	const ASN1_OCTET_STRING		*ski;
+	X509				*cacert = ca_cert(ca);
 	unsigned char			 md[EVP_MAX_MD_SIZE];
 	unsigned int			 mdlen;
 	int				 rc = -1;
 
 	if ((aki = AUTHORITY_KEYID_new()) == NULL)
 		goto out;
-	if ((ski = X509_get0_subject_key_id(ca->cert)) != NULL) {
+	if ((ski = X509_get0_subject_key_id(cacert)) != NULL) {
 		if ((aki->keyid = ASN1_OCTET_STRING_dup(ski)) == NULL)
 			goto out;
 	} else {
-		if (!X509_pubkey_digest(ca->cert, EVP_sha1(), md, &mdlen) ||
+		if (!X509_pubkey_digest(cacert, EVP_sha1(), md, &mdlen) ||
 		    (aki->keyid = ASN1_OCTET_STRING_new()) == NULL ||
 		    !ASN1_OCTET_STRING_set(aki->keyid, md, (int)mdlen))
 			goto out;
@@ -233,26 +237,6 @@ crl_args_ok(const struct crl_entry *ents, size_t n, int64_t number,
 	return 1;
 }
 
-/* The DER of "crl", malloc'd (OPENSSL_malloc need not be malloc). */
-static unsigned char *
-crl_der(X509_CRL *crl, size_t *len)
-{
-	unsigned char	*der, *p;
-	int		 n;
-
-	if ((n = i2d_X509_CRL(crl, NULL)) <= 0)
-		return NULL;
-	if ((der = malloc((size_t)n)) == NULL)
-		return NULL;
-	p = der;
-	if (i2d_X509_CRL(crl, &p) != n) {
-		free(der);
-		return NULL;
-	}
-	*len = (size_t)n;
-	return der;
-}
-
 unsigned char *
 crl_build(const struct ca *ca, const struct crl_entry *ents, size_t n,
     int64_t number, time_t this_update, time_t next_update, size_t *len)
@@ -267,7 +251,8 @@ crl_build(const struct ca *ca, const struct crl_entry *ents, size_t n,
 		goto out;
 	if ((crl = X509_CRL_new()) == NULL ||
 	    !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) ||
+	    !X509_CRL_set_issuer_name(crl,
+	    X509_get_subject_name(ca_cert(ca))) ||
 	    crl_times(crl, this_update, next_update) == -1 ||
 	    crl_ext_number(crl, number) == -1 ||
 	    crl_ext_aki(ca, crl) == -1) {
@@ -278,8 +263,8 @@ crl_build(const struct ca *ca, const struct crl_entry *ents, size_t n,
 		if (crl_entry_add(crl, &ents[i]) == -1)
 			goto out;
 	/* Sorted by serial, as openssl-ca does: the same list, same DER. */
-	if (!X509_CRL_sort(crl) || X509_CRL_sign(crl, ca->key, EVP_sha256()) <= 0 ||
-	    (ret = crl_der(crl, len)) == NULL) {
+	if (!X509_CRL_sort(crl) || ca_crl_sign(ca, crl) == -1 ||
+	    x509_i2d(i2d_X509_CRL, crl, &ret, len) == -1) {
 		log_crypto("CRL %lld: cannot sign", (long long)number);
 		goto out;
 	}

@@ -2,7 +2,8 @@
 /*
  * crl.h: certificate revocation lists, RFC 5280 section 5 (CRLv2) and
  * the CRLReason codes of 5.3.1.  Pure: the caller reads the revoked
- * certificates from the store and passes them in; crl.c only signs.
+ * certificates from the store and passes them in; crl.c builds the
+ * list and ca.c signs it.
  */
 #ifndef SCEPD_CRL_H
 #define SCEPD_CRL_H
@@ -29,17 +30,17 @@ struct crl_entry {
 };
 
 /*
- * Sign a complete CRLv2 (RFC 5280 5.1) over "entries" (n of them, NULL
- * if n is 0) with the CA key and ca->md: version 2, issuer = the CA's
- * subject, thisUpdate, nextUpdate (after thisUpdate), the extensions
- * cRLNumber "number" (5.2.3, not negative) and authorityKeyIdentifier
- * (5.2.1, the CA's subjectKeyIdentifier).  An entry's reasonCode
- * (5.3.1) is present for reasons 1..10; it is left out for none and
- * for unspecified (0), as 5.3.1 says it SHOULD be, and (logged) for
- * removeFromCRL (8: delta CRLs only) and unknown codes, the entry
- * staying listed.  Entries are sorted by serial.  A serial that is not
- * 1 to 40 hex digits fails the whole CRL: leaving it out would
- * un-revoke it.
+ * Build a complete CRLv2 (RFC 5280 5.1) over "entries" (n of them,
+ * NULL if n is 0), signed by the CA through ca_crl_sign() (SHA-256):
+ * version 2, issuer = the CA's subject, thisUpdate, nextUpdate (after
+ * thisUpdate), the extensions cRLNumber "number" (5.2.3, not negative)
+ * and authorityKeyIdentifier (5.2.1, the CA's subjectKeyIdentifier).
+ * An entry's reasonCode (5.3.1) is present for reasons 1..10; it is
+ * left out for none and for unspecified (0), as 5.3.1 says it SHOULD
+ * be, and (logged) for removeFromCRL (8: delta CRLs only) and unknown
+ * codes, the entry staying listed.  Entries are sorted by serial.  A
+ * serial that is not 1 to 40 hex digits fails the whole CRL: leaving
+ * it out would un-revoke it.
  * Returns the DER (caller free()s, length in *len) or NULL (logged).
  */
 unsigned char	*crl_build(const struct ca *, const struct crl_entry *,

@@ -2,26 +2,28 @@
 /*
  * ocsp.c: the OCSP responder, RFC 6960 4.1 (OCSPRequest), 4.2
  * (OCSPResponse, BasicOCSPResponse), 2.3 (error statuses), 4.4.1 and
- * RFC 8954 2.1 (nonce), and a cache of signed responses.
- * Uses OpenSSL, ca.h (the key, read only) and log.c.  What a serial's
- * status is comes from the caller's lookup function, never the store.
+ * RFC 8954 2.1 (nonce), and what may be answered from the cache of
+ * signed responses (kept by ocsp_cache.c).  ocsp.c builds the
+ * BasicOCSPResponse; ca.c signs it (ca_ocsp_sign()), so no key is
+ * reached from here.  Uses OpenSSL, ca.h, ocsp_cache.h, x509.c and
+ * log.c.  What a serial's status is comes from the caller's lookup
+ * function, never the store.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
-#include <openssl/rand.h>
 
 #include "ca.h"
 #include "log.h"
 #include "ocsp.h"
+#include "ocsp_cache.h"
+#include "x509.h"
 
 #define OCSP_SERIAL_OCTETS	20	/* RFC 5280 4.1.2.2 */
 #define OCSP_NONCE_MAX		32	/* RFC 8954 2.1 */
-#define OCSP_CACHE_LIMIT	(1U << 22)	/* entries, ~4 GiB */
 
 /* One CertID of a request and what we will say about it. */
 struct ocsp_item {
@@ -50,20 +52,13 @@ ocsp_result_init(struct ocsp_result *res)
 static int
 ocsp_encode(OCSP_RESPONSE *resp, struct ocsp_result *res)
 {
-	unsigned char	*der, *p;
-	int		 n;
+	unsigned char	*der;
+	size_t		 dersz;
 
-	if ((n = i2d_OCSP_RESPONSE(resp, NULL)) <= 0)
+	if (x509_i2d(i2d_OCSP_RESPONSE, resp, &der, &dersz) == -1)
 		return -1;
-	if ((der = malloc((size_t)n)) == NULL)
-		return -1;
-	p = der;
-	if (i2d_OCSP_RESPONSE(resp, &p) != n) {
-		free(der);
-		return -1;
-	}
 	res->der = der;
-	res->dersz = (size_t)n;
+	res->dersz = dersz;
 	res->http = 200;
 	return 0;
 }
@@ -243,7 +238,7 @@ ocsp_ours(const struct ca *ca, OCSP_CERTID *cid)
 		return -1;
 	if ((md = ocsp_md(alg)) == NULL)
 		return 0;
-	if ((mine = OCSP_cert_to_id(md, NULL, ca->cert)) == NULL) {
+	if ((mine = OCSP_cert_to_id(md, NULL, ca_cert(ca))) == NULL) {
 		log_crypto("ocsp: cannot hash the CA's name and key");
 		return -1;
 	}
@@ -406,11 +401,7 @@ ocsp_sign(const struct ca *ca, struct ocsp_job *job, time_t now,
 	for (i = 0; i < job->n; i++)
 		if (ocsp_add(bs, &job->items[i], thisupd, nextupd) == -1)
 			goto out;
-	if (!OCSP_copy_nonce(bs, job->req) ||
-	    !OCSP_basic_sign(bs, ca->ocsp_cert != NULL ? ca->ocsp_cert :
-	    ca->cert, ca->ocsp_key != NULL ? ca->ocsp_key : ca->key,
-	    EVP_sha256(), NULL, OCSP_RESPID_KEY |
-	    (ca->ocsp_cert != NULL ? 0 : OCSP_NOCERTS)) ||
+	if (!OCSP_copy_nonce(bs, job->req) || ca_ocsp_sign(ca, bs) == -1 ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL || ocsp_encode(resp, res) == -1)
 		goto out;
@@ -464,247 +455,6 @@ ocsp_respond(const struct ca *ca, const unsigned char *req, size_t reqsz,
 	OCSP_REQUEST_free(job.req);
 }
 
-/*
- * The cache.  Entries hang off a power-of-two hash table (chained) and
- * off one list in insertion order, whose head is evicted first: it is
- * also the entry nearest its nextUpdate.  One allocation per entry
- * holds the CertID DER (the key) and then the response DER.
- */
-struct ocsp_cache_ent {
-	struct ocsp_cache_ent	*hnext;		/* same bucket */
-	struct ocsp_cache_ent	*older;		/* insertion order */
-	struct ocsp_cache_ent	*newer;
-	uint64_t		 hash;		/* of the key */
-	struct ocsp_status	 st;		/* what the response says */
-	time_t			 this_update;
-	time_t			 next_update;
-	size_t			 keysz;		/* key at data[0] */
-	size_t			 dersz;		/* response at data[keysz] */
-	unsigned char		 data[];
-};
-
-struct ocsp_cache {
-	pthread_mutex_t		  mtx;		/* guards all below */
-	struct ocsp_cache_ent	**tab;
-	size_t			  tabsz;	/* power of two */
-	size_t			  n;		/* entries */
-	size_t			  max;
-	struct ocsp_cache_ent	 *oldest;
-	struct ocsp_cache_ent	 *newest;
-	uint64_t		  seed;		/* hash seed, random */
-	uint64_t		  hits, misses;
-	time_t			(*clock)(void);
-};
-
-static time_t
-ocsp_time(void)
-{
-	return time(NULL);
-}
-
-struct ocsp_cache *
-ocsp_cache_new(size_t max)
-{
-	struct ocsp_cache	*c;
-
-	if (max == 0 || max > OCSP_CACHE_LIMIT) {
-		log_warnx("ocsp: a cache of %zu entries: want 1 to %u", max,
-		    OCSP_CACHE_LIMIT);
-		return NULL;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warn("ocsp: cache");
-		return NULL;
-	}
-	c->max = max;
-	for (c->tabsz = 16; c->tabsz < max; c->tabsz *= 2)
-		;
-	if ((c->tab = calloc(c->tabsz, sizeof(*c->tab))) == NULL) {
-		log_warn("ocsp: cache of %zu entries", max);
-		free(c);
-		return NULL;
-	}
-	/* A fixed seed would let anyone pick colliding CertIDs. */
-	if (RAND_bytes((unsigned char *)&c->seed, sizeof(c->seed)) != 1)
-		ERR_clear_error();
-	c->clock = ocsp_time;
-	pthread_mutex_init(&c->mtx, NULL);
-	return c;
-}
-
-void
-ocsp_cache_free(struct ocsp_cache *c)
-{
-	struct ocsp_cache_ent	*e, *next;
-
-	if (c == NULL)
-		return;
-	for (e = c->oldest; e != NULL; e = next) {
-		next = e->newer;
-		free(e);
-	}
-	pthread_mutex_destroy(&c->mtx);
-	free(c->tab);
-	free(c);
-}
-
-void
-ocsp_cache_stats(struct ocsp_cache *c, struct ocsp_cache_stats *s)
-{
-	pthread_mutex_lock(&c->mtx);
-	s->hits = c->hits;
-	s->misses = c->misses;
-	s->entries = c->n;
-	pthread_mutex_unlock(&c->mtx);
-}
-
-void
-ocsp_cache_set_clock(struct ocsp_cache *c, time_t (*clock)(void))
-{
-	c->clock = clock != NULL ? clock : ocsp_time;
-}
-
-/* FNV-1a, seeded. */
-static uint64_t
-ocsp_cache_hash(const struct ocsp_cache *c, const unsigned char *p,
-    size_t n)
-{
-	uint64_t	 h = 14695981039346656037ULL ^ c->seed;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* Where the entry for "key" is, or would go: *slot is NULL if absent. */
-static struct ocsp_cache_ent **
-ocsp_cache_slot(struct ocsp_cache *c, const unsigned char *key,
-    size_t keysz, uint64_t h)
-{
-	struct ocsp_cache_ent	**pp;
-
-	for (pp = &c->tab[h & (c->tabsz - 1)]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if ((*pp)->hash == h && (*pp)->keysz == keysz &&
-		    memcmp((*pp)->data, key, keysz) == 0)
-			break;
-	return pp;
-}
-
-/* Unlink *slot from both lists and free it.  Lock held. */
-static void
-ocsp_cache_drop(struct ocsp_cache *c, struct ocsp_cache_ent **slot)
-{
-	struct ocsp_cache_ent	*e = *slot;
-
-	*slot = e->hnext;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		c->oldest = e->newer;
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		c->newest = e->older;
-	c->n--;
-	free(e);
-}
-
-/*
- * May "e" answer for a serial whose status is now "st"?  Same status,
- * same revocation, signed at or before now (a clock stepped back must
- * not hand out a thisUpdate in the future), and more than a quarter of
- * its validity left.
- */
-static int
-ocsp_cache_fresh(const struct ocsp_cache_ent *e,
-    const struct ocsp_status *st, time_t now, int validity)
-{
-	if (e->st.status != st->status)
-		return 0;
-	if (st->status == OCSP_ST_REVOKED &&
-	    (e->st.revoked_at != st->revoked_at ||
-	    ocsp_reason(e->st.reason) != ocsp_reason(st->reason)))
-		return 0;
-	return e->this_update <= now && e->next_update - now > validity / 4;
-}
-
-/* A copy of a fresh cached response into "res": 1, else 0. */
-static int
-ocsp_cache_get(struct ocsp_cache *c, const unsigned char *key,
-    size_t keysz, const struct ocsp_status *st, time_t now, int validity,
-    struct ocsp_result *res)
-{
-	struct ocsp_cache_ent	**slot;
-	unsigned char		 *der = NULL;
-	size_t			  dersz = 0;
-	uint64_t		  h = ocsp_cache_hash(c, key, keysz);
-
-	pthread_mutex_lock(&c->mtx);
-	slot = ocsp_cache_slot(c, key, keysz, h);
-	if (*slot != NULL && ocsp_cache_fresh(*slot, st, now, validity)) {
-		dersz = (*slot)->dersz;
-		if ((der = malloc(dersz)) != NULL)
-			memcpy(der, (*slot)->data + keysz, dersz);
-	} else if (*slot != NULL)
-		ocsp_cache_drop(c, slot);	/* stale for everyone */
-	if (der != NULL)
-		c->hits++;
-	else
-		c->misses++;
-	pthread_mutex_unlock(&c->mtx);
-	if (der == NULL)
-		return 0;
-	res->der = der;
-	res->dersz = dersz;
-	res->http = 200;
-	res->cached = 1;
-	return 1;
-}
-
-/* Keep a copy of a fresh response, replacing any for the same key. */
-static void
-ocsp_cache_put(struct ocsp_cache *c, const unsigned char *key,
-    size_t keysz, const struct ocsp_status *st, time_t now, int validity,
-    const struct ocsp_result *res)
-{
-	struct ocsp_cache_ent	*e, **slot;
-
-	if (res->dersz > SIZE_MAX - sizeof(*e) - keysz ||
-	    (e = malloc(sizeof(*e) + keysz + res->dersz)) == NULL)
-		return;		/* a cache may forget */
-	memset(e, 0, sizeof(*e));
-	e->hash = ocsp_cache_hash(c, key, keysz);
-	e->st = *st;
-	e->this_update = now;
-	e->next_update = now + validity;
-	e->keysz = keysz;
-	e->dersz = res->dersz;
-	memcpy(e->data, key, keysz);
-	memcpy(e->data + keysz, res->der, res->dersz);
-
-	pthread_mutex_lock(&c->mtx);
-	if (*(slot = ocsp_cache_slot(c, key, keysz, e->hash)) != NULL)
-		ocsp_cache_drop(c, slot);
-	if (c->n >= c->max)
-		ocsp_cache_drop(c, ocsp_cache_slot(c, c->oldest->data,
-		    c->oldest->keysz, c->oldest->hash));
-	slot = &c->tab[e->hash & (c->tabsz - 1)];
-	e->hnext = *slot;
-	*slot = e;
-	e->older = c->newest;
-	if (c->newest != NULL)
-		c->newest->newer = e;
-	else
-		c->oldest = e;
-	c->newest = e;
-	c->n++;
-	pthread_mutex_unlock(&c->mtx);
-}
-
 /* One CertID of ours, no nonce, a status worth keeping. */
 static int
 ocsp_cacheable(const struct ocsp_job *job, const struct ocsp_result *res,
@@ -718,19 +468,9 @@ ocsp_cacheable(const struct ocsp_job *job, const struct ocsp_result *res,
 static unsigned char *
 ocsp_cid_der(OCSP_CERTID *cid, size_t *len)
 {
-	unsigned char	*der, *p;
-	int		 n;
+	unsigned char	*der;
 
-	if ((n = i2d_OCSP_CERTID(cid, NULL)) <= 0 ||
-	    (der = malloc((size_t)n)) == NULL)
-		return NULL;
-	p = der;
-	if (i2d_OCSP_CERTID(cid, &p) != n) {
-		free(der);
-		return NULL;
-	}
-	*len = (size_t)n;
-	return der;
+	return x509_i2d(i2d_OCSP_CERTID, cid, &der, len) == 0 ? der : NULL;
 }
 
 void
@@ -738,10 +478,11 @@ ocsp_respond_cached(struct ocsp_cache *c, const struct ca *ca,
     const unsigned char *req, size_t reqsz, int validity,
     ocsp_lookup_fn lookup, void *arg, struct ocsp_result *res)
 {
-	struct ocsp_job	 job;
-	unsigned char	*key = NULL;
-	size_t		 keysz = 0;
-	time_t		 now;
+	struct ocsp_job		 job;
+	struct ocsp_status	 st;
+	unsigned char		*key = NULL;
+	size_t			 keysz = 0;
+	time_t			 now;
 
 	if (c == NULL) {
 		ocsp_respond(ca, req, reqsz, validity, lookup, arg, res);
@@ -750,19 +491,29 @@ ocsp_respond_cached(struct ocsp_cache *c, const struct ca *ca,
 	memset(&job, 0, sizeof(job));
 	if (ocsp_prepare(ca, &job, req, reqsz, lookup, arg, res) == -1)
 		goto out;
-	now = c->clock();
+	now = ocsp_cache_now(c);
+	/*
+	 * The cache compares what responses state, so the reason goes in
+	 * as ocsp_add() would send it: two codes that both send none are
+	 * the same answer.
+	 */
+	st = job.items[0].st;
+	st.reason = ocsp_reason(st.reason);
 	if (ocsp_cacheable(&job, res, validity) &&
 	    (key = ocsp_cid_der(job.items[0].cid, &keysz)) != NULL &&
-	    ocsp_cache_get(c, key, keysz, &job.items[0].st, now, validity,
-	    res) == 1)
+	    ocsp_cache_get(c, key, keysz, &st, now, validity, &res->der,
+	    &res->dersz) == 1) {
+		res->http = 200;
+		res->cached = 1;
 		goto out;
+	}
 	if (ocsp_sign(ca, &job, now, validity, res) == -1) {
 		ocsp_fail(res, OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}
 	if (key != NULL)
-		ocsp_cache_put(c, key, keysz, &job.items[0].st, now, validity,
-		    res);
+		ocsp_cache_put(c, key, keysz, &st, now, validity, res->der,
+		    res->dersz);
  out:
 	free(key);
 	OCSP_REQUEST_free(job.req);

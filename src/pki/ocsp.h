@@ -72,7 +72,7 @@ struct ocsp_result {
  * The nonce is echoed; thisUpdate is now and nextUpdate now + "validity"
  * seconds (must be > 0).  The ResponderID is byKey and the signature
  * SHA-256: by the CA key with no certificate included, or, when the CA
- * has a delegated signer (ca->ocsp_cert), by that key with its
+ * has a delegated signer (ocsp_cert), by that key with its
  * certificate included (4.2.2.2).
  */
 void	ocsp_respond(const struct ca *, const unsigned char *req,
@@ -88,8 +88,8 @@ int	ocsp_request_names(const struct ca *, const unsigned char *req,
 	    size_t reqsz);
 
 /*
- * Signed responses kept for reuse, so OCSP load does not cost one RSA
- * signature per request.  Thread-safe (one mutex), bounded to "max"
+ * Signed responses kept for reuse (ocsp_cache.c), so OCSP load does
+ * not cost one RSA signature per request.  Thread-safe (one mutex), bounded to "max"
  * entries (the oldest goes first; roughly 1 KiB each with a 2048-bit
  * key), keyed by the CertID's DER, so one cache may serve several CAs.
  * Make a new one when a CA's key changes.  NULL (logged) on failure.

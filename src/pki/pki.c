@@ -5,6 +5,9 @@
  * sharing a store share one CRL sequence; a race to rebuild ends with
  * one of them winning the CRL number by constraint, and the loser
  * serving the winner's CRL.
+ * The work takes the store, the CA and its name; the last three
+ * functions only unpack a struct server for today's callers, and are
+ * why server.h is included.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "log.h"
 #include "ocsp.h"
 #include "pki.h"
+#include "server.h"
 #include "store.h"
 
 /* Tries at building a CRL when another node keeps winning the number. */
@@ -48,38 +52,36 @@ pki_entry_add(const struct store_cert *c, void *arg)
 
 /* Is the stored CRL "cr" still the one to serve? */
 static int
-pki_crl_fresh(const struct server *s, const struct store_crl *cr,
-    int64_t rev, int64_t now)
+pki_crl_fresh(const struct store_crl *cr, int64_t rev, int64_t now,
+    int validity)
 {
-	return cr->revision == rev &&
-	    cr->next_update - now > s->conf->pki.crl_validity / 2;
+	return cr->revision == rev && cr->next_update - now > validity / 2;
 }
 
-/* Build and store CA "sca"'s CRL "number" reflecting revision "rev". */
+/* Build and store CA "name"'s CRL "number" reflecting revision "rev". */
 static enum store_put
-pki_crl_build(const struct server *s, const struct server_ca *sca,
-    int64_t number, int64_t rev)
+pki_crl_build(struct store *st, const char *name, const struct ca *ca,
+    int validity, int64_t number, int64_t rev)
 {
 	struct pki_entries	 pe = { 0 };
 	struct store_crl	 cr = { 0 };
 	time_t			 now = time(NULL);
 	enum store_put		 r = STORE_PUT_ERROR;
 
-	if (store_revoked_list(s->store, sca->conf->name, pki_entry_add,
-	    &pe) == -1)
+	if (store_revoked_list(st, name, pki_entry_add, &pe) == -1)
 		goto out;
-	snprintf(cr.ca, sizeof(cr.ca), "%s", sca->conf->name);
+	snprintf(cr.ca, sizeof(cr.ca), "%s", name);
 	cr.number = number;
 	cr.revision = rev;
 	cr.this_update = (int64_t)now;
-	cr.next_update = (int64_t)now + s->conf->pki.crl_validity;
-	if ((cr.der = crl_build(sca->ca, pe.v, pe.n, number, now,
+	cr.next_update = (int64_t)now + validity;
+	if ((cr.der = crl_build(ca, pe.v, pe.n, number, now,
 	    (time_t)cr.next_update, &cr.dersz)) == NULL)
 		goto out;
-	r = store_crl_put(s->store, &cr);
+	r = store_crl_put(st, &cr);
 	if (r == STORE_PUT_OK)
 		log_info("CA %s: CRL %lld: %zu revoked, revision %lld",
-		    sca->conf->name, (long long)number, pe.n, (long long)rev);
+		    name, (long long)number, pe.n, (long long)rev);
  out:
 	free(pe.v);
 	free(cr.der);
@@ -87,8 +89,8 @@ pki_crl_build(const struct server *s, const struct server_ca *sca,
 }
 
 int
-pki_crl_current(const struct server *s, const struct server_ca *sca,
-    unsigned char **der, size_t *len)
+pki_crl_get(struct store *st, const char *name, const struct ca *ca,
+    int validity, unsigned char **der, size_t *len)
 {
 	struct store_crl	cr;
 	int64_t			rev, now = (int64_t)time(NULL);
@@ -96,18 +98,17 @@ pki_crl_current(const struct server *s, const struct server_ca *sca,
 
 	*der = NULL;
 	for (i = 0; i < PKI_CRL_TRIES; i++) {
-		if (store_revision(s->store, &rev) == -1 ||
-		    store_crl_latest(s->store, sca->conf->name, &cr, &found) ==
-		    -1)
+		if (store_revision(st, &rev) == -1 ||
+		    store_crl_latest(st, name, &cr, &found) == -1)
 			return -1;
-		if (found && pki_crl_fresh(s, &cr, rev, now)) {
+		if (found && pki_crl_fresh(&cr, rev, now, validity)) {
 			*der = cr.der;
 			*len = cr.dersz;
 			return 0;
 		}
 		/* A lost race (DUP) means someone else stored a newer one. */
-		if (pki_crl_build(s, sca, found ? cr.number + 1 : 1, rev) ==
-		    STORE_PUT_ERROR) {
+		if (pki_crl_build(st, name, ca, validity, found ?
+		    cr.number + 1 : 1, rev) == STORE_PUT_ERROR) {
 			store_crl_clear(&cr);
 			return -1;
 		}
@@ -118,17 +119,17 @@ pki_crl_current(const struct server *s, const struct server_ca *sca,
 }
 
 int
-pki_ocsp_lookup(void *arg, const char *serial, struct ocsp_status *os)
+pki_cert_status(struct store *st, const char *name, const char *serial,
+    struct ocsp_status *os)
 {
-	const struct pki_ocsp_arg	*a = arg;
-	struct store_status		 ss;
-	int				 found;
+	struct store_status	 ss;
+	int			 found;
 
 	memset(os, 0, sizeof(*os));
-	if (store_cert_status(a->srv->store, serial, &ss, &found) == -1)
+	if (store_cert_status(st, serial, &ss, &found) == -1)
 		return -1;
 	/* A serial of another of our CAs is not this CA's certificate. */
-	if (!found || strcmp(ss.ca, a->sca->conf->name) != 0)
+	if (!found || strcmp(ss.ca, name) != 0)
 		os->status = OCSP_ST_UNKNOWN;
 	else if (ss.status == STORE_CERT_REVOKED) {
 		os->status = OCSP_ST_REVOKED;
@@ -137,6 +138,22 @@ pki_ocsp_lookup(void *arg, const char *serial, struct ocsp_status *os)
 	} else
 		os->status = OCSP_ST_GOOD;
 	return 0;
+}
+
+int
+pki_crl_current(const struct server *s, const struct server_ca *sca,
+    unsigned char **der, size_t *len)
+{
+	return pki_crl_get(s->store, sca->conf->name, sca->ca,
+	    s->conf->pki.crl_validity, der, len);
+}
+
+int
+pki_ocsp_lookup(void *arg, const char *serial, struct ocsp_status *os)
+{
+	const struct pki_ocsp_arg	*a = arg;
+
+	return pki_cert_status(a->srv->store, a->sca->conf->name, serial, os);
 }
 
 const struct server_ca *

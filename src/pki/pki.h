@@ -10,13 +10,36 @@
 
 #include <stddef.h>
 
-#include "server.h"
+struct ca;
+struct ocsp_status;
+struct server;
+struct server_ca;
+struct store;
 
 /*
- * The current CRL as DER (a malloc'd copy).  Builds, signs and stores
- * a new one when the store's revocation counter moved past the stored
- * CRL or less than half its validity is left.  0 or -1 (logged).
+ * The current CRL of CA "ca", named "name" in the configuration and
+ * the store, as DER (a malloc'd copy).  Builds, signs and stores a new
+ * one, valid "validity" seconds, when the store's revocation counter
+ * moved past the stored CRL or less than half its validity is left.
+ * 0 or -1 (logged).
  */
+int	pki_crl_get(struct store *, const char *name, const struct ca *,
+	    int validity, unsigned char **, size_t *);
+
+/*
+ * What the store says of "serial" for the CA named "name", as
+ * ocsp_lookup_fn wants it: a serial of another CA is unknown here.
+ * 0, or -1 if the store failed.
+ */
+int	pki_cert_status(struct store *, const char *name, const char *serial,
+	    struct ocsp_status *);
+
+/*
+ * The same over a struct server, for today's callers (http.c,
+ * engine.c, cmd_request.c); the only reason pki.c includes server.h.
+ */
+
+/* pki_crl_get() for CA "sca" of "s", with pki.crl_validity. */
 int	pki_crl_current(const struct server *, const struct server_ca *,
 	    unsigned char **, size_t *);
 
@@ -27,7 +50,6 @@ struct pki_ocsp_arg {
 };
 
 /* ocsp_lookup_fn over the store; "arg" is a struct pki_ocsp_arg. */
-struct ocsp_status;
 int	pki_ocsp_lookup(void *, const char *serial, struct ocsp_status *);
 
 /*

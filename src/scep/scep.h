@@ -64,9 +64,22 @@ struct scep_rep {
 						 * and PENDING (certmonger) */
 };
 
-/* scep_encode.c: DER of the signed CertRep, or NULL (logged). */
+/*
+ * How the codec has a CertRep signed without holding a key: "add" does
+ * for "arg" what CMS_add1_signer(cms, cert, key, md, flags) does for a
+ * certificate and key, returning the new SignerInfo (NULL on failure,
+ * reason on the OpenSSL error queue).  ca_certrep() supplies it.
+ */
+struct scep_signer {
+	struct CMS_SignerInfo_st *(*add)(void *arg,
+	    struct CMS_ContentInfo_st *cms, const struct evp_md_st *md,
+	    unsigned int flags);
+	void			*arg;
+};
+
+/* scep_encode.c: DER of the CertRep signed by "sg", or NULL (logged). */
 unsigned char	*scep_rep_encode(const struct scep_rep *,
-		    struct x509_st *signcert, struct evp_pkey_st *signkey, size_t *);
+		    const struct scep_signer *sg, size_t *);
 /* A degenerate certificates-only SignedData holding "certs" in order. */
 unsigned char	*scep_certs_only(struct stack_st_X509 *, size_t *);
 /* The same holding one CRL and no certificates (RFC 8894 3.3.2.1). */

@@ -6,7 +6,9 @@
  * Strict in what it sends: DER, PrintableString status attributes,
  * issuerAndSerialNumber sids (legacy clients match nothing else), the
  * request's own digest and cipher.
- * Uses OpenSSL and log.c only.  Returned buffers are malloc'd.
+ * Uses OpenSSL and log.c only, and never holds a key: the CertRep's
+ * SignerInfo comes from the caller's struct scep_signer (ca.c's).
+ * Returned buffers are malloc'd.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +201,8 @@ rep_success_content(const struct scep_rep *rep, size_t *len)
 }
 
 unsigned char *
-scep_rep_encode(const struct scep_rep *rep, X509 *signcert,
-    EVP_PKEY *signkey, size_t *len)
+scep_rep_encode(const struct scep_rep *rep, const struct scep_signer *sg,
+    size_t *len)
 {
 	CMS_ContentInfo	*cms = NULL;
 	CMS_SignerInfo	*si;
@@ -228,8 +230,8 @@ scep_rep_encode(const struct scep_rep *rep, X509 *signcert,
 	if ((in = BIO_new_mem_buf(content != NULL ? content :
 	    (unsigned char *)"", (int)contentsz)) == NULL ||
 	    (cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) == NULL ||
-	    (si = CMS_add1_signer(cms, signcert, signkey, md, flags)) ==
-	    NULL || !rep_attrs(si, rep) || !CMS_final(cms, in, NULL, flags))
+	    (si = sg->add(sg->arg, cms, md, (unsigned int)flags)) == NULL ||
+	    !rep_attrs(si, rep) || !CMS_final(cms, in, NULL, flags))
 		goto out;
 	n = i2d_CMS_ContentInfo(cms, &der);
 	der = der_take(der, n, len);

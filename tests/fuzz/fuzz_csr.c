@@ -25,14 +25,19 @@ static struct ca	*fz_ca;
 static void
 fz_init(void)
 {
+	EVP_PKEY	*key;
+	X509		*cert;
+
 	if (fz_ca != NULL)
 		return;
 	log_init(getenv("SCEPD_FUZZ_LOG") != NULL ? LOG_LVL_DEBUG :
 	    LOG_LVL_ERROR);
-	if ((fz_ca = calloc(1, sizeof(*fz_ca))) == NULL ||
-	    (fz_ca->key = tu_key_ec("P-256")) == NULL ||
-	    (fz_ca->cert = tu_cert_self(fz_ca->key, "fuzz CA", 1)) == NULL)
+	if ((key = tu_key_ec("P-256")) == NULL ||
+	    (cert = tu_cert_self(key, "fuzz CA", 1)) == NULL ||
+	    (fz_ca = ca_new(cert, key)) == NULL)
 		abort();
+	X509_free(cert);
+	EVP_PKEY_free(key);
 }
 
 /* csr.h's promises about a parsed request. */

@@ -31,14 +31,16 @@ static struct ca	*fz_ca;
 static struct ca *
 fz_ca_throwaway(void)
 {
-	struct ca *c;
+	struct ca	*c;
+	EVP_PKEY	*key;
+	X509		*cert;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->key = tu_key_rsa(2048)) == NULL ||
-	    (c->cert = tu_cert_self(c->key, "fuzz CA", 1)) == NULL ||
-	    (c->chain = sk_X509_new_null()) == NULL ||
-	    !X509_add_cert(c->chain, c->cert, X509_ADD_FLAG_UP_REF))
+	if ((key = tu_key_rsa(2048)) == NULL ||
+	    (cert = tu_cert_self(key, "fuzz CA", 1)) == NULL ||
+	    (c = ca_new(cert, key)) == NULL)
 		abort();
+	X509_free(cert);
+	EVP_PKEY_free(key);
 	return c;
 }
 
@@ -77,8 +79,7 @@ fz_reply(const struct scep_req *rq, enum scep_fail f)
 	rep.rq = rq;
 	rep.recipient = rq->signer;
 	/* Every request that got this far must get a signed answer. */
-	if ((der = scep_rep_encode(&rep, fz_ca->cert, fz_ca->key, &n)) ==
-	    NULL)
+	if ((der = ca_certrep(fz_ca, &rep, &n)) == NULL)
 		abort();
 	free(der);
 }

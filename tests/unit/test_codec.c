@@ -496,9 +496,9 @@ test_ca_load(void **state)
 	assert_int_equal(tu_pem_cert(chain, reqcert, 0644), 0);
 	cc.chain = chain;
 	assert_non_null(c = ca_load(&cc));
-	assert_int_equal(sk_X509_num(c->chain), 2);
-	assert_int_equal(X509_cmp(sk_X509_value(c->chain, 0), cacert), 0);
-	assert_int_equal(X509_cmp(sk_X509_value(c->chain, 1), reqcert), 0);
+	assert_int_equal(sk_X509_num(ca_chain(c)), 2);
+	assert_int_equal(X509_cmp(sk_X509_value(ca_chain(c), 0), cacert), 0);
+	assert_int_equal(X509_cmp(sk_X509_value(ca_chain(c), 1), reqcert), 0);
 	ca_free(c);
 	ca_free(NULL);
 	cc.chain = NULL;
@@ -746,7 +746,7 @@ test_rep_success(void **state)
 	rep.rq = rq;
 	rep.issued = x;
 	rep.recipient = rq->signer;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	/* The reply mirrors the request's digest. */
 	cms = rep_check(der, n, rq, "0", NULL, NID_sha512, &content);
 	assert_non_null(content);
@@ -822,8 +822,7 @@ test_rep_failure(void **state)
 		rep.failtext = i == 2 ? "challenge mismatch" : NULL;
 		rep.rq = rq;
 		rep.recipient = rq->signer;
-		assert_non_null(der = scep_rep_encode(&rep, ca->cert,
-		    ca->key, &n));
+		assert_non_null(der = ca_certrep(ca, &rep, &n));
 		cms = rep_check(der, n, rq, "2", fails[i].info, NID_sha1,
 		    &content);
 		/* 3.3.2.2: no pkcsPKIEnvelope in a FAILURE. */
@@ -860,7 +859,7 @@ test_rep_pending(void **state)
 	rep.status = SCEP_STATUS_PENDING;
 	rep.rq = rq;
 	rep.recipient = rq->signer;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "3", NULL, NID_sha256, &content);
 	assert_null(content);
 	CMS_ContentInfo_free(cms);
@@ -871,7 +870,7 @@ test_rep_pending(void **state)
 	 * pkcsPKIEnvelope, and the same attributes; FAILURE likewise.
 	 */
 	rep.content_always = 1;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "3", NULL, NID_sha256, &content);
 	assert_non_null(content);
 	assert_int_equal(BIO_pending(content), 0);
@@ -881,7 +880,7 @@ test_rep_pending(void **state)
 	free(der);
 	rep.status = SCEP_STATUS_FAILURE;
 	rep.fail = SCEP_FAIL_BADREQUEST;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "2", "2", NID_sha256, &content);
 	assert_non_null(content);
 	assert_int_equal(BIO_pending(content), 0);
@@ -916,13 +915,13 @@ test_rep_digest_choice(void **state)
 	rep.rq = rq;
 
 	rq->md = NULL;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "2", "0", NID_sha256, &content);
 	CMS_ContentInfo_free(cms);
 	free(der);
 
 	rq->md = EVP_md5();
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "2", "0", NID_sha1, &content);
 	CMS_ContentInfo_free(cms);
 	free(der);
@@ -951,7 +950,7 @@ test_rep_txid_type(void **state)
 	rep.status = SCEP_STATUS_FAILURE;
 	rep.fail = SCEP_FAIL_BADREQUEST;
 	rep.rq = rq;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	p = der;
 	assert_non_null(cms = d2i_CMS_ContentInfo(NULL, &p, (long)n));
 	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
@@ -995,11 +994,11 @@ test_rep_pwri(void **state)
 	rep.recipient = eccert;
 
 	/* No password: nothing can be sent. */
-	assert_null(scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_null(ca_certrep(ca, &rep, &n));
 	ERR_clear_error();
 
 	rep.password = (const char *)pw;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "0", NULL, NID_sha256, &content);
 	assert_true((cn = BIO_get_mem_data(content, &c)) > 0);
 	p = (const unsigned char *)c;
@@ -1153,7 +1152,7 @@ test_rep_success_crl(void **state)
 	rep.rq = rq;
 	rep.crl = crl;
 	rep.recipient = rq->signer;
-	assert_non_null(der = scep_rep_encode(&rep, ca->cert, ca->key, &n));
+	assert_non_null(der = ca_certrep(ca, &rep, &n));
 	cms = rep_check(der, n, rq, "0", NULL, NID_sha256, &content);
 	assert_true((cn = BIO_get_mem_data(content, &c)) > 0);
 	p = (const unsigned char *)c;

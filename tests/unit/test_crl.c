@@ -27,7 +27,7 @@
 
 static EVP_PKEY		*cakey;
 static X509		*cacert;
-static struct ca	 ca;
+static struct ca	*ca;
 
 static int
 setup(void **state)
@@ -35,14 +35,15 @@ setup(void **state)
 	if ((cakey = tu_key_rsa(2048)) == NULL ||
 	    (cacert = tu_cert_self(cakey, "scepd test CA", 1)) == NULL)
 		return -1;
-	ca.cert = cacert;
-	ca.key = cakey;
+	if ((ca = ca_new(cacert, cakey)) == NULL)
+		return -1;
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
+	ca_free(ca);
 	X509_free(cacert);
 	EVP_PKEY_free(cakey);
 	return 0;
@@ -136,7 +137,7 @@ test_empty(void **state)
 	X509_CRL	*crl;
 	time_t		 now = time(NULL);
 
-	assert_non_null(der = crl_build(&ca, NULL, 0, 1, now, now + 86400,
+	assert_non_null(der = crl_build(ca, NULL, 0, 1, now, now + 86400,
 	    &len));
 	crl = parse(der, len);
 	check_common(crl, 1, now, now + 86400);
@@ -166,7 +167,7 @@ test_entries(void **state)
 	time_t				 now = time(NULL);
 	int				 want[] = { 1, -1, 4, -1, 10 };
 
-	assert_non_null(der = crl_build(&ca, ents, 5, 42, now, now + 3600,
+	assert_non_null(der = crl_build(ca, ents, 5, 42, now, now + 3600,
 	    &len));
 	crl = parse(der, len);
 	check_common(crl, 42, now, now + 3600);
@@ -195,8 +196,8 @@ test_deterministic(void **state)
 	size_t		 l1, l2;
 	time_t		 now = time(NULL);
 
-	assert_non_null(d1 = crl_build(&ca, ents, 3, 7, now, now + 60, &l1));
-	assert_non_null(d2 = crl_build(&ca, ents, 3, 7, now, now + 60, &l2));
+	assert_non_null(d1 = crl_build(ca, ents, 3, 7, now, now + 60, &l1));
+	assert_non_null(d2 = crl_build(ca, ents, 3, 7, now, now + 60, &l2));
 	assert_int_equal(l1, l2);
 	assert_memory_equal(d1, d2, l1);
 	free(d1);
@@ -214,7 +215,7 @@ build_bad(const struct crl_entry *e, size_t n, int64_t number, time_t tu,
 	char			*log;
 
 	assert_int_equal(tu_capture_begin(&cap), 0);
-	der = crl_build(&ca, e, n, number, tu, nu, &len);
+	der = crl_build(ca, e, n, number, tu, nu, &len);
 	log = tu_capture_end(&cap);
 	assert_null(der);
 	assert_int_equal(len, 0);
@@ -270,7 +271,7 @@ test_odd_reasons(void **state)
 	int			 i;
 
 	assert_int_equal(tu_capture_begin(&cap), 0);
-	der = crl_build(&ca, odd, 5, 3, now, now + 60, &len);
+	der = crl_build(ca, odd, 5, 3, now, now + 60, &len);
 	log = tu_capture_end(&cap);
 	assert_non_null(der);
 	assert_non_null(log);
@@ -348,7 +349,7 @@ test_openssl_cli(void **state)
 	assert_non_null(crlp = tu_path(dir, "crl.der"));
 	assert_non_null(cap = tu_path(dir, "ca.pem"));
 	assert_int_equal(tu_pem_cert(cap, cacert, 0644), 0);
-	assert_non_null(der = crl_build(&ca, ents, 3, 12345, now, now + 3600,
+	assert_non_null(der = crl_build(ca, ents, 3, 12345, now, now + 3600,
 	    &len));
 	assert_int_equal(tu_write(crlp, der, len, 0644), 0);
 	assert_true(asprintf(&cmd, "openssl crl -inform DER -in %s "

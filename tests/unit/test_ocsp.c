@@ -34,7 +34,7 @@
 
 static EVP_PKEY		*cakey, *leafkey, *forkey, *twinkey;
 static X509		*cacert, *leaf, *forcert, *forleaf, *twincert;
-static struct ca	 ca;
+static struct ca	*ca;
 static time_t		 fake_now;
 
 static int
@@ -52,14 +52,15 @@ setup(void **state)
 	    (forleaf = tu_cert_issue(leafkey, "device", forcert, forkey,
 	    LEAF_SERIAL)) == NULL)
 		return -1;
-	ca.cert = cacert;
-	ca.key = cakey;
+	if ((ca = ca_new(cacert, cakey)) == NULL)
+		return -1;
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
+	ca_free(ca);
 	X509_free(leaf);
 	X509_free(forleaf);
 	X509_free(forcert);
@@ -172,10 +173,10 @@ ask(struct ocsp_cache *c, OCSP_REQUEST *req, int validity, struct fake *f,
 
 	der = req_der(req, &len);
 	if (c != NULL)
-		ocsp_respond_cached(c, &ca, der, len, validity, fake_lookup, f,
+		ocsp_respond_cached(c, ca, der, len, validity, fake_lookup, f,
 		    res);
 	else
-		ocsp_respond(&ca, der, len, validity, fake_lookup, f, res);
+		ocsp_respond(ca, der, len, validity, fake_lookup, f, res);
 	OPENSSL_free(der);
 }
 
@@ -408,7 +409,7 @@ malformed(const unsigned char *der, size_t len)
 
 	fake_set(&f, OCSP_ST_GOOD, 0, -1);
 	assert_int_equal(tu_capture_begin(&cap), 0);
-	ocsp_respond(&ca, der, len, VALIDITY, fake_lookup, &f, &res);
+	ocsp_respond(ca, der, len, VALIDITY, fake_lookup, &f, &res);
 	log = tu_capture_end(&cap);
 	check_error(&res, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, "malformed");
 	assert_int_equal(f.calls, 0);
@@ -930,7 +931,7 @@ hammer_run(void *arg)
 
 	fake_set(&f, OCSP_ST_GOOD, 0, -1);
 	for (i = 0; i < 200; i++) {
-		ocsp_respond_cached(h->c, &ca, h->req, h->reqsz, VALIDITY,
+		ocsp_respond_cached(h->c, ca, h->req, h->reqsz, VALIDITY,
 		    fake_lookup, &f, &res);
 		if (res.dersz != h->wantsz ||
 		    memcmp(res.der, h->want, res.dersz) != 0)
@@ -957,7 +958,7 @@ test_cache_threads(void **state)
 	fake_set(&f, OCSP_ST_GOOD, 0, -1);
 	req = req_id(id_serial(EVP_sha1(), cacert, SER_B), 0);
 	h.req = req_der(req, &h.reqsz);
-	ocsp_respond_cached(h.c, &ca, h.req, h.reqsz, VALIDITY, fake_lookup,
+	ocsp_respond_cached(h.c, ca, h.req, h.reqsz, VALIDITY, fake_lookup,
 	    &f, &first);
 	h.want = first.der;
 	h.wantsz = first.dersz;
@@ -1024,7 +1025,7 @@ test_openssl_cli(void **state)
 		assert_non_null(p = tu_path(dir, "req.der"));
 		assert_int_equal(tu_write(p, der, len, 0644), 0);
 		free(p);
-		ocsp_respond(&ca, der, len, VALIDITY, fake_lookup, &f, &res);
+		ocsp_respond(ca, der, len, VALIDITY, fake_lookup, &f, &res);
 		assert_non_null(p = tu_path(dir, "resp.der"));
 		assert_int_equal(tu_write(p, res.der, res.dersz, 0644), 0);
 		free(p);
