@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pki.h"
 #include "server.h"
+#include "x509.h"
 #include "util.h"
 
 /* Serial collisions tolerated before approve gives up. */
@@ -87,7 +88,7 @@ req_approve(struct cmd_env *env, const struct store_request *r)
 	    .profile = r->profile, .renewed_from = "" };
 	struct csr_info		 ci;
 	struct store_cert	 rec = { 0 };
-	X509			*x = NULL;
+	struct x509_st		*x = NULL;
 	enum store_put		 p = STORE_PUT_DUP_SERIAL;
 	int			 i;
 
@@ -105,7 +106,7 @@ req_approve(struct cmd_env *env, const struct store_request *r)
 		return 1;
 	}
 	for (i = 0; i < REQ_SERIAL_TRIES && p == STORE_PUT_DUP_SERIAL; i++) {
-		X509_free(x);
+		x509_free(x);
 		store_cert_clear(&rec);
 		if ((x = issue_sign(sp->sca->ca, &sp->conf->cert, &ci, &ic,
 		    &rec)) == NULL)
@@ -119,7 +120,7 @@ req_approve(struct cmd_env *env, const struct store_request *r)
 	} else if (p == STORE_PUT_STALE)
 		log_warnx("request %lld is not pending any more",
 		    (long long)r->id);
-	X509_free(x);
+	x509_free(x);
 	store_cert_clear(&rec);
 	csr_info_clear(&ci);
 	return x != NULL && p == STORE_PUT_OK ? 0 : 1;

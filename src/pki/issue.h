@@ -7,12 +7,11 @@
 #ifndef SCEPD_ISSUE_H
 #define SCEPD_ISSUE_H
 
-#include <openssl/x509.h>
-
 #include "ca.h"
 #include "conf.h"
 #include "csr.h"
 #include "store.h"
+#include "x509.h"
 
 /* Who asked, for the record. */
 struct issue_ctx {
@@ -28,11 +27,9 @@ struct issue_ctx {
  * malloc'd DER and subject: store_cert_clear() it).  Returns the
  * certificate (caller frees) or NULL, logged.
  */
-X509	*issue_sign(const struct ca *, const struct conf_cert *,
+struct x509_st *issue_sign(const struct ca *, const struct conf_cert *,
 	    const struct csr_info *, const struct issue_ctx *,
 	    struct store_cert *rec);
 
-/* Unix seconds of an ASN1_TIME, 0 if it cannot be read. */
-int64_t	 issue_time(const ASN1_TIME *);
 
 #endif

@@ -1,2 +1,2 @@
-/* Must not compile in src/enroll or src/store: plain C there. */
+/* Must not compile in src/enroll, http, cmd or store: plain C there. */
 #include <openssl/x509.h>
