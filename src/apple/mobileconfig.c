@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "mobileconfig.h"
+#include "util.h"
 
 #define MC_UUID_LEN	36	/* 8-4-4-4-12 hex digits */
 #define MC_ATTR_MAX	80	/* longest attribute type we emit */
@@ -124,8 +125,8 @@ mc_uuid(char out[MC_UUID_LEN + 1])
 	unsigned char	b[16];
 	size_t		i, n = 0;
 
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		log_crypto("mobileconfig: RAND_bytes");
+	if (rand_bytes(b, sizeof(b)) == -1) {
+		log_crypto("mobileconfig: random UUID");
 		return -1;
 	}
 	b[6] = (b[6] & 0x0f) | 0x40;	/* RFC 9562 5.4: version 4 */

@@ -21,7 +21,6 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
-#include <openssl/rand.h>
 #include <openssl/store.h>
 #include <openssl/x509v3.h>
 
@@ -377,7 +376,7 @@ ca_serial(X509 *x, char *hex)
 	BIGNUM		*bn;
 	int		 ok;
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
+	if (rand_bytes(r, sizeof(r)) == -1)
 		return -1;
 	r[0] &= 0x7f;	/* positive */
 	r[0] |= 0x40;	/* and always CA_SERIAL_BYTES long */

@@ -129,31 +129,24 @@ ocsp_nonce(OCSP_REQUEST *req, int *present)
 }
 
 /*
- * The serialNumber as BN_bn2hex() prints it, which for our serials is
- * what ca_issue() stored; -1 for what cannot be one of ours (not
- * positive, or longer than RFC 5280 4.1.2.2 allows).
+ * The serialNumber as scepd stores serials (x509_serial_hex()); -1 for
+ * what cannot be one of ours (not positive, or longer than RFC 5280
+ * 4.1.2.2 allows).
  */
 static int
 ocsp_serial(OCSP_CERTID *cid, char *out, size_t outsz)
 {
 	ASN1_INTEGER	*ai;
 	BIGNUM		*bn = NULL;
-	char		*hex = NULL;
 	int		 rc = -1;
 
 	out[0] = '\0';
 	if (!OCSP_id_get0_info(NULL, NULL, NULL, &ai, cid) ||
 	    (bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
 		goto out;
-	if (BN_is_negative(bn) || BN_is_zero(bn) ||
-	    BN_num_bytes(bn) > OCSP_SERIAL_OCTETS)
-		goto out;
-	if ((hex = BN_bn2hex(bn)) == NULL || strlen(hex) >= outsz)
-		goto out;
-	memcpy(out, hex, strlen(hex) + 1);
-	rc = 0;
+	if (!BN_is_zero(bn) && BN_num_bytes(bn) <= OCSP_SERIAL_OCTETS)
+		rc = x509_serial_hex(ai, out, outsz);
  out:
-	OPENSSL_free(hex);
 	BN_free(bn);
 	return rc;
 }

@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include <openssl/err.h>
-#include <openssl/rand.h>
 
 #include "log.h"
 #include "ocsp.h"
 #include "ocsp_cache.h"
+#include "util.h"
 
 #define OCSP_CACHE_LIMIT	(1U << 22)	/* entries, ~4 GiB */
 
@@ -82,7 +82,7 @@ ocsp_cache_new(size_t max)
 		return NULL;
 	}
 	/* A fixed seed would let anyone pick colliding CertIDs. */
-	if (RAND_bytes((unsigned char *)&c->seed, sizeof(c->seed)) != 1)
+	if (rand_bytes(&c->seed, sizeof(c->seed)) == -1)
 		ERR_clear_error();
 	c->clock = ocsp_time;
 	pthread_mutex_init(&c->mtx, NULL);

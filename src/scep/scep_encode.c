@@ -17,24 +17,11 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
-#include <openssl/rand.h>
 
 #include "log.h"
 #include "scep.h"
-
-/* OpenSSL allocations may not be free()-able in every build: copy. */
-static unsigned char *
-der_take(unsigned char *ossl, int n, size_t *len)
-{
-	unsigned char *p = NULL;
-
-	if (n > 0 && (p = malloc((size_t)n)) != NULL) {
-		memcpy(p, ossl, (size_t)n);
-		*len = (size_t)n;
-	}
-	OPENSSL_free(ossl);
-	return p;
-}
+#include "util.h"
+#include "x509.h"
 
 /*
  * The legacy PKCS7 type is used because its "certificates" is encoded
@@ -60,7 +47,7 @@ scep_degenerate(STACK_OF(X509) *certs, X509_CRL *crl, size_t *len)
 		goto out;
 	n = i2d_PKCS7(p7, &der);
 	PKCS7_free(p7);
-	return der_take(der, n, len);
+	return x509_der_copy(der, n, len);
  out:
 	log_crypto("degenerate SignedData");
 	PKCS7_free(p7);
@@ -117,7 +104,7 @@ rep_envelope(const struct scep_rep *rep, const unsigned char *inner,
 	if (!CMS_final(cms, in, NULL, CMS_BINARY))
 		goto out;
 	n = i2d_CMS_ContentInfo(cms, &der);
-	der = der_take(der, n, len);
+	der = x509_der_copy(der, n, len);
  out:
 	if (der == NULL)
 		log_crypto("%s: CertRep envelope", rep->rq->txid);
@@ -147,7 +134,7 @@ rep_attrs(CMS_SignerInfo *si, const struct scep_rep *rep)
 	if (ASN1_PRINTABLE_type((const unsigned char *)rq->txid, -1) !=
 	    V_ASN1_PRINTABLESTRING)
 		txtype = rq->txid_asn1;
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+	if (rand_bytes(nonce, sizeof(nonce)) == -1)
 		return 0;
 	snprintf(num, sizeof(num), "%d", (int)rep->status);
 	if (!rep_attr_str(si, SCEP_OID_MESSAGETYPE, V_ASN1_PRINTABLESTRING,
@@ -234,7 +221,7 @@ scep_rep_encode(const struct scep_rep *rep, const struct scep_signer *sg,
 	    !rep_attrs(si, rep) || !CMS_final(cms, in, NULL, flags))
 		goto out;
 	n = i2d_CMS_ContentInfo(cms, &der);
-	der = der_take(der, n, len);
+	der = x509_der_copy(der, n, len);
  out:
 	if (der == NULL)
 		log_crypto("%s: CertRep encode", rep->rq->txid);
