@@ -336,6 +336,39 @@ enroll_known(struct enroll *e)
 	return 1;
 }
 
+/* The transaction record of this request, as both outcomes store it. */
+static void
+enroll_txn(const struct enroll *e, struct store_txn *t)
+{
+	snprintf(t->txid, sizeof(t->txid), "%s", e->rq->txid);
+	memcpy(t->signer_kid, e->signer_kid, STORE_KID_LEN);
+	memcpy(t->csr_kid, e->ci.kid, STORE_KID_LEN);
+	if ((t->challenge_once = e->chal.once))
+		memcpy(t->challenge, e->chal.hash, CONF_HASH_LEN);
+}
+
+/*
+ * The store refused to record this request ("what" failed): another
+ * thread or node got there first, or the store itself failed.
+ */
+static void
+enroll_lost(struct enroll *e, enum store_put r, const char *what)
+{
+	if (r == STORE_PUT_DUP_TXN) {
+		/* The same request, decided meanwhile by another thread. */
+		if (enroll_known(e) == 0)
+			engine_http(e->out, 500, "transaction vanished");
+	} else if (r == STORE_PUT_CHALLENGE)
+		/* Another request consumed the one-time challenge first. */
+		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
+	else if (r == STORE_PUT_LIMIT)
+		/* Another request for this subject was recorded first. */
+		e_fail(e, SCEP_FAIL_BADREQUEST, "the profile's limit of valid "
+		    "certificates for this subject is reached");
+	else
+		engine_unavailable(e, what);
+}
+
 /* Issue and record; a serial collision draws again. */
 static void
 enroll_issue(struct enroll *e)
@@ -349,12 +382,8 @@ enroll_issue(struct enroll *e)
 	enum store_put		 r = STORE_PUT_DUP_SERIAL;
 	int			 i;
 
-	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
-	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
-	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
+	enroll_txn(e, &t);
 	snprintf(t.replaces, sizeof(t.replaces), "%s", e->replaces);
-	if ((t.challenge_once = e->chal.once))
-		memcpy(t.challenge, e->chal.hash, CONF_HASH_LEN);
 	/* Renewals replace a certificate: not counted (enroll_limit()). */
 	if (e->kind == SIGNER_SELF)
 		t.max_active = e->pc->cert.max_active;
@@ -375,19 +404,8 @@ enroll_issue(struct enroll *e)
 		if (e->kind == SIGNER_SELF)
 			challenge_notify(e->pc, &e->creq, 1, rec.serial,
 			    NULL);
-	} else if (r == STORE_PUT_DUP_TXN) {
-		/* The same request, decided meanwhile by another thread. */
-		if (enroll_known(e) == 0)
-			engine_http(e->out, 500, "transaction vanished");
-	} else if (r == STORE_PUT_CHALLENGE)
-		/* Another request consumed the one-time challenge first. */
-		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
-	else if (r == STORE_PUT_LIMIT)
-		/* Another request for this subject was recorded first. */
-		e_fail(e, SCEP_FAIL_BADREQUEST, "the profile's limit of valid "
-		    "certificates for this subject is reached");
-	else
-		engine_unavailable(e, "store: recording the certificate");
+	} else
+		enroll_lost(e, r, "store: recording the certificate");
 	x509_free(x);
 	store_cert_clear(&rec);
 }
@@ -410,26 +428,16 @@ enroll_pending(struct enroll *e)
 	snprintf(r.peer, sizeof(r.peer), "%s", e->peer);
 	r.created_at = (int64_t)time(NULL);
 	r.expires_at = r.created_at + e->pc->policy.pending_ttl;
-	t = (struct store_txn){ .status = STORE_TXN_PENDING,
-	    .challenge_once = e->chal.once };
-	if (e->chal.once)
-		memcpy(t.challenge, e->chal.hash, CONF_HASH_LEN);
-	snprintf(t.txid, sizeof(t.txid), "%s", e->rq->txid);
-	memcpy(t.signer_kid, e->signer_kid, STORE_KID_LEN);
-	memcpy(t.csr_kid, e->ci.kid, STORE_KID_LEN);
+	t.status = STORE_TXN_PENDING;
+	enroll_txn(e, &t);
 	p = store_request_put(e->srv->store, &r, &t);
 	if (p == STORE_PUT_OK) {
 		snprintf(e->out->reason, sizeof(e->out->reason),
 		    "waiting for approval as request %lld", (long long)r.id);
 		engine_send(e, SCEP_STATUS_PENDING, SCEP_OK, NULL, NULL,
 		    NULL);
-	} else if (p == STORE_PUT_DUP_TXN) {
-		if (enroll_known(e) == 0)
-			engine_http(e->out, 500, "transaction vanished");
-	} else if (p == STORE_PUT_CHALLENGE)
-		e_fail(e, SCEP_FAIL_BADREQUEST, CHALLENGE_SPENT);
-	else
-		engine_unavailable(e, "store: recording the pending request");
+	} else
+		enroll_lost(e, p, "store: recording the pending request");
 }
 
 /*
@@ -625,6 +633,22 @@ fetch_check(struct enroll *e, char *serial, size_t sz, const char **why)
 	return f;
 }
 
+/* fetch_check(), answering a refusal: 0 to go on, -1 if answered. */
+static int
+fetch_begin(struct enroll *e, char *serial, size_t sz)
+{
+	const char	*why = NULL;
+	enum scep_fail	 f;
+
+	if ((f = fetch_check(e, serial, sz, &why)) == SCEP_OK)
+		return 0;
+	if (f == SCEP_FAIL_INTERNAL)
+		engine_unavailable(e, why);
+	else
+		e_fail(e, f, why);
+	return -1;
+}
+
 /* GetCert (4.5): a certificate of the requester's own subject. */
 static void
 engine_getcert(struct enroll *e)
@@ -632,17 +656,10 @@ engine_getcert(struct enroll *e)
 	struct store_cert	 c;
 	struct x509_st		*x = NULL;
 	char			 serial[STORE_SERIAL_MAX + 1];
-	const char		*why = NULL;
-	enum scep_fail		 f;
 	int			 found;
 
-	if ((f = fetch_check(e, serial, sizeof(serial), &why)) != SCEP_OK) {
-		if (f == SCEP_FAIL_INTERNAL)
-			engine_unavailable(e, why);
-		else
-			e_fail(e, f, why);
+	if (fetch_begin(e, serial, sizeof(serial)) == -1)
 		return;
-	}
 	if (store_cert_get(e->srv->store, serial, &c, &found) == -1) {
 		engine_unavailable(e, "store: reading the certificate asked "
 		    "for");
@@ -665,17 +682,10 @@ engine_getcrl(struct enroll *e)
 	unsigned char		*der = NULL;
 	struct X509_crl_st	*crl = NULL;
 	char			 serial[STORE_SERIAL_MAX + 1];
-	const char		*why = NULL;
 	size_t			 n;
-	enum scep_fail		 f;
 
-	if ((f = fetch_check(e, serial, sizeof(serial), &why)) != SCEP_OK) {
-		if (f == SCEP_FAIL_INTERNAL)
-			engine_unavailable(e, why);
-		else
-			e_fail(e, f, why);
+	if (fetch_begin(e, serial, sizeof(serial)) == -1)
 		return;
-	}
 	if (pki_crl_current(e->srv, e->sca, &der, &n) == -1) {
 		engine_http(e->out, 503, "CRL unavailable");
 		return;

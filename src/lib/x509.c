@@ -202,35 +202,37 @@ x509_verify(X509_STORE *trust, X509 *x, int *expired)
 	return -1;
 }
 
-X509 *
-x509_from_der(const unsigned char *der, size_t n)
+/* Exactly one object of "n" bytes through its d2i and free functions. */
+static void *
+x509_d2i(const unsigned char *der, size_t n,
+    void *(*d2i)(void **, const unsigned char **, long), void (*fr)(void *))
 {
 	const unsigned char	*p = der;
-	X509			*x;
+	void			*o;
 
 	if (n > LONG_MAX)
 		return NULL;
-	if ((x = d2i_X509(NULL, &p, (long)n)) != NULL && p != der + n) {
-		X509_free(x);
-		x = NULL;
+	if ((o = d2i(NULL, &p, (long)n)) != NULL && p != der + n) {
+		fr(o);
+		o = NULL;
 	}
-	return x;
+	return o;
+}
+
+X509 *
+x509_from_der(const unsigned char *der, size_t n)
+{
+	return x509_d2i(der, n,
+	    (void *(*)(void **, const unsigned char **, long))d2i_X509,
+	    (void (*)(void *))X509_free);
 }
 
 X509_CRL *
 x509_crl_from_der(const unsigned char *der, size_t n)
 {
-	const unsigned char	*p = der;
-	X509_CRL		*crl;
-
-	if (n > LONG_MAX)
-		return NULL;
-	if ((crl = d2i_X509_CRL(NULL, &p, (long)n)) != NULL &&
-	    p != der + n) {
-		X509_CRL_free(crl);
-		crl = NULL;
-	}
-	return crl;
+	return x509_d2i(der, n,
+	    (void *(*)(void **, const unsigned char **, long))d2i_X509_CRL,
+	    (void (*)(void *))X509_CRL_free);
 }
 
 void

@@ -147,25 +147,40 @@ ca_chain_add(struct ca *ca, const char *path)
  * RFC 6960 4.2.2.2: a delegated responder is issued directly by the CA
  * and carries id-kp-OCSPSigning; relying parties refuse anything else.
  */
+/*
+ * A service certificate (the first of "certpath") and its key, checked
+ * to belong together; on -1 (logged) whatever was loaded is left in
+ * *cert and *key for ca_free().
+ */
+static int
+ca_pair_load(const char *certpath, const char *keypath, X509 **cert,
+    EVP_PKEY **key)
+{
+	STACK_OF(X509)	*sk;
+
+	if ((sk = ca_certs_load(certpath)) == NULL)
+		return -1;
+	*cert = sk_X509_shift(sk);
+	sk_X509_pop_free(sk, X509_free);
+	if ((*key = ca_key_load(keypath)) == NULL)
+		return -1;
+	if (X509_check_private_key(*cert, *key) != 1) {
+		log_crypto("%s: key does not match %s", keypath, certpath);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 ca_ocsp_load(struct ca *ca, const struct conf_ca *cc)
 {
-	STACK_OF(X509)	*sk;
 	EVP_PKEY	*capub;
 
 	if (cc->ocsp_cert == NULL)
 		return 0;
-	if ((sk = ca_certs_load(cc->ocsp_cert)) == NULL)
+	if (ca_pair_load(cc->ocsp_cert, cc->ocsp_key, &ca->ocsp_cert,
+	    &ca->ocsp_key) == -1)
 		return -1;
-	ca->ocsp_cert = sk_X509_shift(sk);
-	sk_X509_pop_free(sk, X509_free);
-	if ((ca->ocsp_key = ca_key_load(cc->ocsp_key)) == NULL)
-		return -1;
-	if (X509_check_private_key(ca->ocsp_cert, ca->ocsp_key) != 1) {
-		log_crypto("%s: key does not match %s", cc->ocsp_key,
-		    cc->ocsp_cert);
-		return -1;
-	}
 	capub = X509_get0_pubkey(ca->cert);
 	if (X509_check_issued(ca->cert, ca->ocsp_cert) != X509_V_OK ||
 	    capub == NULL || X509_verify(ca->ocsp_cert, capub) != 1) {
@@ -195,7 +210,6 @@ ca_ocsp_load(struct ca *ca, const struct conf_ca *cc)
 static int
 ca_ra_load(struct ca *ca, const struct conf_ca *cc)
 {
-	STACK_OF(X509)	*sk;
 	uint32_t	 ku;
 
 	if (cc->ra_cert == NULL) {
@@ -206,17 +220,9 @@ ca_ra_load(struct ca *ca, const struct conf_ca *cc)
 		    "create-ra)", cc->key);
 		return -1;
 	}
-	if ((sk = ca_certs_load(cc->ra_cert)) == NULL)
+	if (ca_pair_load(cc->ra_cert, cc->ra_key, &ca->ra_cert,
+	    &ca->ra_key) == -1)
 		return -1;
-	ca->ra_cert = sk_X509_shift(sk);
-	sk_X509_pop_free(sk, X509_free);
-	if ((ca->ra_key = ca_key_load(cc->ra_key)) == NULL)
-		return -1;
-	if (X509_check_private_key(ca->ra_cert, ca->ra_key) != 1) {
-		log_crypto("%s: key does not match %s", cc->ra_key,
-		    cc->ra_cert);
-		return -1;
-	}
 	if (EVP_PKEY_get_base_id(ca->ra_key) != EVP_PKEY_RSA) {
 		log_warnx("%s: the RA key must be RSA (RFC 8894 3.1)",
 		    cc->ra_key);
@@ -241,20 +247,9 @@ struct ca *
 ca_load(const struct conf_ca *cc)
 {
 	struct ca	*ca;
-	STACK_OF(X509)	*sk = NULL;
 
-	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+	if ((ca = ca_load_bare(cc->cert, cc->key)) == NULL)
 		return NULL;
-	if ((sk = ca_certs_load(cc->cert)) == NULL)
-		goto err;
-	ca->cert = sk_X509_shift(sk);
-	sk_X509_pop_free(sk, X509_free);
-	if ((ca->key = ca_key_load(cc->key)) == NULL)
-		goto err;
-	if (X509_check_private_key(ca->cert, ca->key) != 1) {
-		log_crypto("%s: key does not match %s", cc->key, cc->cert);
-		goto err;
-	}
 	if (X509_check_ca(ca->cert) == 0) {
 		log_warnx("%s: not a CA certificate", cc->cert);
 		goto err;
@@ -276,24 +271,14 @@ struct ca *
 ca_load_bare(const char *certpath, const char *keypath)
 {
 	struct ca	*ca;
-	STACK_OF(X509)	*sk;
 
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return NULL;
-	if ((sk = ca_certs_load(certpath)) == NULL)
-		goto err;
-	ca->cert = sk_X509_shift(sk);
-	sk_X509_pop_free(sk, X509_free);
-	if ((ca->key = ca_key_load(keypath)) == NULL)
-		goto err;
-	if (X509_check_private_key(ca->cert, ca->key) != 1) {
-		log_crypto("%s: key does not match %s", keypath, certpath);
-		goto err;
+	if (ca_pair_load(certpath, keypath, &ca->cert, &ca->key) == -1) {
+		ca_free(ca);
+		return NULL;
 	}
 	return ca;
- err:
-	ca_free(ca);
-	return NULL;
 }
 
 struct ca *
