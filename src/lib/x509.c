@@ -23,11 +23,13 @@ x509_der_take(const void *obj, int (*i2d)(const void *, unsigned char **),
     unsigned char **out, size_t *outsz)
 {
 	unsigned char	*ossl = NULL;
+	int		 n;
 
 	*out = NULL;
 	if (obj == NULL)
 		return -1;
-	*out = x509_der_copy(ossl, i2d(obj, &ossl), outsz);
+	n = i2d(obj, &ossl);	/* before reading "ossl": it sets it */
+	*out = x509_der_copy(ossl, n, outsz);
 	return *out == NULL ? -1 : 0;
 }
 
