@@ -113,7 +113,7 @@ static const struct conf_key conf_profile_keys[] = {
 	CONF_K_FN_STR("certificate.extended_key_usage", P(cert.eku), cv_eku,
 	    "clientAuth"),
 	CONF_K_FN_STR("certificate.digest", P(cert.digest), cv_digest,
-	    "sha256"),
+	    CONF_DIGEST_DEFAULT),
 	CONF_K_FN_INT("certificate.subject.mode", P(cert.subject_mode),
 	    cv_subject_mode, CONF_SUBJECT_KEEP),
 	CONF_K_FN("certificate.subject.pattern", P(cert.subject_re),

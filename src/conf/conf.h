@@ -19,6 +19,11 @@
 #define CONF_HASH_LEN	32		/* SHA-256 of a challenge */
 /* http.listen's default; "scepd init" and "serve" show it too. */
 #define CONF_LISTEN_DEFAULT	"127.0.0.1:8080"
+/*
+ * certificate.digest's default: in its settings row, and what ca.c signs
+ * with for a template that was not read from a file (tests, tools).
+ */
+#define CONF_DIGEST_DEFAULT	"sha256"
 
 /* One CA: who signs certificates, and who speaks SCEP for it. */
 struct conf_ca {

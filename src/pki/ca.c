@@ -590,7 +590,7 @@ ca_issue(const struct ca *ca, const struct csr_info *ci,
 		subj = d2i_X509_NAME(NULL, &p, (long)ci->subjectsz);
 	}
 	if (subj == NULL || (md = EVP_get_digestbyname(tc->digest != NULL ?
-	    tc->digest : "sha256")) == NULL)
+	    tc->digest : CONF_DIGEST_DEFAULT)) == NULL)
 		goto out;
 	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
 	    ca_serial(x, serial) == -1 ||

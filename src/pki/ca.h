@@ -9,8 +9,7 @@
  * HSM without touching callers.
  *
  * Includes no OpenSSL header: OpenSSL's objects appear as the
- * incomplete types of x509.h.  (csr.h still brings <openssl/types.h>
- * until the codec's headers move to those types too.)
+ * incomplete types of x509.h, so plain-C layers (enroll/, cmd/) call it.
  */
 #ifndef SCEPD_CA_H
 #define SCEPD_CA_H
