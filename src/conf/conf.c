@@ -42,6 +42,8 @@ static const struct conf_key conf_global_keys[] = {
 	CONF_K_STR("store.url", C(store.url), NULL),
 	/* 0: the backend's own pool size, 8 in both (store_*.c). */
 	CONF_K_INT("store.connections", C(store.conns), 0, 256, 0),
+	CONF_K_INT("store.wal_limit", C(store.wal_kib), 64, 1048576,
+	    CONF_WAL_KIB_DEFAULT),
 	CONF_K_STR("http.listen", C(http.listen), CONF_LISTEN_DEFAULT),
 	/* 0: one per core, counted by http.c when it starts. */
 	CONF_K_INT("http.threads", C(http.threads), 0, 256, 0),

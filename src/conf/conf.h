@@ -24,6 +24,8 @@
  * with for a template that was not read from a file (tests, tools).
  */
 #define CONF_DIGEST_DEFAULT	"sha256"
+/* store.wal_limit's default, KiB; also for stores opened without a file. */
+#define CONF_WAL_KIB_DEFAULT	1024
 
 /* One CA: who signs certificates, and who speaks SCEP for it. */
 struct conf_ca {
@@ -43,6 +45,7 @@ struct conf_store {
 	char	*path;		/* SQLite database file */
 	char	*url;		/* PostgreSQL: URI or key=value conninfo */
 	int	 conns;		/* connections in the pool; 0: backend's */
+	int	 wal_kib;	/* SQLite: bound of the WAL, KiB; 0: default */
 };
 
 struct conf_http {

@@ -313,8 +313,42 @@ sq_migrate(sqlite3 *db, const char *path)
 	return 0;
 }
 
+/*
+ * Keep the write-ahead log near "kib": a checkpoint starts once it holds
+ * that much (SQLite's default is 1,000 pages, ~4 MiB), and the file is
+ * cut back to that size after a checkpoint resets it, instead of keeping
+ * the largest size it ever reached.  Each enrollment adds ~24 KiB to it.
+ */
 static int
-sq_conn_open(struct sq_conn *c, const char *path, int create, int first)
+sq_wal_bound(sqlite3 *db, const char *path, int kib)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 sql[96];
+	long long	 pagesz = 4096;
+	int		 rc = -1;
+
+	if (kib <= 0)
+		kib = CONF_WAL_KIB_DEFAULT;
+	if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		pagesz = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (pagesz <= 0)
+		pagesz = 4096;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit=%lld",
+	    (long long)kib * 1024);
+	if (sqlite3_wal_autocheckpoint(db, (int)((long long)kib * 1024 /
+	    pagesz)) == SQLITE_OK && sqlite3_exec(db, sql, NULL, NULL,
+	    NULL) == SQLITE_OK)
+		rc = 0;
+	else
+		log_warnx("%s: WAL limit: %s", path, sqlite3_errmsg(db));
+	return rc;
+}
+
+static int
+sq_conn_open(struct sq_conn *c, const char *path, int create, int first,
+    int wal_kib)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int i;
@@ -334,6 +368,8 @@ sq_conn_open(struct sq_conn *c, const char *path, int create, int first)
 		log_warnx("%s: %s", path, sqlite3_errmsg(c->db));
 		return -1;
 	}
+	if (sq_wal_bound(c->db, path, wal_kib) == -1)
+		return -1;
 	if (first && sq_migrate(c->db, path) == -1)
 		return -1;
 	for (i = 0; i < SQ__MAX; i++)
@@ -370,8 +406,8 @@ sq_open(const struct conf_store *cs, int create)
 		return NULL;
 	}
 	for (i = 0; i < s->nconns; i++) {
-		if (sq_conn_open(&s->conns[i], s->path, create, i == 0) ==
-		    -1) {
+		if (sq_conn_open(&s->conns[i], s->path, create, i == 0,
+		    cs->wal_kib) == -1) {
 			sq_close(s);
 			return NULL;
 		}
