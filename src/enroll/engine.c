@@ -301,6 +301,30 @@ answer_txn(struct enroll *e, const struct store_txn *t)
 }
 
 /*
+ * A new transaction for this signer key: refused if another key's
+ * request with this transactionID waits for an administrator, which is
+ * left as it was (issue #14; TXN-05 for the pending state).  1 if it
+ * answered, 0 to go on.
+ */
+static int
+enroll_taken(struct enroll *e)
+{
+	int64_t	n;
+
+	if (store_txn_pending_other(e->srv->store, e->rq->txid,
+	    e->signer_kid, &n) == -1) {
+		engine_unavailable(e, "store: looking for a pending "
+		    "transaction");
+		return 1;
+	}
+	if (n == 0)
+		return 0;
+	e_fail(e, SCEP_FAIL_BADREQUEST, "transactionID already used "
+	    "with another key");
+	return 1;
+}
+
+/*
  * Decision 4: a resent PKCSReq of a known transaction gets its state
  * (the same certificate, still PENDING, rejected); with another key
  * it is refused (TXN-05).  1 if it answered, 0 if the request is new.
@@ -317,7 +341,7 @@ enroll_known(struct enroll *e)
 		return 1;
 	}
 	if (!found)
-		return 0;
+		return enroll_taken(e);
 	/*
 	 * Signed by the very certificate this transaction issued: the
 	 * client has it already, so this is a same-key renewal reusing the

@@ -40,6 +40,16 @@ csr_key_describe(struct csr_info *ci, EVP_PKEY *pk)
 		break;
 	case EVP_PKEY_EC:
 		ci->key = CSR_KEY_EC_OTHER;
+		/*
+		 * RFC 5480 2.1.1: named curves only.  OpenSSL recognises
+		 * explicit parameters equal to a named curve and then
+		 * reports its name too, so ask how they were encoded:
+		 * explicit parameters are refused (badAlg) even then.
+		 */
+		if (EVP_PKEY_get_utf8_string_param(pk,
+		    OSSL_PKEY_PARAM_EC_ENCODING, group, sizeof(group), NULL) &&
+		    strcmp(group, OSSL_PKEY_EC_ENCODING_GROUP) != 0)
+			break;
 		if (!EVP_PKEY_get_utf8_string_param(pk,
 		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL))
 			break;		/* explicit parameters */

@@ -213,6 +213,14 @@ store_cert_count_active(struct store *st, const char *ca, const char *subject,
 	return st->ops->cert_count_active(st->be, ca, subject, now, n);
 }
 
+int
+store_txn_pending_other(struct store *st, const char *txid,
+    const unsigned char *signer_kid, int64_t *n)
+{
+	*n = 0;
+	return st->ops->txn_pending_other(st->be, txid, signer_kid, n);
+}
+
 void
 store_request_clear(struct store_request *r)
 {

@@ -217,7 +217,7 @@ typedef int (*store_challenge_cb)(const struct store_challenge *, void *);
 
 struct store;
 
-#define STORE_OPS_VERSION	4
+#define STORE_OPS_VERSION	5
 
 struct store_ops {
 	int		 version;	/* STORE_OPS_VERSION */
@@ -262,6 +262,9 @@ struct store_ops {
 	int		 (*challenge_list)(void *, store_challenge_cb, void *);
 	int		 (*cert_count_active)(void *, const char *ca,
 			     const char *subject, int64_t now, int64_t *);
+	/* version 5 */
+	int		 (*txn_pending_other)(void *, const char *txid,
+			     const unsigned char *signer_kid, int64_t *);
 };
 
 /*
@@ -387,6 +390,13 @@ int		 store_challenge_list(struct store *, store_challenge_cb,
 /* Valid (unrevoked, unexpired at "now") certificates of "ca" for "subject". */
 int		 store_cert_count_active(struct store *, const char *ca,
 		    const char *subject, int64_t now, int64_t *n);
+/*
+ * Pending transactions "txid" of a signer key other than "signer_kid"
+ * (*n; 0 or 1 in practice): a transactionID that is waiting for an
+ * administrator belongs to its key (issue #14).
+ */
+int		 store_txn_pending_other(struct store *, const char *txid,
+		    const unsigned char *signer_kid, int64_t *n);
 
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;

@@ -134,6 +134,7 @@ enum pg_stmt {
 	PG_TXN_INSERT,
 	PG_TXN_RENEW,
 	PG_TXN_GET,
+	PG_TXN_PENDING_OTHER,
 	PG_CERT_GET,
 	PG_CERT_LIST,
 	PG_CERT_STATUS,
@@ -182,6 +183,9 @@ static const char *const pg_sql[PG__MAX] = {
 	    "created_at = excluded.created_at WHERE txns.serial = $8",
 	[PG_TXN_GET] = "SELECT " STORE_TXN_COLNAMES " FROM txns "
 	    "WHERE txid = $1 AND signer_kid = $2",
+	/* 3: STORE_TXN_PENDING; the primary key (txid, signer_kid) serves it */
+	[PG_TXN_PENDING_OTHER] = "SELECT count(*) FROM txns "
+	    "WHERE txid = $1 AND signer_kid <> $2 AND status = 3",
 	[PG_CERT_GET] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
 	    "WHERE serial = $1",
 	[PG_CERT_LIST] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
@@ -1553,6 +1557,18 @@ pg_cert_count_active(void *arg, const char *ca, const char *subject,
 	return pg_lookup(arg, PG_CERT_COUNT, &a, pg_int_row, n, &found);
 }
 
+static int
+pg_txn_pending_other(void *arg, const char *txid,
+    const unsigned char *signer_kid, int64_t *n)
+{
+	struct pg_args	a = { 0 };
+	int		found;
+
+	pg_blob(&a, txid, strlen(txid));
+	pg_blob(&a, signer_kid, STORE_KID_LEN);
+	return pg_lookup(arg, PG_TXN_PENDING_OTHER, &a, pg_int_row, n, &found);
+}
+
 /* store_import(): each source row goes into the target's transaction. */
 static int
 pg_import_cert(const struct store_cert *r, void *arg)
@@ -1672,4 +1688,5 @@ const struct store_ops store_pgsql_ops = {
 	.challenge_get = pg_challenge_get,
 	.challenge_list = pg_challenge_list,
 	.cert_count_active = pg_cert_count_active,
+	.txn_pending_other = pg_txn_pending_other,
 };

@@ -144,6 +144,7 @@ enum sq_stmt {
 	SQ_TXN_INSERT,
 	SQ_TXN_RENEW,
 	SQ_TXN_GET,
+	SQ_TXN_PENDING_OTHER,
 	SQ_CERT_GET,
 	SQ_CERT_LIST,
 	SQ_CERT_STATUS,
@@ -193,6 +194,9 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "created_at = excluded.created_at WHERE txns.serial = ?8",
 	[SQ_TXN_GET] = "SELECT " STORE_TXN_COLNAMES " FROM txns "
 	    "WHERE txid = ?1 AND signer_kid = ?2",
+	/* 3: STORE_TXN_PENDING; the primary key (txid, signer_kid) serves it */
+	[SQ_TXN_PENDING_OTHER] = "SELECT count(*) FROM txns "
+	    "WHERE txid = ?1 AND signer_kid <> ?2 AND status = 3",
 	[SQ_CERT_GET] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
 	    "WHERE serial = ?1",
 	[SQ_CERT_LIST] = "SELECT " STORE_CERT_COLNAMES " FROM certs "
@@ -1384,6 +1388,20 @@ sq_challenge_list(void *arg, store_challenge_cb fn, void *fnarg)
 }
 
 static int
+sq_txn_pending_other(void *arg, const char *txid,
+    const unsigned char *signer_kid, int64_t *n)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_TXN_PENDING_OTHER];
+	int		 found;
+
+	sqlite3_bind_text(st, 1, txid, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, signer_kid, STORE_KID_LEN, SQLITE_STATIC);
+	return sq_lookup(s, c, SQ_TXN_PENDING_OTHER, sq_int_row, n, &found);
+}
+
+static int
 sq_cert_count_active(void *arg, const char *ca, const char *subject,
     int64_t now, int64_t *n)
 {
@@ -1426,4 +1444,5 @@ const struct store_ops store_sqlite_ops = {
 	.challenge_get = sq_challenge_get,
 	.challenge_list = sq_challenge_list,
 	.cert_count_active = sq_cert_count_active,
+	.txn_pending_other = sq_txn_pending_other,
 };

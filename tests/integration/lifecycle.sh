@@ -523,6 +523,7 @@ poll() {
 pend() { enroll "$1" "status=PENDING" --txid "txn-$1" "${@:2}"; }
 
 check "manual: PKCSReq with the right challenge: PENDING, nothing issued" no_new_cert pend p1
+P1_ID=$(req_id txn-p1)
 check "manual: the same PKCSReq resent byte for byte: PENDING" \
 	eval 'cp "$T/p1.der" "$T/p1b.der" && cp "$T/p1.st" "$T/p1b.st" && post p1b && expect p1b status=PENDING'
 check "manual: PKCSReq rebuilt (same transactionID and key, new nonce): PENDING" \
@@ -538,6 +539,12 @@ list_line_ok() {
 		{ echo "request list line: $l" >&2; return 1; }
 }
 check "scepd request list: one line (id, transactionID, subject, pending, ISO 8601 UTC, -)" list_line_ok
+# Issue #14: another key reusing a pending request's transactionID is
+# refused, and the pending request is left exactly as it was.
+check "manual: PKCSReq with p1's transactionID and another key: FAILURE badRequest" \
+	enroll p1-otherkey "$BADREQ" --txid txn-p1 --subject /CN=p1
+check "manual: ... and p1's request is untouched (one line, pending, same id)" \
+	eval 'list_line_ok && [ "$(req_id txn-p1)" = "$P1_ID" ]'
 show_ok() {
 	"$SCEPD" request show "$(req_id txn-p1)" -d "$D" >"$T/show.out" || return 1
 	grep -qE '^[A-Za-z_ -]+: .+' "$T/show.out" || { cat "$T/show.out" >&2; return 1; }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -131,6 +132,29 @@ test_ec_fields(void **state)
 	csr_info_clear(&ci);
 }
 
+/* A P-256 key whose SubjectPublicKeyInfo spells the curve out. */
+static EVP_PKEY *
+key_explicit_p256(void)
+{
+	OSSL_PARAM	 p[] = {
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+		    (char *)"P-256", 0),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING,
+		    (char *)OSSL_PKEY_EC_ENCODING_EXPLICIT, 0),
+		OSSL_PARAM_END
+	};
+	EVP_PKEY_CTX	*ctx;
+	EVP_PKEY	*k = NULL;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
+	    EVP_PKEY_keygen_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_params(ctx, p) > 0 &&
+	    EVP_PKEY_keygen(ctx, &k) <= 0)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
 static void
 test_other_key_types(void **state)
 {
@@ -156,6 +180,14 @@ test_other_key_types(void **state)
 	assert_int_equal(sign_parse(tu_req_new(k, "ed"), k, NULL, &ci),
 	    SCEP_OK);
 	assert_int_equal(ci.key, CSR_KEY_OTHER);
+	csr_info_clear(&ci);
+	EVP_PKEY_free(k);
+
+	/* RFC 5480: P-256 spelled as explicit parameters is not P-256. */
+	assert_non_null(k = key_explicit_p256());
+	assert_int_equal(sign_parse(tu_req_new(k, "explicit"), k,
+	    EVP_sha256(), &ci), SCEP_OK);
+	assert_int_equal(ci.key, CSR_KEY_EC_OTHER);
 	csr_info_clear(&ci);
 	EVP_PKEY_free(k);
 }

@@ -716,6 +716,27 @@ test_requests(void **state)
 	assert_int_equal(store_request_get(st, r.id + 100, &got, &found), 0);
 	assert_int_equal(found, 0);
 
+	/*
+	 * Issue #14: the pending transactionID, seen from another signer
+	 * key, is taken; from its own key, or once decided, it is not.
+	 */
+	{
+		unsigned char	other[STORE_KID_LEN];
+		int64_t		n = -1;
+
+		memcpy(other, t.signer_kid, STORE_KID_LEN);
+		other[0] ^= 0xff;
+		assert_int_equal(store_txn_pending_other(st, t.txid, other,
+		    &n), 0);
+		assert_true(n == 1);
+		assert_int_equal(store_txn_pending_other(st, t.txid,
+		    t.signer_kid, &n), 0);
+		assert_true(n == 0);
+		assert_int_equal(store_txn_pending_other(st, "no-such-txid",
+		    other, &n), 0);
+		assert_true(n == 0);
+	}
+
 	/* A resent PKCSReq of the same transaction is not a new request. */
 	req_make(1, &r2, &t2, csr2, sizeof(csr2), 1800000000);
 	assert_int_equal(store_request_put(st, &r2, &t2), STORE_PUT_DUP_TXN);
@@ -739,6 +760,16 @@ test_requests(void **state)
 	assert_int_equal(gott.status, STORE_TXN_ISSUED);
 	assert_string_equal(gott.serial, c.serial);
 	free(c.subject);
+	{
+		unsigned char	other[STORE_KID_LEN];
+		int64_t		n = -1;
+
+		memcpy(other, t.signer_kid, STORE_KID_LEN);
+		other[0] ^= 0xff;
+		assert_int_equal(store_txn_pending_other(st, t.txid, other,
+		    &n), 0);
+		assert_true(n == 0);	/* issued: no longer pending */
+	}
 
 	/* Decided once: a second approval or a rejection is stale. */
 	rec_make(11, &c, &t2, der, sizeof(der));
