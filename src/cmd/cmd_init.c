@@ -2,7 +2,8 @@
 /*
  * cmd_init.c: "scepd init" creates a data directory (configuration,
  * CA key and certificate, challenge, store) and "scepd info" prints
- * what a device needs to enroll against it.
+ * what a device needs to enroll against it.  The directory ends up
+ * 0700 and the store's files 0600, whatever was there before.
  */
 #include <sys/stat.h>
 
@@ -145,6 +146,33 @@ init_write(const char *dir, const char *name, const char *text, int mode)
 	return rc;
 }
 
+/*
+ * The SQLite store and what SQLite keeps beside it, 0600 if they exist.
+ * SQLite gives its -wal and -shm files the database file's own mode
+ * (not the umask's), so this also keeps those private.
+ */
+static int
+init_store_private(const struct conf_store *cs)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	*path;
+	size_t	 i;
+	int	 rc = 0;
+
+	if (strcmp(cs->backend, "sqlite") != 0 || cs->path == NULL)
+		return 0;
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if (asprintf(&path, "%s%s", cs->path, sfx[i]) == -1)
+			return -1;
+		if (chmod(path, 0600) == -1 && errno != ENOENT) {
+			log_warn("%s", path);
+			rc = -1;
+		}
+		free(path);
+	}
+	return rc;
+}
+
 /* The files of a new data directory, CA first (it refuses overwrite). */
 static int
 init_files(const char *dir, const char *cn, const char *keyspec,
@@ -172,8 +200,8 @@ init_files(const char *dir, const char *cn, const char *keyspec,
 		goto out;
 	st = store_open(&c->store, 1);
 	store_close(st);
+	rc = st == NULL || init_store_private(&c->store) == -1 ? -1 : 0;
 	conf_free(c);
-	rc = st == NULL ? -1 : 0;
  out:
 	if (chal != NULL)
 		explicit_bzero(chal, strlen(chal));
@@ -237,7 +265,9 @@ cmd_init(int argc, char **argv)
 			fatal("asprintf");
 		url = defurl;
 	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	/* An existing directory too: it is to hold the CA key. */
+	if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
+	    chmod(dir, 0700) == -1) {
 		log_warn("%s", dir);
 		free(defurl);
 		return 1;

@@ -3,7 +3,10 @@
  * cmd_serve.c: "scepd serve": load the configuration and CA, open the
  * store, bind, then wait for signals in the main thread while
  * libmicrohttpd's workers serve.  SIGINT/SIGTERM drain and exit 0.
+ * Files it creates are private (umask 077).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -52,6 +55,20 @@ serve_port_file(const char *path, int port)
 		log_warn("%s", path);
 	free(tmp);
 	return rc;
+}
+
+/* Warn when the SQLite store may be read by others (its WAL then too). */
+static void
+serve_private(const struct conf_store *cs)
+{
+	struct stat sb;
+
+	if (strcmp(cs->backend, "sqlite") != 0 || cs->path == NULL ||
+	    stat(cs->path, &sb) == -1 || (sb.st_mode & 077) == 0)
+		return;
+	log_warnx("%s: mode %04o lets others read the store, and SQLite "
+	    "gives its -wal and -shm files the same; chmod 600 it",
+	    cs->path, (unsigned int)(sb.st_mode & 07777));
 }
 
 /*
@@ -126,6 +143,8 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 	}
 	log_info("scepd %s serving SCEP on %s (port %d)", SCEPD_VERSION,
 	    listen, port);
+	/* From now on a flood of bad requests must not flood the log. */
+	log_limit(1);
 	if (portfile != NULL && serve_port_file(portfile, port) == -1) {
 		http_stop(h);
 		store_close(st);
@@ -136,6 +155,7 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 	store_close(st);
 	webhook_global_cleanup();
 	log_info("stopped");
+	log_flush();
 	return 0;
 }
 
@@ -170,8 +190,15 @@ cmd_serve(int argc, char **argv)
 		serve_usage(stderr);
 		return 2;
 	}
+	/*
+	 * A new store, port file or SQLite journal is nobody else's
+	 * business.  (SQLite's -wal and -shm take the database file's
+	 * mode, not this: serve_private() says when that is too open.)
+	 */
+	umask(077);
 	if ((c = cmd_conf(dir)) == NULL)
 		return 1;
+	serve_private(&c->store);
 	if (listen == NULL && (listen = copy = strdup(c->http.listen)) ==
 	    NULL) {
 		conf_free(c);

@@ -56,6 +56,10 @@ static const struct conf_key conf_global_keys[] = {
 	    86400),
 	CONF_K_INT("ocsp.validity", C(pki.ocsp_validity), 60, 30 * 86400,
 	    3600),
+	CONF_K_INT("auth.max_failures", C(auth.max_failures), 1, 1000, 3),
+	CONF_K_INT("auth.window", C(auth.window), 1, 7 * 86400, 600),
+	CONF_K_INT("auth.delay", C(auth.delay), 1, 86400, 1),
+	CONF_K_INT("auth.max_delay", C(auth.max_delay), 1, 7 * 86400, 300),
 	CONF_K_END
 };
 

@@ -56,6 +56,17 @@ struct conf_http {
 	int	 max_conns;	/* connections served at once */
 };
 
+/*
+ * Repeated credential failures from one address (the NDES page; see
+ * lib/throttle.h).  Fixed at start, like http.
+ */
+struct conf_auth {
+	int	 max_failures;	/* failures before an address must wait */
+	int	 window;	/* seconds without one that forget them */
+	int	 delay;		/* the first wait, seconds; then doubled */
+	int	 max_delay;	/* the longest wait, seconds */
+};
+
 enum conf_subject {
 	CONF_SUBJECT_KEEP,	/* the CSR's subject */
 	CONF_SUBJECT_REQUIRE,	/* the CSR's, if it matches subject_re */
@@ -193,6 +204,7 @@ struct conf {
 	struct conf_store	 store;
 	struct conf_http	 http;
 	struct conf_pki		 pki;
+	struct conf_auth	 auth;
 };
 
 /*

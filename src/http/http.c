@@ -4,7 +4,7 @@
  * Paths /scep (the default profile), /scep/<profile>[/anything],
  * /scep/pkiclient.exe, /cgi-bin/pkiclient.exe and NDES's
  * /certsrv/mscep/mscep.dll; operations by case-insensitive name; GET
- * and POST PKIOperation; 400/404/405/413/503 with a one-line text
+ * and POST PKIOperation; 400/404/405/413/414/429/503 with a one-line text
  * reason.  Beside SCEP: /crl[/<ca>], /ca.crt, /ca/<ca>.crt, /ocsp, and
  * the NDES-style one-time challenge page.  Paths and operations are
  * rows of two tables, http_routes[] and http_scep_ops[].
@@ -33,6 +33,7 @@
 #include "log.h"
 #include "ocsp.h"
 #include "pki.h"
+#include "throttle.h"
 #include "util.h"
 #include "work.h"
 
@@ -40,6 +41,16 @@
 #define HTTP_CONN_MEMORY	(96 * 1024)
 /* How long http_stop() waits for requests in flight. */
 #define HTTP_DRAIN_MS		10000
+/*
+ * Query parameters a request may have.  SCEP needs two; each costs
+ * libmicrohttpd a record in the connection's memory, and with 1,500 it
+ * runs out (see http_uri()).  Past this, the query is replaced by
+ * HTTP_ARGS_TOOMANY alone and the request gets 414.
+ */
+#define HTTP_MAX_ARGS		64
+#define HTTP_ARGS_TOOMANY	"scepd-too-many-parameters"
+_Static_assert(sizeof(HTTP_ARGS_TOOMANY) < HTTP_MAX_ARGS,
+    "the marker must fit in the query it replaces");
 
 /* A server and the requests using it; the current one holds one more. */
 struct http_srv {
@@ -55,6 +66,7 @@ struct http {
 	atomic_int		 inflight;
 	struct work		*work;		/* runs the PKIOperations */
 	atomic_int		 stopping;	/* PKIOperations run inline */
+	struct throttle		 auth;		/* credential failures */
 };
 
 /* A PKIOperation's way through the work pool (http_pkiop()). */
@@ -324,16 +336,32 @@ http_disabled(struct http_req *r)
 	    "this profile is disabled");
 }
 
+/* What a query holds, as http_count_arg() counts it. */
+struct http_args {
+	int	 nop;		/* "operation" parameters, any case */
+	int	 nmsg;		/* "message" parameters */
+	int	 nul;		/* a name or value with a NUL byte in it */
+};
+
+/*
+ * With the sizes: libmicrohttpd's C strings stop at a %00, so
+ * "message=<base64>%00garbage" would otherwise pass as the base64.
+ */
 static enum MHD_Result
 http_count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+    size_t keysz, const char *value, size_t valuesz)
 {
-	int *n = cls;
+	struct http_args *a = cls;
 
+	if ((key != NULL && memchr(key, '\0', keysz) != NULL) ||
+	    (value != NULL && memchr(value, '\0', valuesz) != NULL))
+		a->nul = 1;
+	if (key == NULL)
+		return MHD_YES;
 	if (strcasecmp(key, "operation") == 0)
-		n[0]++;
+		a->nop++;
 	else if (strcmp(key, "message") == 0)
-		n[1]++;
+		a->nmsg++;
 	return MHD_YES;
 }
 
@@ -367,16 +395,18 @@ http_pkiop_answer(struct http_req *r)
 static const char *
 http_pkiop_query(struct http_req *r, unsigned char **der, size_t *dersz)
 {
-	const char	*msg;
-	int		 n[2] = { 0, 0 };
+	struct http_args	 a = { 0, 0, 0 };
+	const char		*msg = NULL;
+	size_t			 msgsz = 0;
 
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
-	    http_count_arg, n);
-	msg = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "message");
-	if (n[1] != 1 || msg == NULL || *msg == '\0')
+	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
+	    http_count_arg, &a);
+	MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "message", strlen("message"), &msg, &msgsz);
+	if (a.nmsg != 1 || msg == NULL || msgsz == 0)
 		return "PKIOperation needs one message parameter";
-	if (b64_decode_lenient(msg, strlen(msg), der, dersz) == -1)
+	/* All of it: a NUL (http_scep() refuses them) is not base64. */
+	if (b64_decode_lenient(msg, msgsz, der, dersz) == -1)
 		return "message is not base64";
 	return NULL;
 }
@@ -558,6 +588,69 @@ http_ndes_who(const struct server *srv, const char *user, const char *pass)
 	return NULL;
 }
 
+/*
+ * 429: "addr" failed too often and must wait "secs" (RFC 6585 4).
+ * Nothing is checked meanwhile, not even right credentials: an
+ * answer that differed would let a guesser go on.
+ */
+static enum MHD_Result
+http_ndes_wait(struct http_req *r, int secs)
+{
+	struct engine_out	 eo = { .msgtype = "", .outcome = "error" };
+	struct MHD_Response	*rsp;
+	char			*body, after[16];
+	int			 n;
+
+	snprintf(eo.reason, sizeof(eo.reason), "credentials failed too "
+	    "often from this address");
+	if ((n = asprintf(&body, "%s; retry in %d s\n", eo.reason,
+	    secs)) < 0)
+		return MHD_NO;
+	http_log(r, 429, (size_t)n, &eo);
+	rsp = http_response("text/plain", body, (size_t)n,
+	    MHD_RESPMEM_MUST_FREE);
+	snprintf(after, sizeof(after), "%d", secs);
+	if (rsp != NULL)
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    after);
+	return http_queue(r, 429, rsp);
+}
+
+/*
+ * The credentials of an NDES page request: the profile they are of,
+ * or NULL.  A wrong pair is counted against the address (and logged
+ * with the user name, never the password); none at all is not, as a
+ * client asks without them first.
+ */
+static const struct server_profile *
+http_ndes_auth(struct http_req *r, int64_t now)
+{
+	const struct server_profile	*sp;
+	char				*user, *pass = NULL;
+	int				 fails, wait;
+
+	user = MHD_basic_auth_get_username_password(r->conn, &pass);
+	sp = http_ndes_who(r->srv, user, pass);
+	if (sp != NULL)
+		throttle_pass(&r->h->auth, r->peer);
+	else if (user != NULL) {
+		fails = throttle_fail(&r->h->auth, r->peer, now, &wait);
+		if (wait > 0)
+			log_warnx("%s: NDES page: wrong credentials for user "
+			    "\"%.64s\" (failure %d in a row; refused for "
+			    "%d s)", r->peer, user, fails, wait);
+		else
+			log_warnx("%s: NDES page: wrong credentials for user "
+			    "\"%.64s\" (failure %d in a row)", r->peer, user,
+			    fails);
+	}
+	if (pass != NULL)
+		explicit_bzero(pass, strlen(pass));
+	MHD_free(user);
+	MHD_free(pass);
+	return sp;
+}
+
 /* 401 asking for the NDES page's credentials. */
 static enum MHD_Result
 http_unauthorized(struct http_req *r)
@@ -576,24 +669,25 @@ http_unauthorized(struct http_req *r)
 
 /*
  * GET /certsrv/mscep_admin/ with HTTP Basic credentials: mint a
- * one-time challenge for the profile they belong to.
+ * one-time challenge for the profile they belong to.  Not HEAD: it
+ * would spend a challenge nobody sees.  An address that failed too
+ * often waits (http_ndes_auth(), auth.* in docs/configuration.md).
  */
 static enum MHD_Result
 http_ndes(struct http_req *r)
 {
-	char		*user, *pass = NULL;
 	char		 token[CHALLENGE_HEX + 1];
 	unsigned char	*body;
 	size_t		 len = 0;
-	int64_t		 exp;
+	int64_t		 exp, now = (int64_t)(now_ms() / 1000);
+	int		 wait;
 
-	user = MHD_basic_auth_get_username_password(r->conn, &pass);
-	r->sp = http_ndes_who(r->srv, user, pass);
-	if (pass != NULL)
-		explicit_bzero(pass, strlen(pass));
-	MHD_free(user);
-	MHD_free(pass);
-	if (r->sp == NULL)
+	if (strcmp(r->method, "HEAD") == 0)
+		return http_405(r, HTTP_GET,
+		    "the challenge page is fetched with GET, not HEAD");
+	if ((wait = throttle_wait(&r->h->auth, r->peer, now)) > 0)
+		return http_ndes_wait(r, wait);
+	if ((r->sp = http_ndes_auth(r, now)) == NULL)
 		return http_unauthorized(r);
 	if (!r->sp->conf->enabled)
 		return http_disabled(r);
@@ -631,15 +725,18 @@ http_scep(struct http_req *r)
 	const struct http_scep_op	*o;
 	const char			*op;
 	size_t				 i;
-	int				 n[2] = { 0, 0 };
+	struct http_args		 a = { 0, 0, 0 };
 
 	if (!r->sp->conf->enabled)
 		return http_disabled(r);
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
-	    http_count_arg, n);
+	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
+	    http_count_arg, &a);
 	op = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    "operation");
-	if (n[0] > 1)
+	if (a.nul)
+		return http_error(r, 400,
+		    "a query parameter has a NUL byte (%00) in it");
+	if (a.nop > 1)
 		return http_error(r, 400, "operation given more than once");
 	/* RFC 8894 4.3: some clients POST without any query string. */
 	if (op == NULL && r->meth == HTTP_POST)
@@ -706,8 +803,15 @@ static const struct http_route http_routes[] = {
 	    "the CRL is fetched with GET" },
 	{ "/ca/*.crt", http_find_ca, HTTP_GET, "ca.crt", http_cader,
 	    "the CA certificate is fetched with GET" },
-	/* XXX a prefix: "/certsrv/mscep_adminXYZ" is the page too. */
-	{ "/certsrv/mscep_admin*", NULL, HTTP_GET, "ndes", http_ndes,
+	/*
+	 * The NDES page where MDMs look for it: the folder, with or
+	 * without its slash, and the ISAPI file NDES serves it from.
+	 */
+	{ "/certsrv/mscep_admin", NULL, HTTP_GET, "ndes", http_ndes,
+	    "the challenge page is fetched with GET" },
+	{ "/certsrv/mscep_admin/", NULL, HTTP_GET, "ndes", http_ndes,
+	    "the challenge page is fetched with GET" },
+	{ "/certsrv/mscep_admin/mscep.dll", NULL, HTTP_GET, "ndes", http_ndes,
 	    "the challenge page is fetched with GET" },
 	/* SCEP: the default profile, or /scep/<profile>[/...] */
 	{ "/cgi-bin/pkiclient.exe", http_find_profile, HTTP_GET | HTTP_POST,
@@ -754,6 +858,10 @@ http_route(struct http_req *r)
 	const char		*why;
 	size_t			 i;
 
+	if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+	    HTTP_ARGS_TOOMANY, strlen(HTTP_ARGS_TOOMANY), NULL, NULL) == MHD_YES)
+		return http_error(r, 414,
+		    "more than 64 query parameters");	/* HTTP_MAX_ARGS */
 	for (i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++) {
 		rt = &http_routes[i];
 		if (!http_match(r, rt->pattern))
@@ -861,6 +969,37 @@ http_done(void *cls, struct MHD_Connection *c, void **ctx,
 	atomic_fetch_sub(&h->inflight, 1);
 }
 
+/*
+ * libmicrohttpd's URI log callback: the request line, before the query
+ * is cut into parameters.  XXX libmicrohttpd 0.9.75 gives each
+ * parameter a record from the connection's memory pool; when the pool
+ * runs out it logs that it answers 431, but parse_initial_message_line()
+ * ignores the failure, so nothing is sent and the connection is held
+ * until http.timeout.  This is the only hook before that parse, so a
+ * query of more than HTTP_MAX_ARGS parameters is overwritten here, in
+ * libmicrohttpd's own read buffer (which it is about to cut up in
+ * place, and which is longer than the marker), with the marker alone;
+ * http_route() answers 414 when it sees it.  Returns the request
+ * context: none yet (http_begin() makes it).
+ */
+static void *
+http_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	char	*q;
+	size_t	 n = 1;
+
+	if ((q = strchr(uri, '?')) == NULL)
+		return NULL;
+	for (q++; *q != '\0' && n <= HTTP_MAX_ARGS; q++)
+		if (*q == '&')
+			n++;
+	if (n > HTTP_MAX_ARGS) {
+		q = strchr(uri, '?') + 1;
+		memcpy(q, HTTP_ARGS_TOOMANY, sizeof(HTTP_ARGS_TOOMANY));
+	}
+	return NULL;
+}
+
 static void http_mhd_log(void *, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
 
@@ -925,6 +1064,9 @@ http_start(struct server *srv, const char *listen, int *port)
 		return NULL;
 	}
 	h->max_body = hc->max_body;
+	throttle_init(&h->auth, &(struct throttle_rule){
+	    srv->conf->auth.max_failures, srv->conf->auth.window,
+	    srv->conf->auth.delay, srv->conf->auth.max_delay });
 	if (http_reload(h, srv) == -1) {
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
@@ -950,6 +1092,7 @@ http_start(struct server *srv, const char *listen, int *port)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_done, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL,
 	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->d == NULL) {
@@ -980,6 +1123,7 @@ http_stop(struct http *h)
 	work_stop(h->work);
 	MHD_stop_daemon(h->d);
 	http_release(h, h->cur);
+	throttle_fini(&h->auth);
 	pthread_mutex_destroy(&h->mtx);
 	free(h);
 }

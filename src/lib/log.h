@@ -22,6 +22,16 @@ enum log_level {
 /* Set once at start-up, before any thread exists. */
 void	log_init(enum log_level);
 int	log_enabled(enum log_level);
+/*
+ * With log_limit(1) (scepd serve, once it has read its configuration),
+ * warnings are rate limited per format: at most 10 a second of each,
+ * then one "N similar warnings suppressed" line with the next warning
+ * after that second.  Off by default, so that a command such as
+ * "config check" prints every line.  log_flush() writes the counts
+ * still held back (at exit).
+ */
+void	log_limit(int);
+void	log_flush(void);
 
 void	log_warn(const char *, ...)		/* appends strerror(errno) */
 	    __attribute__((format(printf, 1, 2)));
