@@ -671,6 +671,24 @@ request_cb(const struct store_request *r, void *arg)
 	return r->csr == NULL ? -1 : 0;
 }
 
+/*
+ * store_txn_pending_other() for "txid" seen from "kid", or with "flip"
+ * from another key (kid with its first byte inverted).
+ */
+static int64_t
+pending_other(struct store *st, const char *txid, const unsigned char *kid,
+    int flip)
+{
+	unsigned char	k[STORE_KID_LEN];
+	int64_t		n = -1;
+
+	memcpy(k, kid, STORE_KID_LEN);
+	if (flip)
+		k[0] ^= 0xff;
+	assert_int_equal(store_txn_pending_other(st, txid, k, &n), 0);
+	return n;
+}
+
 static void
 test_requests(void **state)
 {
@@ -720,22 +738,9 @@ test_requests(void **state)
 	 * Issue #14: the pending transactionID, seen from another signer
 	 * key, is taken; from its own key, or once decided, it is not.
 	 */
-	{
-		unsigned char	other[STORE_KID_LEN];
-		int64_t		n = -1;
-
-		memcpy(other, t.signer_kid, STORE_KID_LEN);
-		other[0] ^= 0xff;
-		assert_int_equal(store_txn_pending_other(st, t.txid, other,
-		    &n), 0);
-		assert_true(n == 1);
-		assert_int_equal(store_txn_pending_other(st, t.txid,
-		    t.signer_kid, &n), 0);
-		assert_true(n == 0);
-		assert_int_equal(store_txn_pending_other(st, "no-such-txid",
-		    other, &n), 0);
-		assert_true(n == 0);
-	}
+	assert_true(pending_other(st, t.txid, t.signer_kid, 1) == 1);
+	assert_true(pending_other(st, t.txid, t.signer_kid, 0) == 0);
+	assert_true(pending_other(st, "no-such-txid", t.signer_kid, 1) == 0);
 
 	/* A resent PKCSReq of the same transaction is not a new request. */
 	req_make(1, &r2, &t2, csr2, sizeof(csr2), 1800000000);
@@ -760,16 +765,8 @@ test_requests(void **state)
 	assert_int_equal(gott.status, STORE_TXN_ISSUED);
 	assert_string_equal(gott.serial, c.serial);
 	free(c.subject);
-	{
-		unsigned char	other[STORE_KID_LEN];
-		int64_t		n = -1;
-
-		memcpy(other, t.signer_kid, STORE_KID_LEN);
-		other[0] ^= 0xff;
-		assert_int_equal(store_txn_pending_other(st, t.txid, other,
-		    &n), 0);
-		assert_true(n == 0);	/* issued: no longer pending */
-	}
+	/* Issued: no longer pending. */
+	assert_true(pending_other(st, t.txid, t.signer_kid, 1) == 0);
 
 	/* Decided once: a second approval or a rejection is stale. */
 	rec_make(11, &c, &t2, der, sizeof(der));
