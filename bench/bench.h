@@ -103,7 +103,9 @@ struct bench_url {
 /* One keep-alive connection and its receive buffer. */
 struct bench_conn {
 	const struct bench_url	*url;
+	struct in_addr		 src;		/* bound to it; 0: any */
 	int			 fd;		/* -1 when closed */
+	int			 retry_after;	/* of the last answer; -1: none */
 	unsigned char		*buf;		/* what was received */
 	size_t			 len;
 	size_t			 cap;
@@ -120,7 +122,8 @@ void		 bench_conn_init(struct bench_conn *, const struct bench_url *);
 void		 bench_conn_close(struct bench_conn *);
 /*
  * Send a request built by bench_http_req() and read the answer; the
- * body stays valid until the next call.  0, or -1 after a warning.
+ * body stays valid until the next call, and c->retry_after holds its
+ * Retry-After seconds.  0, or -1 after a warning.
  */
 int		 bench_conn_do(struct bench_conn *, const char *, size_t,
 		    int *status, const unsigned char **, size_t *);
@@ -134,18 +137,22 @@ struct bench_item {
 	unsigned char	*rep;		/* body of the answer, malloc'd */
 	size_t		 repsz;
 	int		 http;		/* status, 0 if the exchange failed */
+	int		 shed;		/* 503 with a Retry-After: an answer */
 	double		 lat_ms;
 };
 
 /* What a timed phase measured.  Times in milliseconds. */
 struct bench_stats {
 	size_t		 n;		/* requests answered 200 */
-	size_t		 errors;	/* exchanges failed or not 200 */
+	size_t		 shed;		/* answered 503 with Retry-After */
+	size_t		 errors;	/* exchanges failed, or other answers */
 	double		 wall_ms;
 	double		 rate;		/* requests a second */
 	double		 p50, p90, p99, max;
 	double		 srv_cpu_ms;	/* server utime + stime, all threads */
 	long		 srv_hwm_kb;	/* server VmHWM at the end */
+	long		 srv_rss0_kb;	/* server VmRSS before, -1 unknown */
+	long		 srv_rss1_kb;	/* and once the load has ended */
 	double		 cli_cpu_ms;	/* ours, for the shared-CPU caveat */
 	double		 busy;		/* share of all CPUs busy, or -1 */
 	double		 other;		/* of that, neither server nor us */
@@ -154,9 +161,22 @@ struct bench_stats {
 /* bench_load.c: a process's resident set and its file-backed part. */
 int		 bench_proc_rss(pid_t, long *rss_kb, long *file_kb);
 
+/*
+ * How the connections of a phase look to the server: "nsrc" source
+ * addresses from "src" up (connection i takes src + i % nsrc; 0: the
+ * kernel's choice), and "settle" seconds after the last one closed
+ * before the server's resident set is read again.
+ */
+struct bench_shape {
+	struct in_addr	 src;
+	int		 nsrc;
+	double		 settle;
+};
+
 /* bench_load.c: pid 0 skips the server's /proc. */
 int		 bench_load_items(const struct bench_url *, pid_t, int conc,
-		    struct bench_item *, size_t, struct bench_stats *);
+		    const struct bench_shape *, struct bench_item *, size_t,
+		    struct bench_stats *);
 int		 bench_load_repeat(const struct bench_url *, pid_t, int conc,
 		    const char *, size_t, double secs, const unsigned char *,
 		    size_t, struct bench_stats *);

@@ -5,7 +5,9 @@
  * Content-Length, chunked transfer coding (Go's net/http uses it for
  * larger bodies) or the end of the connection.  Requests are built
  * whole before a timed phase, so the loop only writes and reads.
- * Loopback only: bench_url_parse() refuses every other address.
+ * Loopback only: bench_url_parse() refuses every other address, and a
+ * connection is bound to a source address only inside 127.0.0.0/8.
+ * A 503 is an answer like any other: its Retry-After is kept.
  */
 #include <sys/socket.h>
 
@@ -100,16 +102,39 @@ bench_conn_init(struct bench_conn *c, const struct bench_url *u)
 	memset(c, 0, sizeof(*c));
 	c->url = u;
 	c->fd = -1;
+	c->retry_after = -1;
 }
 
 void
 bench_conn_close(struct bench_conn *c)
 {
+	struct in_addr src = c->src;
+
 	if (c->fd != -1)
 		close(c->fd);
 	free(c->buf);
 	free(c->body);
 	bench_conn_init(c, c->url);
+	c->src = src;
+}
+
+/* Bind to c->src, if one is set and it is a loopback address. */
+static int
+bench_conn_bind(struct bench_conn *c)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = c->src };
+
+	if (c->src.s_addr == 0)
+		return 0;
+	if ((ntohl(c->src.s_addr) >> 24) != 127) {
+		warnx("source %s: not a loopback address", inet_ntoa(c->src));
+		return -1;
+	}
+	if (bind(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		warn("bind %s", inet_ntoa(c->src));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -121,6 +146,11 @@ bench_conn_open(struct bench_conn *c)
 		return -1;
 	/* Header and body go in one write; never wait for an ACK. */
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bench_conn_bind(c) == -1) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
 	if (connect(c->fd, (const struct sockaddr *)&c->url->sin,
 	    sizeof(c->url->sin)) == -1) {
 		warn("connect %s", c->url->host);
@@ -267,6 +297,9 @@ bench_conn_read(struct bench_conn *c, int *status, const unsigned char **body,
 		clen = strtol(v, NULL, 10);
 	if ((v = bench_header(head, "Transfer-Encoding")) != NULL)
 		chunked = strncasecmp(v, "chunked", 7) == 0;
+	c->retry_after = -1;
+	if ((v = bench_header(head, "Retry-After")) != NULL)
+		c->retry_after = (int)strtol(v, NULL, 10);
 	*closing = bench_head_close(head) || (clen < 0 && !chunked);
 	free(head);
 	if (*status == 0 || clen > BENCH_HTTP_MAX)

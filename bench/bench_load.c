@@ -6,10 +6,15 @@
  * afterwards) or repeat one request until a deadline (GetCACert,
  * GetCACaps).  Around the phase it reads the server's CPU time and
  * peak RSS from /proc (proc(5): utime and stime of /proc/PID/stat,
- * VmHWM of /proc/PID/status) and our own CPU time from getrusage().
+ * VmHWM of /proc/PID/status) and our own CPU time from getrusage();
+ * its resident set before, and again once the load has ended and its
+ * connections are closed (issue #15: memory must be given back).  A
+ * 503 with a Retry-After is the server shedding load: an answer,
+ * counted apart, never an error.
  */
 #include <sys/resource.h>
 
+#include <arpa/inet.h>
 #include <err.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,9 +26,13 @@
 
 #include "bench.h"
 
+/* Worker threads' stacks: a thousand of them must fit anywhere. */
+#define BENCH_STACK		(256 * 1024)
+
 /* One phase, shared by its workers. */
 struct bench_phase {
 	const struct bench_url	*url;
+	const struct bench_shape *shape;
 	struct bench_item	*items;		/* counted mode */
 	size_t			 n;
 	atomic_size_t		 next;
@@ -39,6 +48,7 @@ struct bench_phase {
 /* One worker thread and the latencies it saw in repeat mode. */
 struct bench_worker {
 	struct bench_phase	*ph;
+	int			 i;		/* its index */
 	pthread_t		 t;
 	struct bench_conn	 conn;
 	double			*lat;
@@ -186,6 +196,7 @@ bench_worker_items(struct bench_worker *w)
 			continue;
 		}
 		it->lat_ms = bench_ms() - t0;
+		it->shed = it->http == 503 && w->conn.retry_after >= 0;
 		if ((it->rep = malloc(bodysz)) != NULL) {
 			memcpy(it->rep, body, bodysz);
 			it->repsz = bodysz;
@@ -250,6 +261,9 @@ bench_worker_main(void *arg)
 	int			 status = 0;
 
 	bench_conn_init(&w->conn, ph->url);
+	if (ph->shape->nsrc > 0)
+		w->conn.src.s_addr = htonl(ntohl(ph->shape->src.s_addr) +
+		    (uint32_t)(w->i % ph->shape->nsrc));
 	if ((req = bench_http_req(ph->url, "GetCACaps", NULL, 0, &reqsz)) ==
 	    NULL || bench_conn_do(&w->conn, req, reqsz, &status, &body,
 	    &bodysz) == -1 || status != 200)
@@ -291,18 +305,27 @@ bench_phase_run(struct bench_phase *ph, pid_t pid, int conc,
     struct bench_worker *w, struct bench_stats *st)
 {
 	unsigned long long	 busy0 = 0, tot0 = 0, busy1, tot1;
+	pthread_attr_t		 attr;
 	double			 t0, cpu0 = 0, self0;
+	long			 file;
 	int			 i, started = 0;
 
 	memset(st, 0, sizeof(*st));
+	st->srv_rss0_kb = st->srv_rss1_kb = -1;
+	if (pid > 0)
+		bench_proc_rss(pid, &st->srv_rss0_kb, &file);
 	if (pthread_barrier_init(&ph->go, NULL, (unsigned)conc + 1) != 0)
 		return -1;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, BENCH_STACK);
 	for (i = 0; i < conc; i++, started++) {
 		w[i].ph = ph;
-		if (pthread_create(&w[i].t, NULL, bench_worker_main, &w[i]) !=
+		w[i].i = i;
+		if (pthread_create(&w[i].t, &attr, bench_worker_main, &w[i]) !=
 		    0)
 			errx(2, "pthread_create");
 	}
+	pthread_attr_destroy(&attr);
 	if (pid > 0) {
 		bench_proc_hwm_reset(pid);
 		cpu0 = bench_proc_cpu(pid);
@@ -325,6 +348,9 @@ bench_phase_run(struct bench_phase *ph, pid_t pid, int conc,
 	if (pid > 0) {
 		st->srv_cpu_ms = bench_proc_cpu(pid) - cpu0;
 		st->srv_hwm_kb = bench_proc_hwm(pid);
+		if (ph->shape->settle > 0)
+			usleep((useconds_t)(ph->shape->settle * 1e6));
+		bench_proc_rss(pid, &st->srv_rss1_kb, &file);
 	}
 	/* Other processes on the machine make a run worth repeating. */
 	st->other = -1;
@@ -342,9 +368,11 @@ bench_phase_run(struct bench_phase *ph, pid_t pid, int conc,
 
 int
 bench_load_items(const struct bench_url *u, pid_t pid, int conc,
-    struct bench_item *items, size_t n, struct bench_stats *st)
+    const struct bench_shape *shape, struct bench_item *items, size_t n,
+    struct bench_stats *st)
 {
-	struct bench_phase	 ph = { .url = u, .items = items, .n = n };
+	struct bench_phase	 ph = { .url = u, .shape = shape,
+	    .items = items, .n = n };
 	struct bench_worker	*w;
 	double			*lat;
 	size_t			 i;
@@ -359,6 +387,8 @@ bench_load_items(const struct bench_url *u, pid_t pid, int conc,
 	for (i = 0; i < n; i++) {
 		if (items[i].http == 200)
 			lat[st->n++] = items[i].lat_ms;
+		else if (items[i].shed)
+			st->shed++;
 		else
 			st->errors++;
 	}
@@ -374,8 +404,10 @@ bench_load_repeat(const struct bench_url *u, pid_t pid, int conc,
     const char *req, size_t reqsz, double secs, const unsigned char *expect,
     size_t expectsz, struct bench_stats *st)
 {
-	struct bench_phase	 ph = { .url = u, .req = req, .reqsz = reqsz,
-	    .expect = expect, .expectsz = expectsz, .until = secs * 1e3 };
+	static const struct bench_shape plain = { .nsrc = 0 };
+	struct bench_phase	 ph = { .url = u, .shape = &plain, .req = req,
+	    .reqsz = reqsz, .expect = expect, .expectsz = expectsz,
+	    .until = secs * 1e3 };
 	struct bench_worker	*w;
 	double			*lat = NULL, *p;
 	size_t			 total = 0;

@@ -6,7 +6,10 @@
  * missed target is news, not an error.  The labels it compares are the
  * ones bench/run.sh gives: "scepd", "micromdm" and "scepd-filled" (the
  * same server once bench/fillstore.sh has added to its store the number
- * of certificates the "fill" line gives, a million by default).
+ * of certificates the "fill" line gives, a million by default).  Rows
+ * labelled "scepd-load" (many clients at once, issue #15) get a table
+ * of their own: answers shed with 503, and the resident set before,
+ * at the peak and once the load had ended.
  */
 #include <err.h>
 #include <stdarg.h>
@@ -25,7 +28,8 @@ struct report_row {
 	char	 work[16];
 	int	 conc;
 	int	 ca_bits;	/* of the server's CA key */
-	long	 n, ok, fail, dup, rss_kb;
+	long	 n, ok, fail, dup, shed, rss_kb;
+	long	 rss0_kb, rss1_kb;	/* before and after the load; -1 */
 	double	 rate, p50, p90, p99, max, cpu_ms;
 	double	 other;		/* CPUs used by other processes */
 };
@@ -120,6 +124,10 @@ report_line(struct report *r, const char *line)
 	w->fail = (long)report_num(line, "fail");
 	w->dup = (long)report_num(line, "dup");
 	w->rss_kb = (long)report_num(line, "rss_kb");
+	/* Older results files have none of these: -1, shown as such. */
+	w->shed = (long)report_num(line, "shed");
+	w->rss0_kb = (long)report_num(line, "rss0_kb");
+	w->rss1_kb = (long)report_num(line, "rss1_kb");
 	w->rate = report_num(line, "rate");
 	w->p50 = report_num(line, "p50");
 	w->p90 = report_num(line, "p90");
@@ -168,16 +176,17 @@ report_table(const struct report *r)
 	double			 ceil;
 	int			 i;
 
-	printf("%-14s %-9s %4s %6s %4s %4s %9s %7s %7s %7s %7s %8s %7s %6s\n",
-	    "server", "operation", "conc", "n", "fail", "dup", "req/s",
-	    "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU ms", "RSS MiB",
-	    "ceil");
+	printf("%-14s %-9s %4s %6s %4s %4s %5s %9s %7s %7s %7s %7s %8s %7s "
+	    "%6s\n", "server", "operation", "conc", "n", "fail", "dup", "503",
+	    "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU ms",
+	    "RSS MiB", "ceil");
 	for (i = 0; i < r->nrows; i++) {
 		w = &r->rows[i];
-		printf("%-14s %-9s %4d %6ld %4ld %4ld %9.1f %7.2f %7.2f %7.2f "
-		    "%7.2f %8.4f %7.1f", w->label, w->work, w->conc, w->n,
-		    w->fail, w->dup, w->rate, w->p50, w->p90, w->p99, w->max,
-		    w->cpu_ms, (double)w->rss_kb / 1024);
+		printf("%-14s %-9s %4d %6ld %4ld %4ld %5ld %9.1f %7.2f %7.2f "
+		    "%7.2f %7.2f %8.4f %7.1f", w->label, w->work, w->conc, w->n,
+		    w->fail, w->dup, w->shed < 0 ? 0 : w->shed, w->rate, w->p50,
+		    w->p90, w->p99, w->max, w->cpu_ms,
+		    (double)w->rss_kb / 1024);
 		if (strcmp(w->work, "enroll") == 0 &&
 		    (ceil = report_ceiling(r, w->conc, w->ca_bits)) > 0)
 			printf(" %5.1f%%", 100 * w->rate / ceil);
@@ -278,6 +287,38 @@ report_least_ms(const struct report *r, double floor_ms)
 }
 
 static void report_target_filled(const struct report *);
+
+/*
+ * Many clients at once (bench/run.sh's "scepd-load" rows): enrollments
+ * a second, their p99, how many were shed with 503, and the resident
+ * set before the phase, at its peak and after it, with the target of
+ * issue #15: back within 10 MiB of where it started.
+ */
+static void
+report_load(const struct report *r)
+{
+	const struct report_row	*w;
+	int			 i, any = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		w = &r->rows[i];
+		if (strcmp(w->label, "scepd-load") != 0 ||
+		    strcmp(w->work, "enroll") != 0)
+			continue;
+		if (!any++)
+			printf("\nmany clients at once (issue #15):\n"
+			    "  %5s %6s %6s %6s %4s %9s %8s %9s %9s %9s  %s\n",
+			    "conc", "n", "ok", "503", "fail", "req/s",
+			    "p99 ms", "RSS0 MiB", "peak MiB", "after MiB",
+			    "after - before <= 10 MiB");
+		printf("  %5d %6ld %6ld %6ld %4ld %9.1f %8.2f %9.1f %9.1f "
+		    "%9.1f  %s\n", w->conc, w->n, w->ok, w->shed, w->fail,
+		    w->rate, w->p99, (double)w->rss0_kb / 1024,
+		    (double)w->rss_kb / 1024, (double)w->rss1_kb / 1024,
+		    w->rss0_kb < 0 || w->rss1_kb < 0 ? "n/a" :
+		    w->rss1_kb - w->rss0_kb <= 10 * 1024 ? "PASS" : "FAIL");
+	}
+}
 
 /* The targets that compare scepd with itself and with the physics. */
 static void
@@ -427,6 +468,7 @@ bench_report(const char *path)
 			    r->rows[i].conc);
 			break;
 		}
+	report_load(r);
 	report_ratios(r);
 	printf("\ntargets (issue #6):\n");
 	report_targets_self(r, floor_ms);

@@ -18,6 +18,10 @@
 #   BENCH_CA_KEYS=        more CA keys to run scepd with: "rsa:3072 rsa:4096
 #                         ec:P-256 ec:P-384" (an EC CA gets an RSA RA)
 #   BENCH_MICROMDM=1      0 skips micromdm
+#   BENCH_LOAD_CONC=64,256,1024   many clients at once against a fresh
+#                         scepd (issue #15: 503s, RSS before, peak, after);
+#                         0 skips it
+#   BENCH_LOAD_N=2048     enrollments per level of it
 #   BENCH_OUT=BUILD_DIR/bench-results   where results.txt and report.txt go
 set -euo pipefail
 
@@ -32,6 +36,8 @@ FILL=${BENCH_FILL:-1000000}
 FILL_ROUNDS=${BENCH_FILL_ROUNDS:-3}
 CA_KEYS=${BENCH_CA_KEYS:-}
 MICROMDM=${BENCH_MICROMDM:-1}
+LOAD_CONC=${BENCH_LOAD_CONC:-64,256,1024}
+LOAD_N=${BENCH_LOAD_N:-2048}
 OUT=${BENCH_OUT:-$build/bench-results}
 CHALLENGE=bench-challenge
 CAPASS=bench-capass
@@ -158,6 +164,17 @@ init "$T/scepd" rsa:2048
 start_scepd "$T/scepd"
 run scepd "$T/scepd"
 stop_server
+
+# Many clients at once, from 32 loopback addresses (so that the
+# per-address limit sees 32 clients, not one), against a fresh scepd
+# with the default settings: its resident set is read before each
+# level and again 3 s after its last connection closed.
+if [ "$LOAD_CONC" != 0 ]; then
+	start_scepd "$T/scepd"
+	run scepd-load "$T/scepd" -c "$LOAD_CONC" -n "$LOAD_N" --duration 0 \
+	    --source 127.0.1.1/32 --settle 3
+	stop_server
+fi
 
 if [ "$MICROMDM" != 0 ]; then
 	start_micromdm "$T/scepd"

@@ -16,6 +16,7 @@
  *	[--label NAME] [-n N] [-c C[,C...]] [--keys K] [--key-bits B]
  *	[--digest sha256] [--cipher aes128] [--challenge PW] [--duration S]
  *	[--results FILE] [--serials FILE] [--strict]
+ *	[--source 127.X.Y.Z[/N]] [--settle S]
  *   N enrollments (default 1000) at each concurrency C (1,8) from K
  *   requester keys (8, RSA of B bits, 2048), then GetCACert and
  *   GetCACaps for S seconds (2; 0 skips them) at the largest C.  --ra
@@ -23,12 +24,20 @@
  *   the server's, for its CPU time and peak RSS.  --serials appends the
  *   serial of every verified certificate to FILE (the crash test reads
  *   it).  --strict exits 1 if any check failed; otherwise a run exits 0
- *   whatever it found, so that a report is always made.
+ *   whatever it found, so that a report is always made.  A 503 with a
+ *   Retry-After is counted as shed, not failed.  --source binds the
+ *   connections to N loopback addresses from the one given up (the
+ *   server's per-address limit sees N clients); --settle waits S seconds
+ *   after each enrollment phase before reading the server's resident
+ *   set again.
  * scepbench report FILE
  *   The table, scepd/micromdm ratios and issue #6's targets.
  * scepbench port
  *   A free TCP port on 127.0.0.1, for servers that cannot pick one.
  */
+#include <sys/resource.h>
+
+#include <arpa/inet.h>
 #include <err.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -38,7 +47,7 @@
 
 #include "bench.h"
 
-#define BENCH_CONC_MAX		64	/* connections of one phase */
+#define BENCH_CONC_MAX		1024	/* connections of one phase */
 #define BENCH_LEVELS_MAX	16	/* concurrency levels of one run */
 #define BENCH_N_MAX		100000	/* enrollments of one phase */
 
@@ -61,6 +70,7 @@ struct bench_opts {
 	double		 duration;	/* seconds of each GET phase; 0 = none */
 	int		 ca_bits;	/* of the CA key, for the report */
 	int		 strict;	/* exit 1 on any failed check */
+	struct bench_shape shape;	/* --source, --settle */
 };
 
 static void __attribute__((noreturn))
@@ -75,7 +85,8 @@ usage(void)
 	    "[--digest D]\n"
 	    "           [--cipher C] [--challenge PW] [--duration S] "
 	    "[--results FILE]\n"
-	    "           [--serials FILE] [--strict]\n"
+	    "           [--serials FILE] [--strict] [--source ADDR[/N]] "
+	    "[--settle S]\n"
 	    "       scepbench report FILE\n"
 	    "       scepbench port\n");
 	exit(2);
@@ -154,14 +165,18 @@ static void
 bench_print(const struct bench_opts *o, const char *what, int conc,
     const struct bench_stats *st)
 {
-	printf("%s %s c=%d: %zu answered, %zu errors in %.0f ms: %.1f/s; "
-	    "latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f", o->label, what,
-	    conc, st->n, st->errors, st->wall_ms, st->rate, st->p50, st->p90,
-	    st->p99, st->max);
+	printf("%s %s c=%d: %zu answered, %zu shed (503), %zu errors in "
+	    "%.0f ms: %.1f/s; latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f",
+	    o->label, what, conc, st->n, st->shed, st->errors, st->wall_ms,
+	    st->rate, st->p50, st->p90, st->p99, st->max);
 	if (st->srv_cpu_ms >= 0 && st->n > 0)
 		printf("; server CPU %.3f ms/req, peak RSS %.1f MiB",
 		    st->srv_cpu_ms / (double)st->n,
 		    (double)st->srv_hwm_kb / 1024);
+	if (st->srv_rss0_kb >= 0 && st->srv_rss1_kb >= 0)
+		printf("; RSS before %.1f MiB, after %.1f MiB",
+		    (double)st->srv_rss0_kb / 1024,
+		    (double)st->srv_rss1_kb / 1024);
 	if (st->n > 0)
 		printf("; client CPU %.3f ms/req", st->cli_cpu_ms /
 		    (double)st->n);
@@ -177,16 +192,18 @@ static void
 bench_record(const struct bench_opts *o, const char *work, int conc,
     const struct bench_stats *st, size_t ok, size_t fail, size_t dup)
 {
-	char	line[512];
+	char	line[640];
 	double	per = st->n > 0 ? 1.0 / (double)st->n : 0;
 
 	snprintf(line, sizeof(line), "result label=%s work=%s conc=%d n=%zu "
-	    "ok=%zu fail=%zu dup=%zu rate=%.1f p50=%.3f p90=%.3f p99=%.3f "
-	    "max=%.3f cpu_ms=%.4f rss_kb=%ld cli_cpu_ms=%.4f busy=%.3f "
-	    "other=%.3f ca_bits=%d", o->label, work, conc, st->n + st->errors,
-	    ok, fail, dup, st->rate, st->p50, st->p90, st->p99, st->max,
+	    "ok=%zu fail=%zu dup=%zu shed=%zu rate=%.1f p50=%.3f p90=%.3f "
+	    "p99=%.3f max=%.3f cpu_ms=%.4f rss_kb=%ld rss0_kb=%ld rss1_kb=%ld "
+	    "cli_cpu_ms=%.4f busy=%.3f other=%.3f ca_bits=%d", o->label, work,
+	    conc, st->n + st->shed + st->errors, ok, fail, dup, st->shed,
+	    st->rate, st->p50, st->p90, st->p99, st->max,
 	    st->srv_cpu_ms < 0 ? -1 : st->srv_cpu_ms * per, st->srv_hwm_kb,
-	    st->cli_cpu_ms * per, st->busy, st->other, o->ca_bits);
+	    st->srv_rss0_kb, st->srv_rss1_kb, st->cli_cpu_ms * per, st->busy,
+	    st->other, o->ca_bits);
 	bench_result(o->results, line);
 }
 
@@ -211,7 +228,8 @@ bench_dups(char **serials, size_t n)
 
 /*
  * After the timed phase: every reply checked in full, then serials
- * compared.  Returns the number of failed checks in *fail.
+ * compared.  Returns the number of failed checks in *fail; a request
+ * shed (503 with Retry-After) is neither failed nor verified.
  */
 static size_t
 bench_verify(const struct bench_opts *o, const struct bench_pool *p,
@@ -220,13 +238,17 @@ bench_verify(const struct bench_opts *o, const struct bench_pool *p,
 {
 	FILE	 *out = NULL;
 	char	**serials;
-	size_t	  i, ok = 0;
+	size_t	  i, ok = 0, shed = 0;
 
 	if ((serials = calloc(n, sizeof(*serials))) == NULL)
 		err(2, "calloc");
 	if (o->serials != NULL && (out = fopen(o->serials, "a")) == NULL)
 		err(2, "%s", o->serials);
 	for (i = 0; i < n; i++) {
+		if (items[i].shed) {
+			shed++;
+			continue;
+		}
 		if ((serials[ok] = malloc(BENCH_SERIAL_MAX + 1)) == NULL)
 			err(2, "malloc");
 		if (items[i].http != 200)
@@ -241,7 +263,7 @@ bench_verify(const struct bench_opts *o, const struct bench_pool *p,
 		}
 		free(serials[ok]);
 	}
-	*fail = n - ok;
+	*fail = n - ok - shed;
 	if (out != NULL && fclose(out) != 0)
 		err(2, "%s", o->serials);
 	i = bench_dups(serials, ok);
@@ -270,12 +292,13 @@ bench_enroll(const struct bench_opts *o, const struct bench_url *u,
 		    (items[i].req = bench_http_req(u, "PKIOperation",
 		    msgs[i].der, msgs[i].dersz, &items[i].reqsz)) == NULL)
 			errx(2, "cannot prepare the requests");
-	rc = bench_load_items(u, o->pid, conc, items, o->n, &st);
+	rc = bench_load_items(u, o->pid, conc, &o->shape, items, o->n, &st);
 	bench_print(o, "PKCSReq", conc, &st);
 	dup = bench_verify(o, p, msgs, items, o->n, &fail);
-	printf("%s PKCSReq c=%d: %zu replies verified, %zu failed, %zu "
-	    "duplicate serials\n", o->label, conc, o->n - fail, fail, dup);
-	bench_record(o, "enroll", conc, &st, o->n - fail, fail, dup);
+	printf("%s PKCSReq c=%d: %zu replies verified, %zu shed, %zu failed, "
+	    "%zu duplicate serials\n", o->label, conc, o->n - fail - st.shed,
+	    st.shed, fail, dup);
+	bench_record(o, "enroll", conc, &st, o->n - fail - st.shed, fail, dup);
 	for (i = 0; i < o->n; i++) {
 		bench_msg_clear(&msgs[i]);
 		free(items[i].req);
@@ -342,9 +365,11 @@ run_opts(int argc, char *argv[], struct bench_opts *o)
 		{ "results", required_argument, NULL, 'r' },
 		{ "serials", required_argument, NULL, 'S' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "source", required_argument, NULL, 'A' },
+		{ "settle", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char	*end;
+	char	*end, *slash;
 	int	 ch;
 
 	while ((ch = getopt_long(argc, argv, "n:c:", lopts, NULL)) != -1) {
@@ -373,6 +398,21 @@ run_opts(int argc, char *argv[], struct bench_opts *o)
 		case 'r': o->results = optarg; break;
 		case 'S': o->serials = optarg; break;
 		case 's': o->strict = 1; break;
+		case 'A': o->shape.nsrc = 1;
+			if ((slash = strchr(optarg, '/')) != NULL) {
+				*slash = '\0';
+				o->shape.nsrc = (int)num(slash + 1, 1, 65536,
+				    "--source /N");
+			}
+			if (inet_pton(AF_INET, optarg, &o->shape.src) != 1 ||
+			    (ntohl(o->shape.src.s_addr) >> 24) != 127)
+				errx(2, "--source: want a 127.x.y.z address");
+			break;
+		case 'T': o->shape.settle = strtod(optarg, &end);
+			if (*end != '\0' || o->shape.settle < 0 ||
+			    o->shape.settle > 60)
+				errx(2, "--settle: 0 to 60 seconds");
+			break;
 		default: usage();
 		}
 	}
@@ -402,6 +442,25 @@ bench_idle(const struct bench_opts *o)
 	bench_result(o->results, line);
 }
 
+/*
+ * Each connection is a descriptor, and a thousand of them are more than
+ * the usual soft limit: take what the hard limit allows.
+ */
+static void
+bench_nofile(int conc)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur >= (rlim_t)conc + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur < (rlim_t)conc + 64)
+		warnx("only %lu descriptors for %d connections",
+		    (unsigned long)rl.rlim_cur, conc);
+}
+
 static int
 cmd_run(int argc, char *argv[])
 {
@@ -419,6 +478,8 @@ cmd_run(int argc, char *argv[])
 	    o.digest, o.cipher, o.challenge)) == NULL)
 		return 2;
 	o.ca_bits = EVP_PKEY_get_bits(X509_get0_pubkey(p->ca));
+	for (i = 0; i < o.nconc; i++)
+		bench_nofile(o.conc[i]);
 	bench_idle(&o);
 	for (i = 0; i < o.nconc; i++) {
 		if (bench_enroll(&o, &u, p, o.conc[i]) == -1)

@@ -52,6 +52,12 @@ static const struct conf_key conf_global_keys[] = {
 	CONF_K_INT("http.timeout", C(http.timeout), 1, 3600, 30),
 	CONF_K_INT("http.max_connections", C(http.max_conns), 1, 100000,
 	    1024),
+	/* 0: no limit per address (docs/configuration.md: NAT). */
+	CONF_K_INT("http.max_connections_per_address", C(http.max_conns_addr),
+	    0, 100000, 64),
+	CONF_K_INT("http.header_timeout", C(http.header_timeout), 1, 3600, 5),
+	/* 0: a PKIOperation waits for a worker however long it takes. */
+	CONF_K_INT("http.queue_ms", C(http.queue_ms), 0, 600000, 500),
 	CONF_K_INT("crl.validity", C(pki.crl_validity), 60, 366 * 86400,
 	    86400),
 	CONF_K_INT("ocsp.validity", C(pki.ocsp_validity), 60, 30 * 86400,

@@ -54,6 +54,9 @@ struct conf_http {
 	size_t	 max_body;	/* largest POST body accepted */
 	int	 timeout;	/* seconds an idle connection is kept */
 	int	 max_conns;	/* connections served at once */
+	int	 max_conns_addr; /* of them from one address; 0: any */
+	int	 header_timeout; /* seconds to deliver a request's headers */
+	int	 queue_ms;	/* longest wait for a worker; 0: no limit */
 };
 
 /*

@@ -12,8 +12,12 @@
  * Uses engine.c for PKIOperation, run in the work pool (work.c), and
  * the server's pre-encoded bodies for the rest; never includes OpenSSL.
  * Each request holds a reference to the server it started with, so a
- * reload (SIGHUP) swaps it without dropping any.
+ * reload (SIGHUP) swaps it without dropping any.  Connections are
+ * tracked by guard.c from accept to close (issue #15: deadlines,
+ * room at the limit); a PKIOperation the pool has no room for is
+ * answered 503 at once.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <netdb.h>
@@ -29,6 +33,7 @@
 
 #include "challenge.h"
 #include "engine.h"
+#include "guard.h"
 #include "http.h"
 #include "log.h"
 #include "ocsp.h"
@@ -65,6 +70,10 @@ struct http {
 	size_t			 max_body;	/* fixed at start */
 	atomic_int		 inflight;
 	struct work		*work;		/* runs the PKIOperations */
+	struct guard		*guard;		/* every connection's state */
+	unsigned int		 timeout;	/* http.timeout, seconds */
+	unsigned int		 header_timeout; /* http.header_timeout */
+	int			 queue_ms;	/* http.queue_ms, for the log */
 	atomic_int		 stopping;	/* PKIOperations run inline */
 	struct throttle		 auth;		/* credential failures */
 };
@@ -100,6 +109,7 @@ static const char *const http_allow[] = {
  */
 struct http_req {
 	struct MHD_Connection	*conn;
+	struct guard_conn	*gc;		/* guard.c's, or NULL */
 	struct http		*h;
 	struct http_srv		*hs;		/* held until done */
 	const struct server	*srv;		/* hs->srv */
@@ -412,6 +422,37 @@ http_pkiop_query(struct http_req *r, unsigned char **der, size_t *dersz)
 }
 
 /*
+ * 503 for a PKIOperation the work pool has no room for (work.c): the
+ * engine has not run, so nothing is stored, and it is never a CertRep.
+ * SCEP clients send a request again when it failed; Retry-After
+ * spreads their return over about twice the wait that was refused, so
+ * that a shed crowd does not come back in the same second.
+ */
+static enum MHD_Result
+http_shed(struct http_req *r, double wait_ms)
+{
+	static const char	 body[] = "server busy, try again later\n";
+	struct engine_out	 eo = { .msgtype = "", .outcome = "shed" };
+	struct MHD_Response	*rsp;
+	char			 after[16];
+	unsigned int		 spread;
+
+	snprintf(eo.reason, sizeof(eo.reason), "queue wait %.0f ms over "
+	    "http.queue_ms %d", wait_ms, r->h->queue_ms);
+	spread = 2 * ((unsigned int)(wait_ms / 1000) + 1);
+	/* Any varying number will do: the microseconds of its start. */
+	snprintf(after, sizeof(after), "%llu",
+	    1 + (unsigned long long)(r->start * 1000) % spread);
+	http_log(r, 503, sizeof(body) - 1, &eo);
+	rsp = http_response("text/plain", (void *)body, sizeof(body) - 1,
+	    MHD_RESPMEM_PERSISTENT);
+	if (rsp != NULL)
+		MHD_add_response_header(rsp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    after);
+	return http_queue(r, 503, rsp);
+}
+
+/*
  * The message goes to the work pool (work.c says why) and the
  * connection is suspended until it is answered; libmicrohttpd then
  * calls http_handler() again, which sends the answer.  While stopping,
@@ -421,6 +462,7 @@ static enum MHD_Result
 http_pkiop(struct http_req *r)
 {
 	const char	*why = NULL;
+	double		 wait_ms;
 
 	r->op = "PKIOperation";		/* however the client spelt it */
 	if (r->meth == HTTP_POST) {
@@ -434,6 +476,9 @@ http_pkiop(struct http_req *r)
 		engine_pkiop(r->srv, r->sp, r->der, r->dersz, r->peer, &r->eo);
 		return http_pkiop_answer(r);
 	}
+	/* Shed before the engine runs: nothing is stored for it. */
+	if (work_admit(r->h->work, &wait_ms) == -1)
+		return http_shed(r, wait_ms);
 	r->pkiop = HTTP_OP_RUNNING;
 	r->job.fn = http_pkiop_run;
 	r->job.arg = r;
@@ -888,7 +933,21 @@ http_method(const char *method)
 	return 0;
 }
 
-/* First call for a request: set it up, refuse what cannot be served. */
+/* guard.c's record of connection "c", or NULL. */
+static struct guard_conn *
+http_guard_conn(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/*
+ * First call for a request: its headers are in.  Set it up, refuse
+ * what cannot be served.  A connection's first request ends its
+ * header deadline (http_conn()): from now on it has http.timeout.
+ */
 static enum MHD_Result
 http_begin(struct http *h, struct MHD_Connection *c, const char *method,
     const char *url, void **ctx)
@@ -899,6 +958,10 @@ http_begin(struct http *h, struct MHD_Connection *c, const char *method,
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return MHD_NO;
+	r->gc = http_guard_conn(c);
+	if (guard_request(h->guard, r->gc) && h->header_timeout != h->timeout)
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+		    h->timeout);
 	r->conn = c;
 	r->h = h;
 	r->hs = http_acquire(h);
@@ -947,6 +1010,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (r->pkiop == HTTP_OP_DONE)	/* resumed: the work pool answered */
 		return http_pkiop_answer(r);
+	guard_set(h->guard, r->gc, GUARD_BUSY);
 	return http_route(r);
 }
 
@@ -957,13 +1021,16 @@ http_done(void *cls, struct MHD_Connection *c, void **ctx,
 	struct http	*h = cls;
 	struct http_req	*r = *ctx;
 
-	if (r == NULL)
+	if (r == NULL) {
+		guard_set(h->guard, http_guard_conn(c), GUARD_IDLE);
 		return;
+	}
 	if (r->der != r->body.data)
 		free(r->der);
 	free(r->eo.body);
 	buf_free(&r->body);
 	http_release(h, r->hs);
+	guard_set(h->guard, r->gc, GUARD_IDLE);
 	free(r);
 	*ctx = NULL;
 	atomic_fetch_sub(&h->inflight, 1);
@@ -998,6 +1065,33 @@ http_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		memcpy(q, HTTP_ARGS_TOOMANY, sizeof(HTTP_ARGS_TOOMANY));
 	}
 	return NULL;
+}
+
+/*
+ * libmicrohttpd's connection callback: guard.c tracks each connection
+ * from accept to close.  Until its first request's headers are in, a
+ * connection has http.header_timeout of inactivity; guard.c counts the
+ * same from accept, which also ends one that trickles its headers.
+ */
+static void
+http_conn(void *cls, struct MHD_Connection *c, void **sctx,
+    enum MHD_ConnectionNotificationCode why)
+{
+	struct http			*h = cls;
+	const union MHD_ConnectionInfo	*ci;
+
+	if (why == MHD_CONNECTION_NOTIFY_CLOSED) {
+		guard_close(h->guard, *sctx);
+		*sctx = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	*sctx = guard_open(h->guard, ci->connect_fd);
+	if (h->header_timeout != h->timeout)
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+		    h->header_timeout);
 }
 
 static void http_mhd_log(void *, const char *, va_list)
@@ -1040,10 +1134,32 @@ http_addr(const char *listen)
 	return ai;
 }
 
+/*
+ * Every connection is a descriptor, and a soft limit under
+ * http.max_connections (systemd's default is 1,024) would refuse
+ * clients before any limit of ours: raise it as far as the hard one.
+ */
+static void
+http_nofile(int conns)
+{
+	struct rlimit	rl;
+	rlim_t		want = (rlim_t)conns + 64;	/* store, logs, epoll */
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want)
+		log_warnx("only %lu file descriptors for http.max_connections "
+		    "%d", (unsigned long)rl.rlim_cur, conns);
+}
+
 struct http *
 http_start(struct server *srv, const char *listen, int *port)
 {
 	const struct conf_http	*hc = &srv->conf->http;
+	struct guard_limits	 gl = { .header_ms = 1000 * hc->header_timeout,
+	    .body_ms = 1000 * hc->timeout, .idle_ms = 1000 * hc->timeout,
+	    .max_conns = hc->max_conns };
 	struct http		*h;
 	struct addrinfo		*ai;
 	const union MHD_DaemonInfo *di;
@@ -1067,6 +1183,9 @@ http_start(struct server *srv, const char *listen, int *port)
 	throttle_init(&h->auth, &(struct throttle_rule){
 	    srv->conf->auth.max_failures, srv->conf->auth.window,
 	    srv->conf->auth.delay, srv->conf->auth.max_delay });
+	h->timeout = (unsigned int)hc->timeout;
+	h->header_timeout = (unsigned int)hc->header_timeout;
+	h->queue_ms = hc->queue_ms;
 	if (http_reload(h, srv) == -1) {
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
@@ -1075,7 +1194,10 @@ http_start(struct server *srv, const char *listen, int *port)
 	}
 	if (threads == 0 && (threads = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		threads = 1;
-	if ((h->work = work_start((int)threads)) == NULL) {
+	http_nofile(hc->max_conns);
+	if ((h->work = work_start((int)threads, hc->queue_ms)) == NULL ||
+	    (h->guard = guard_start(&gl)) == NULL) {
+		work_stop(h->work);
 		http_release(h, h->cur);
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
@@ -1088,9 +1210,11 @@ http_start(struct server *srv, const char *listen, int *port)
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hc->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)hc->max_conns_addr,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)hc->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_done, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_conn, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL,
 	    MHD_OPTION_END);
@@ -1098,6 +1222,7 @@ http_start(struct server *srv, const char *listen, int *port)
 	if (h->d == NULL) {
 		log_warn("cannot listen on %s", listen);
 		work_stop(h->work);
+		guard_stop(h->guard);
 		http_release(h, h->cur);
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
@@ -1122,6 +1247,8 @@ http_stop(struct http *h)
 	/* No connection may stay suspended past MHD_stop_daemon(). */
 	work_stop(h->work);
 	MHD_stop_daemon(h->d);
+	/* After the daemon: it reports every connection it closes. */
+	guard_stop(h->guard);
 	http_release(h, h->cur);
 	throttle_fini(&h->auth);
 	pthread_mutex_destroy(&h->mtx);

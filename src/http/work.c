@@ -5,19 +5,40 @@
  * whole life and accepts up to ten at once, so a burst of keep-alive
  * connections could leave one core serving them all while the other
  * idled (half the throughput, measured in issue #6).  Jobs queued here
- * go to whichever thread is free.  Uses pthreads and log.c only.
+ * go to whichever thread is free.  Uses pthreads, log.c and util.c's
+ * clock only.
+ *
+ * Load shedding (issue #15): a queue that only grows turns a burst into
+ * answers nobody waits for any more, and every queued request holds its
+ * body.  work_admit() refuses a job that would wait longer than
+ * "max_wait_ms": the wait is estimated as the jobs ahead of it times the
+ * recent service time per job (wall clock, so CPU contention counts),
+ * divided by the threads, and also taken as the age of the oldest
+ * queued job, which catches a service time that has just grown.
  */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "log.h"
+#include "util.h"
 #include "work.h"
+
+/*
+ * Weight of the latest job in the service time, 1/8: smooth enough that
+ * one slow job (a webhook) does not shed a burst, quick enough to
+ * follow a change of load within a few dozen jobs.
+ */
+#define WORK_EWMA_SHIFT		3
 
 struct work {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;		/* a job was queued, or stop */
 	struct work_job	*head;		/* the queue, oldest first */
 	struct work_job	**tail;
+	int		 queued;	/* jobs in the queue, or admitted to it */
+	int		 running;	/* jobs the threads are running */
+	double		 svc_ms;	/* service time per job; 0: none yet */
+	int		 max_wait_ms;	/* 0: any */
 	int		 stopping;
 	int		 nthreads;	/* started */
 	pthread_t	*threads;
@@ -28,6 +49,7 @@ work_main(void *arg)
 {
 	struct work	*w = arg;
 	struct work_job	*j;
+	double		 t0, dt;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -37,17 +59,26 @@ work_main(void *arg)
 			break;		/* stopping, and the queue is empty */
 		if ((w->head = j->next) == NULL)
 			w->tail = &w->head;
+		w->queued--;
+		w->running++;
 		pthread_mutex_unlock(&w->mu);
+		t0 = now_ms();
 		/* "j" may be freed by its owner once it has run. */
 		j->fn(j->arg);
+		dt = now_ms() - t0;
 		pthread_mutex_lock(&w->mu);
+		w->running--;
+		if (w->svc_ms == 0)
+			w->svc_ms = dt;
+		else
+			w->svc_ms += (dt - w->svc_ms) / (1 << WORK_EWMA_SHIFT);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
 struct work *
-work_start(int n)
+work_start(int n, int max_wait_ms)
 {
 	struct work *w;
 
@@ -60,6 +91,7 @@ work_start(int n)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->tail = &w->head;
+	w->max_wait_ms = max_wait_ms;
 	for (; w->nthreads < n; w->nthreads++)
 		if (pthread_create(&w->threads[w->nthreads], NULL, work_main,
 		    w) != 0) {
@@ -71,10 +103,42 @@ work_start(int n)
 	return w;
 }
 
+/*
+ * The wait of a job queued now, in ms: none while a thread is free,
+ * else its share of the jobs ahead, or the oldest job's wait if that
+ * is longer.  Called with w->mu held.
+ */
+static double
+work_wait(const struct work *w, double now)
+{
+	double	est, age;
+
+	if (w->running < w->nthreads && w->queued == 0)
+		return 0;
+	est = w->svc_ms * (w->queued + 1) / w->nthreads;
+	age = w->head != NULL ? now - w->head->queued : 0;
+	return age > est ? age : est;
+}
+
+int
+work_admit(struct work *w, double *wait_ms)
+{
+	pthread_mutex_lock(&w->mu);
+	*wait_ms = work_wait(w, now_ms());
+	if (w->max_wait_ms > 0 && *wait_ms > w->max_wait_ms) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	w->queued++;
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
 void
 work_submit(struct work *w, struct work_job *j)
 {
 	j->next = NULL;
+	j->queued = now_ms();
 	pthread_mutex_lock(&w->mu);
 	*w->tail = j;
 	w->tail = &j->next;
