@@ -35,10 +35,10 @@ check: check-deps lint
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSCEPD_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|negative'
-	@scripts/fuzz.sh $(BUILD)-fuzz 20
+	@scripts/fuzz.sh $(BUILD)-fuzz 54
 
 fuzz: check-deps
-	@scripts/fuzz.sh $(BUILD)-fuzz 300
+	@scripts/fuzz.sh $(BUILD)-fuzz long
 
 # The benchmark of docs/performance.md: scepd against micromdm's scepserver
 # on this machine, loopback only, about a minute.  Prints the report with

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# scripts/fuzz.sh BUILD_DIR SECONDS: build the libFuzzer targets of tests/fuzz
-# with clang (-DSCEPD_FUZZ=ON) in BUILD_DIR, seed their corpora, and run each
-# for SECONDS/3 seconds.  Prints one line per fuzzer and a closing
-# "N passed, N failed"; exits non-zero if any fuzzer crashed (the input is
-# kept in BUILD_DIR/fuzz-work/artifacts).  Without clang or its libFuzzer
-# runtime it says why and exits 0.  Corpora persist in
-# BUILD_DIR/fuzz-work/corpus, so longer runs (make fuzz) build on earlier ones.
-# Seeds: PKIOperation messages from tests/tools/scepmsg when
-# BUILD_DIR/../build/tests/scepmsg exists (or $SCEPMSG), CSRs from the openssl
-# command, base64 of both.  Replay a crash: BUILD_DIR/tests/fuzz/fuzz_X FILE.
+# scripts/fuzz.sh BUILD_DIR SECONDS|long: build the libFuzzer targets of
+# tests/fuzz with clang (-DSCEPD_FUZZ=ON) in BUILD_DIR, seed their
+# corpora, and run each: for SECONDS divided among the targets (make
+# check), or with "long" (make fuzz) for 10 million executions each,
+# bounded by the time that takes on the reference machine (the table
+# below) plus a margin.  Prints one line per fuzzer and a closing
+# "N passed, N failed"; exits non-zero if any fuzzer crashed (the input
+# is kept in BUILD_DIR/fuzz-work/artifacts).  Without clang or its
+# libFuzzer runtime it says why and exits 0.  Corpora persist in
+# BUILD_DIR/fuzz-work/corpus, so longer runs (make fuzz) build on earlier
+# ones.  Seeds: tests/fuzz/seeds/<target>/ (real clients' messages,
+# tests/fuzz/record.sh), PKIOperation messages from tests/tools/scepmsg
+# when BUILD_DIR/../build/tests/scepmsg exists (or $SCEPMSG), CSRs from
+# the openssl command, base64 of both.  Replay a crash:
+# BUILD_DIR/tests/fuzz/fuzz_X FILE.
 set -u
 
 usage() {
@@ -20,10 +25,32 @@ usage() {
 build=$1
 secs=$2
 case $secs in
+long) ;;
 '' | *[!0-9]*) usage ;;
 esac
 root=$(cd "$(dirname "$0")/.." && pwd)
-fuzzers=(fuzz_pkiop fuzz_csr fuzz_b64)
+# tests/fuzz/CMakeLists.txt has the same list.
+fuzzers=(fuzz_pkiop fuzz_csr fuzz_b64 fuzz_engine fuzz_ocsp fuzz_issuer
+    fuzz_webhook fuzz_conf fuzz_http)
+
+# "long": 10 million executions each.  Seconds that takes, measured on
+# the reference machine (2 shared cores, ASan+UBSan): executions per
+# second of a warm corpus in the comment, 10 M / rate and 25 % margin
+# in the value; -runs stops a faster machine sooner.
+long_runs=10000000
+long_secs() {
+	case $1 in
+	fuzz_pkiop) echo 7400 ;;	# 1700/s
+	fuzz_csr) echo 7800 ;;	# 1600/s
+	fuzz_b64) echo 60 ;;	# 245000/s
+	fuzz_engine) echo 46300 ;;	# 270/s
+	fuzz_ocsp) echo 640 ;;	# 19700/s
+	fuzz_issuer) echo 630 ;;	# 20000/s
+	fuzz_webhook) echo 90 ;;	# 150000/s
+	fuzz_conf) echo 13200 ;;	# 950/s
+	fuzz_http) echo 10400 ;;	# 1200/s
+	esac
+}
 
 # Prints "ok CC" for a clang that links libFuzzer with ASan and UBSan,
 # else "no REASON".
@@ -147,6 +174,19 @@ else
 	    "from its corpus alone"
 fi
 
+# The CertificationRequestInfo of the PKCS#10 request $1, with the
+# selector bytes "\\000\\003" fuzz_csr reads first, to $2.
+csr_tbs() {
+	local l off hl n
+	l=$(openssl asn1parse -inform DER -in "$1" 2>/dev/null | sed -n 2p)
+	off=${l%%:*}
+	hl=$(echo "$l" | sed -n 's/.*hl= *\([0-9]*\).*/\1/p')
+	n=$(echo "$l" | sed -n 's/.*l= *\([0-9]*\) .*/\1/p')
+	[ -n "$off" ] && [ -n "$hl" ] && [ -n "$n" ] || return 1
+	{ printf '\000\003'; dd if="$1" bs=1 skip="$off" count=$((hl + n)) \
+	    2>/dev/null; } >"$2"
+}
+
 # CSR seeds from the openssl command.
 ncsr=0
 if command -v openssl >/dev/null 2>&1; then
@@ -184,8 +224,11 @@ EOF
 	    -out "$seeds/fuzz_csr/csr-empty-subject" >/dev/null 2>&1 &&
 	    ncsr=$((ncsr + 1))
 	for f in "$seeds"/fuzz_csr/csr-*; do
-		[ -s "$f" ] && base64 -w 0 "$f" | tr '+/' '-_' | tr -d '=' \
+		[ -s "$f" ] || continue
+		base64 -w 0 "$f" | tr '+/' '-_' | tr -d '=' \
 		    >"$seeds/fuzz_b64/$(basename "$f")-url"
+		csr_tbs "$f" "$f.tbs" || true
+		rm -f "$f"
 	done
 	rm -rf "$tmp"
 fi
@@ -196,22 +239,35 @@ echo "fuzz: $ncsr CSR seeds"
 caenv=()
 [ -s "$ca_cert" ] && caenv=("SCEPD_FUZZ_CA_CERT=$ca_cert" \
     "SCEPD_FUZZ_CA_KEY=$ca_key")
-per=$((secs / 3))
-[ "$per" -ge 1 ] || per=1
+if [ "$secs" != long ]; then
+	per=$((secs / ${#fuzzers[@]}))
+	[ "$per" -ge 1 ] || per=1
+fi
 passed=0
 failed=0
 for f in "${fuzzers[@]}"; do
 	log=$work/$f.log
+	runsopt=()
+	if [ "$secs" = long ]; then
+		per=$(long_secs "$f")
+		runsopt=(-runs="$long_runs")
+	fi
+	committed=()
+	[ -d "$root/tests/fuzz/seeds/$f" ] &&
+	    committed=("$root/tests/fuzz/seeds/$f")
 	env "${caenv[@]}" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp" \
 	    "$build/tests/fuzz/$f" -max_len=65536 -max_total_time="$per" \
-	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix="$work/artifacts/$f-" \
-	    "$work/corpus/$f" "$seeds/$f" >"$log" 2>&1
+	    "${runsopt[@]}" -timeout=25 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix="$work/artifacts/$f-" \
+	    "$work/corpus/$f" "$seeds/$f" "${committed[@]}" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 |
+	    sed -n 's/.*\(cov: [0-9]*\) \(ft: [0-9]*\).*/\1 \2/p')
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
-		echo "fuzz: $f ok: ${runs:-?} runs in ${per}s," \
+		echo "fuzz: $f ok: ${runs:-?} runs in ${per}s, ${cov:-cov ?}," \
 		    "corpus $(find "$work/corpus/$f" -type f | wc -l) files"
 	else
 		failed=$((failed + 1))

@@ -327,8 +327,8 @@ webhook_post(const struct webhook_conf *wc, const char *url,
 	return rc;
 }
 
-/* The verdict in an answer: a 2xx JSON object with a boolean "allow". */
-static enum webhook_verdict
+/* The verdict in an answer (webhook.h): not static, for fuzz_webhook. */
+enum webhook_verdict
 webhook_verdict_parse(long status, const struct buf *b, char *reason,
     size_t reasonsz)
 {

@@ -76,6 +76,18 @@ void			webhook_notify(const struct webhook_conf *,
 			    const struct webhook_req *, int issued,
 			    const char *serial, const char *reason);
 
+/*
+ * The verdict in the answer "b" (util.h's struct buf) that came with
+ * HTTP "status": WEBHOOK_ALLOW or WEBHOOK_DENY for a 2xx JSON object
+ * with a boolean "allow", else WEBHOOK_ERROR.  "reason" as for
+ * webhook_check().  webhook_check() calls it on what the service sent;
+ * it is declared here for tests/fuzz/fuzz_webhook.c.
+ */
+struct buf;
+enum webhook_verdict	webhook_verdict_parse(long status,
+			    const struct buf *b, char *reason,
+			    size_t reasonsz);
+
 /* Once at start-up, before any thread exists: 0 or -1. */
 int			webhook_global_init(void);
 /* Once at exit, after every thread has finished with webhooks. */

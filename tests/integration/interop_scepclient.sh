@@ -113,6 +113,17 @@ start_proxy() {
 	return 1
 }
 
+# fuzz_record PROXYDIR CADIR: with SCEPD_FUZZ_RECORD=DIR, keep the
+# pkiMessages the proxy recorded and the CA files that open them, for
+# tests/fuzz/record.sh (the fuzzers' seeds).
+fuzz_record() {
+	[ -n "${SCEPD_FUZZ_RECORD:-}" ] || return 0
+	local d=$SCEPD_FUZZ_RECORD/scepclient-$(basename "$1")
+	mkdir -p "$d"
+	cp "$1"/msg*.der "$2"/ca.pem "$2"/ca.key "$d/" 2>/dev/null || true
+	"$SCEPCLIENT" -version >"$d/VERSION" 2>&1 || true
+}
+
 # algs FILE.der: "digest=... cipher=..." of a pkiMessage (signer digest, content cipher).
 algs() {
 	local f=$1 dig enc
@@ -171,6 +182,7 @@ CA_FP=$(openssl x509 -in "$CADIR/ca.pem" -outform DER | sha256sum | cut -d' ' -f
 start_proxy pass "$T/px-strict"
 enroll "$T/strict-post" "$PROXY_URL" interop-scepclient-strict "${CHALLENGE:-s3cret}"
 stop_proxy
+fuzz_record "$T/px-strict" "$CADIR"
 echo "# strict scepd: scepclient exit $(cat "$T/strict-post/rc"): $(tail -n1 "$T/strict-post/out")"
 echo "# on the wire: $(algs "$(ls "$T"/px-strict/msg*.der | head -n1)")"
 check "strict scepd: scepclient's single-DES PKCSReq gets a signed FAILURE badAlg, nothing issued" \
@@ -210,6 +222,7 @@ check "wrong challenge: nothing issued" eval '! listed interop-scepclient-wrong'
 start_proxy nopost "$T/px-get"
 enroll "$T/get" "$PROXY_URL" interop-scepclient-get "${CHALLENGE:-s3cret}"
 stop_proxy
+fuzz_record "$T/px-get" "$CADIR"
 echo "# GET run: scepclient exit $(cat "$T/get/rc"): $(tail -n1 "$T/get/out")"
 check "without POSTPKIOperation, scepclient sends PKIOperation as GET" \
 	grep -qx "GET PKIOperation" "$T/px-get/requests.log"
@@ -221,6 +234,7 @@ check "scepd cert list shows the scepclient (GET) certificate" listed interop-sc
 start_proxy pass "$T/px-post"
 enroll "$T/post2" "$PROXY_URL" interop-scepclient-post2 "${CHALLENGE:-s3cret}"
 stop_proxy
+fuzz_record "$T/px-post" "$CADIR"
 check "scepclient sends PKIOperation as POST when scepd advertises POSTPKIOperation" \
 	grep -qx "POST PKIOperation" "$T/px-post/requests.log"
 check "scepclient (POST, through the proxy) enrolls" issued "$T/post2" interop-scepclient-post2
