@@ -107,6 +107,13 @@ static const char *const http_allow[] = {
  * each call, as their lifetime is not documented; "rest" and an "op"
  * from the query are for the call that set them.  Freed by http_done().
  */
+/* What a query holds, as http_count_arg() counts it. */
+struct http_args {
+	int	 nop;		/* "operation" parameters, any case */
+	int	 nmsg;		/* "message" parameters */
+	int	 nul;		/* a name or value with a NUL byte in it */
+};
+
 struct http_req {
 	struct MHD_Connection	*conn;
 	struct guard_conn	*gc;		/* guard.c's, or NULL */
@@ -125,6 +132,7 @@ struct http_req {
 	size_t			 restlen;	/* its length; NULL rest is 0 */
 	const struct server_ca	*sca;		/* the CA the path names */
 	const struct server_profile *sp;	/* the profile it names */
+	struct http_args	 args;		/* a SCEP path's query */
 
 	/* A PKIOperation handed to the work pool, and its answer. */
 	struct work_job		 job;
@@ -346,13 +354,6 @@ http_disabled(struct http_req *r)
 	    "this profile is disabled");
 }
 
-/* What a query holds, as http_count_arg() counts it. */
-struct http_args {
-	int	 nop;		/* "operation" parameters, any case */
-	int	 nmsg;		/* "message" parameters */
-	int	 nul;		/* a name or value with a NUL byte in it */
-};
-
 /*
  * With the sizes: libmicrohttpd's C strings stop at a %00, so
  * "message=<base64>%00garbage" would otherwise pass as the base64.
@@ -405,15 +406,13 @@ http_pkiop_answer(struct http_req *r)
 static const char *
 http_pkiop_query(struct http_req *r, unsigned char **der, size_t *dersz)
 {
-	struct http_args	 a = { 0, 0, 0 };
 	const char		*msg = NULL;
 	size_t			 msgsz = 0;
 
-	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
-	    http_count_arg, &a);
+	/* r->args: counted by http_scep(), which routed it here. */
 	MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
 	    "message", strlen("message"), &msg, &msgsz);
-	if (a.nmsg != 1 || msg == NULL || msgsz == 0)
+	if (r->args.nmsg != 1 || msg == NULL || msgsz == 0)
 		return "PKIOperation needs one message parameter";
 	/* All of it: a NUL (http_scep() refuses them) is not base64. */
 	if (b64_decode_lenient(msg, msgsz, der, dersz) == -1)
@@ -770,18 +769,17 @@ http_scep(struct http_req *r)
 	const struct http_scep_op	*o;
 	const char			*op;
 	size_t				 i;
-	struct http_args		 a = { 0, 0, 0 };
 
 	if (!r->sp->conf->enabled)
 		return http_disabled(r);
 	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
-	    http_count_arg, &a);
+	    http_count_arg, &r->args);
 	op = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    "operation");
-	if (a.nul)
+	if (r->args.nul)
 		return http_error(r, 400,
 		    "a query parameter has a NUL byte (%00) in it");
-	if (a.nop > 1)
+	if (r->args.nop > 1)
 		return http_error(r, 400, "operation given more than once");
 	/* RFC 8894 4.3: some clients POST without any query string. */
 	if (op == NULL && r->meth == HTTP_POST)
