@@ -44,8 +44,17 @@ DEADLINE=$(($(date +%s) + ${CM_BUDGET:-150}))   # and for all of them together
 source "$(dirname "$0")/certmonger.sh"
 trap 'rc=$?; set +e; cm_stop; [ "$rc" -eq 0 ] || cm_log_tail; (exit $rc); cleanup' EXIT
 
-# record_file DIR ID: the certmonger record (CA or request) whose id is ID.
-record_file() { grep -lx "id=$2" "$1"/* 2>/dev/null | head -n1; }
+# record_file DIR ID: the certmonger record (CA or request) whose id is ID,
+# or nothing (status 0 either way). certmonger rewrites a record as its state
+# moves, so a single look can miss it: look again for up to 5 s.
+record_file() {
+	local i f
+	for i in $(seq 1 25); do
+		f=$(grep -lx "id=$2" "$1"/* 2>/dev/null | head -n1 || true)
+		[ -z "$f" ] || { echo "$f"; return 0; }
+		sleep 0.2
+	done
+}
 
 # field FILE KEY: a record's value (continuation lines start with a space).
 field() {
@@ -53,12 +62,15 @@ field() {
 		index($0, k "=") == 1 { f = 1; print substr($0, length(k) + 2) }' "$1"
 }
 
-# wait_ca NAME: until certmonger has the CA's capabilities and certificate.
+# wait_ca NAME: until certmonger has the CA's capabilities and certificate;
+# then $CM/NAME.ca is a copy of that complete record (the daemon keeps
+# rewriting the original, so later reads of it could catch it half-written).
 wait_ca() {
 	local i f
 	for i in $(seq 1 150); do
 		f=$(record_file "$CERTMONGER_CAS_DIR" "$1")
-		if [ -n "$f" ] && grep -q '^ca_capabilities=' "$f" && grep -q '^ca_encryption_cert=' "$f"; then
+		if [ -n "$f" ] && cp "$f" "$CM/$1.ca" 2>/dev/null &&
+			grep -q '^ca_capabilities=' "$CM/$1.ca" && grep -q '^ca_encryption_cert=' "$CM/$1.ca"; then
 			return 0
 		fi
 		sleep 0.2
@@ -151,7 +163,7 @@ echo "# $("$CERTMONGER" -v 2>&1 | head -n1), scepd at $URL"
 check "getcert add-scep-ca -c scepd -u URL -N ca.pem" \
 	gc add-scep-ca -c scepd -u "$URL" -N "$CADIR/ca.pem"
 check "certmonger fetched GetCACaps and GetCACert" wait_ca scepd
-CAREC=$(record_file "$CERTMONGER_CAS_DIR" scepd)
+CAREC=$CM/scepd.ca
 echo "# certmonger's view of GetCACaps: $(field "$CAREC" ca_capabilities)"
 same_ca() {
 	cmp -s <(field "$CAREC" ca_encryption_cert | openssl x509 -outform DER) \
