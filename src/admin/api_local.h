@@ -1,0 +1,65 @@
+/*	SPDX-License-Identifier: ISC */
+/*
+ * api_local.h: what the endpoint files of the admin API share.  Each
+ * file (api_cert.c, api_request.c, ...) owns one resource and exports
+ * its rows as a struct api_table, which api.c's list names.  api.c
+ * matches the path, checks the role and parses the JSON body before a
+ * handler runs, so handlers start from checked input.
+ */
+#ifndef SCEPD_API_LOCAL_H
+#define SCEPD_API_LOCAL_H
+
+#include <jansson.h>
+
+#include "api.h"
+
+/* Path parameters: what each '*' of a route's pattern took, up to 2. */
+struct api_match {
+	char	 part[2][256];	/* URL-decoded by libmicrohttpd already */
+	int	 nparts;
+};
+
+/*
+ * A route.  "pattern" is a path after /api/v1 where '*' takes one
+ * segment (no '/'), e.g. "/requests/ * /approve" without the spaces.
+ * "role" is the least role that may call it (admin may call all;
+ * auditor only rows that say API_ROLE_AUDITOR or API_ROLE_VIEWER).
+ * A POST/PUT row gets "body": the request's JSON object (NULL for
+ * GET/DELETE); handlers own nothing of it.
+ */
+struct api_route {
+	const char	*method;
+	const char	*pattern;
+	int		 role;		/* enum api_role */
+	void		 (*fn)(const struct api_req *, struct api_resp *,
+			     const struct api_match *, json_t *body);
+};
+
+struct api_table {
+	const struct api_route	*rows;
+	size_t			 nrows;
+};
+
+/* Answer "j" (stolen, may be NULL: then 500) with "status". */
+void	 api_reply(struct api_resp *, int status, json_t *j);
+/* Answer {"error": "..."} with "status" (a 4xx or 5xx). */
+void	 api_error(struct api_resp *, int status, const char *fmt, ...)
+	    __attribute__((__format__(printf, 3, 4)));
+/*
+ * May "who" see or act on profile "profile"?  A token limited to
+ * profiles (its "profiles" list) sees those alone.
+ */
+int	 api_profile_allowed(const struct api_identity *, const char *profile);
+/*
+ * The query parameter "name" as a non-negative integer within
+ * [0, max], or "def" when absent; -1 (and a 400 answered) if malformed.
+ */
+long long api_arg_int(const struct api_req *, struct api_resp *,
+	    const char *name, long long def, long long max);
+/*
+ * Check that object "body" holds only the keys listed (NULL-ended); -1
+ * and a 400 naming the first unknown key otherwise.
+ */
+int	 api_body_keys(struct api_resp *, json_t *body, const char *const *keys);
+
+#endif
