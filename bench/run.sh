@@ -83,7 +83,7 @@ wait_up() {
 start_scepd() {
 	rm -f "$T/port"
 	"$SCEPD" serve -d "$1" --listen 127.0.0.1:0 --port-file "$T/port" \
-	    2>>"$T/scepd.log" &
+	    --admin-listen 127.0.0.1:0 2>>"$T/scepd.log" &
 	SRV_PID=$!
 	local i
 	for i in $(seq 1 100); do

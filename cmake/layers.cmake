@@ -12,7 +12,7 @@
 
 set(SCEPD_POISON_DIR ${CMAKE_BINARY_DIR}/poison)
 # Every library a layer can be granted, with the words of its error.
-set(SCEPD_LIBS OPENSSL SQLITE PQ MHD LIBCONFIG CURL JANSSON PLIST)
+set(SCEPD_LIBS OPENSSL SQLITE PQ MHD LIBCONFIG CURL JANSSON PLIST GNUTLS)
 
 # scepd_poison(LIB TITLE HEADER...): shadow HEADERs (paths as included,
 # "openssl/x509.h") in ${SCEPD_POISON_DIR}/LIB.
@@ -55,6 +55,8 @@ scepd_poison(CURL "libcurl" ${h})
 scepd_poison(JANSSON "jansson" jansson.h jansson_config.h)
 scepd_headers(h plist/plist.h plist/)
 scepd_poison(PLIST "libplist" ${h})
+scepd_headers(h gnutls/gnutls.h gnutls/)
+scepd_poison(GNUTLS "GnuTLS" ${h})
 
 set(SCEPD_LAYERS "")
 

@@ -11,7 +11,9 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libmicrohttpd-dev
 	# webhook challenge mode: HTTP client
 	libcurl4-openssl-dev
 	# scepd mobileconfig: writes Apple's XML plist (escaping, <data> base64)
-	libplist-dev)
+	libplist-dev
+	# HTTPS listeners (src/http/tls.c): GnuTLS, which libmicrohttpd uses
+	libgnutls28-dev)
 check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	python3
 	# a throwaway PostgreSQL cluster for the store and multi-node tests
@@ -19,7 +21,9 @@ check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	# test_mobileconfig: xmllint --noout checks the profile is well-formed XML
 	libxml2-utils
 	# make lint: static analysis of src/
-	cppcheck)
+	cppcheck
+	# tests/integration/metrics.sh: promtool check metrics on /metrics
+	prometheus)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

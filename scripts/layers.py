@@ -21,6 +21,7 @@ LIB_HEADERS = {
     "CURL": re.compile(r"^curl/"),
     "JANSSON": re.compile(r"^jansson(_config)?\.h$"),
     "PLIST": re.compile(r"^plist/"),
+    "GNUTLS": re.compile(r"^gnutls/"),
 }
 
 

@@ -19,10 +19,16 @@
 #include "conf.h"
 #include "log.h"
 #include "store.h"
+#include "tlscert.h"
 #include "util.h"
 
 #define INIT_CHALLENGE_LEN	24	/* ~143 bits from [A-Za-z0-9] */
 #define INIT_CA_DAYS		3650
+/* The admin listener's self-signed certificate: replace it at will. */
+#define INIT_TLS_DAYS		825
+#define INIT_ADMIN_LISTEN	"127.0.0.1:8443"
+#define INIT_TLS_CERT		"admin-tls.pem"
+#define INIT_TLS_KEY		"admin-tls.key"
 
 static const char init_conf_fmt[] =
 "# scepd configuration (libconfig syntax; see docs/configuration.md).\n"
@@ -37,6 +43,17 @@ static const char init_conf_fmt[] =
 "  max_body = 262144;               # bytes; larger POSTs get 413\n"
 "  timeout = 30;                    # seconds an idle connection lives\n"
 "  max_connections = 1024;\n"
+"  # tls_cert = \"scep-tls.pem\";   # HTTPS for SCEP too (Intune's Windows\n"
+"  # tls_key = \"scep-tls.key\";    # user-store profiles want it), 0600\n"
+"};\n"
+"\n"
+"# The admin listener: /api/v1, /metrics, /healthz, /readyz.  Keep it on\n"
+"# loopback, or give it a certificate clients trust (docs/deployment.md).\n"
+"admin: {\n"
+"  listen = \"" INIT_ADMIN_LISTEN "\";   # scepd serve --admin-listen overrides\n"
+"  tls_cert = \"" INIT_TLS_CERT "\";     # self-signed by scepd init\n"
+"  tls_key = \"" INIT_TLS_KEY "\";      # must be mode 0600\n"
+"  client_certs = false;            # true: ask for a client certificate\n"
 "};\n"
 "\n"
 "ca: {\n"
@@ -96,6 +113,25 @@ info_mode(const struct conf_profile *p)
 	return modes[p->policy.challenge_mode];
 }
 
+/* The admin listener's URL and certificate, if there is one. */
+static void
+info_admin(const struct conf *c)
+{
+	char fp[TLSCERT_FP_LEN];
+
+	if (c->admin.listen == NULL) {
+		printf("Admin URL:       (none: set admin.listen to enable)\n");
+		return;
+	}
+	printf("Admin URL:       %s://%s/\n", c->admin.tls_cert != NULL ?
+	    "https" : "http", c->admin.listen);
+	if (c->admin.tls_cert == NULL)
+		return;
+	printf("Admin TLS cert:  %s\n", c->admin.tls_cert);
+	if (tlscert_fingerprint(c->admin.tls_cert, fp) == 0)
+		printf("Admin SHA-256:   %s\n", fp);
+}
+
 /* Print what a device needs: URL, challenge, CA fingerprint. */
 static int
 info_print(const char *dir)
@@ -127,6 +163,7 @@ info_print(const char *dir)
 		    c->public_url ? c->public_url : "?", p->name, p->ca_name,
 		    info_mode(p), p->enabled ? "" : ", disabled");
 	}
+	info_admin(c);
 	ca_free(ca);
 	conf_free(c);
 	return 0;
@@ -181,10 +218,13 @@ init_files(const char *dir, const char *cn, const char *keyspec,
 	struct conf	*c;
 	struct store	*st;
 	char		*conf = NULL, *cert = NULL, *key = NULL, *chal = NULL;
+	char		*tcert = NULL, *tkey = NULL, fp[TLSCERT_FP_LEN];
 	int		 rc = -1;
 
 	if (asprintf(&cert, "%s/ca.pem", dir) == -1 ||
 	    asprintf(&key, "%s/ca.key", dir) == -1 ||
+	    asprintf(&tcert, "%s/" INIT_TLS_CERT, dir) == -1 ||
+	    asprintf(&tkey, "%s/" INIT_TLS_KEY, dir) == -1 ||
 	    asprintf(&conf, init_conf_fmt, url, listen,
 	    legacy ? "true" : "false") == -1 ||
 	    asprintf(&chal, "%s\n", challenge) == -1)
@@ -194,6 +234,7 @@ init_files(const char *dir, const char *cn, const char *keyspec,
 		goto out;
 	}
 	if (ca_create(cert, key, cn, keyspec, INIT_CA_DAYS) == -1 ||
+	    tlscert_create(tcert, tkey, INIT_TLS_DAYS, fp) == -1 ||
 	    init_write(dir, "challenge", chal, 0600) == -1 ||
 	    init_write(dir, CONF_FILE, conf, 0644) == -1 ||
 	    (c = cmd_conf(dir)) == NULL)
@@ -209,6 +250,8 @@ init_files(const char *dir, const char *cn, const char *keyspec,
 	free(conf);
 	free(cert);
 	free(key);
+	free(tcert);
+	free(tkey);
 	return rc;
 }
 

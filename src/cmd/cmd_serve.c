@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,17 @@ static void
 serve_usage(FILE *fp)
 {
 	fprintf(fp, "usage: scepd serve [-d DIR] [--listen HOST:PORT] "
-	    "[--port-file FILE] [-v]\n\n"
+	    "[--port-file FILE]\n"
+	    "    [--admin-listen HOST:PORT] [--admin-port-file FILE] [-v]\n\n"
 	    "Serves SCEP from DIR (default %s) until SIGINT or SIGTERM.\n"
-	    "  --listen     address, default from the config (%s); port 0 "
-	    "picks one\n"
-	    "  --port-file  write the bound port there once listening\n"
-	    "  -v           debug logging\n", CMD_DEFAULT_DIR,
+	    "  --listen           address, default from the config (%s); "
+	    "port 0 picks one\n"
+	    "  --port-file        write the bound port there once listening\n"
+	    "  --admin-listen     the admin listener's address (API, "
+	    "/metrics), default\n"
+	    "                     admin.listen; port 0 picks one\n"
+	    "  --admin-port-file  write its bound port there\n"
+	    "  -v                 debug logging\n", CMD_DEFAULT_DIR,
 	    CONF_LISTEN_DEFAULT);
 }
 
@@ -72,32 +78,48 @@ serve_private(const struct conf_store *cs)
 }
 
 /*
+ * What a reload needs; SIGHUP and POST /api/v1/reload (from an admin
+ * listener thread) take turns on "mtx".
+ */
+struct serve_ctx {
+	pthread_mutex_t	 mtx;
+	struct http	*h;
+	const char	*dir;
+	struct store	*st;
+};
+
+/*
  * SIGHUP: read the configuration again and load every CA and profile
  * into a new server; requests in flight finish on the old one.  The
- * store and the HTTP listener stay: their settings need a restart.
+ * listeners' TLS certificates are read again too.  The store and the
+ * listeners' other settings stay: they need a restart.  0 or -1.
  */
-static void
-serve_reload(struct http *h, const char *dir, struct store *st)
+static int
+serve_reload(void *arg)
 {
-	struct conf	*c;
-	struct server	*srv;
+	struct serve_ctx	*x = arg;
+	struct conf		*c;
+	struct server		*srv;
+	int			 rc = -1;
 
-	log_info("SIGHUP: reloading %s", dir);
-	if ((c = cmd_conf(dir)) == NULL ||
-	    (srv = server_new(c, st)) == NULL) {
+	pthread_mutex_lock(&x->mtx);
+	log_info("reloading %s", x->dir);
+	if ((c = cmd_conf(x->dir)) == NULL ||
+	    (srv = server_new(c, x->st)) == NULL)
 		log_warnx("reload failed: still serving the previous "
 		    "configuration");
-		return;
-	}
-	if (http_reload(h, srv) == 0)
+	else if (http_reload(x->h, srv) == 0) {
 		log_info("reloaded: %zu profile(s), %zu CA(s)",
 		    srv->nprofiles, srv->ncas);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&x->mtx);
+	return rc;
 }
 
 /* Block until a signal that ends the server; reload on SIGHUP. */
 static void
-serve_wait(const sigset_t *set, struct http *h, const char *dir,
-    struct store *st)
+serve_wait(const sigset_t *set, struct serve_ctx *x)
 {
 	int sig;
 
@@ -105,7 +127,8 @@ serve_wait(const sigset_t *set, struct http *h, const char *dir,
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			serve_reload(h, dir, st);
+			log_info("SIGHUP");
+			serve_reload(x);
 			continue;
 		}
 		log_info("signal %d: finishing requests in flight", sig);
@@ -113,15 +136,52 @@ serve_wait(const sigset_t *set, struct http *h, const char *dir,
 	}
 }
 
+/* What "scepd serve" was told on its command line. */
+struct serve_args {
+	const char	*dir;
+	const char	*listen;
+	const char	*portfile;
+	const char	*admin_listen;	/* NULL: admin.listen, if set */
+	const char	*admin_portfile;
+};
+
+/*
+ * The admin listener, if the command line or the configuration asks
+ * for one: 0, or -1 (logged) if it cannot start.
+ */
 static int
-serve_run(struct conf *c, const char *dir, const char *listen,
-    const char *portfile)
+serve_admin(struct serve_ctx *x, const struct conf *c,
+    const struct serve_args *a)
 {
+	struct http_admin	 ha = { a->admin_listen, serve_reload, x };
+	int			 port;
+
+	if (ha.listen == NULL)
+		ha.listen = c->admin.listen;
+	if (ha.listen == NULL) {
+		log_info("no admin listener (API, /metrics): set admin.listen "
+		    "in scepd.conf or give --admin-listen; docs/deployment.md");
+		return 0;
+	}
+	if (http_admin_start(x->h, &ha, &port) == -1)
+		return -1;
+	log_info("admin listener on %s (port %d, %s)", ha.listen, port,
+	    c->admin.tls_cert != NULL ? "HTTPS" : "HTTP");
+	if (a->admin_portfile != NULL &&
+	    serve_port_file(a->admin_portfile, port) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+serve_run(struct conf *c, const struct serve_args *a)
+{
+	struct serve_ctx x = { .dir = a->dir };
 	struct server	*srv;
 	struct store	*st;
 	struct http	*h;
 	sigset_t	 set;
-	int		 port;
+	int		 port, tls;
 
 	/* Workers inherit this mask, so only sigwait() sees the signals. */
 	sigemptyset(&set);
@@ -136,22 +196,30 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 		return 1;
 	}
 	/* From here the server owns the configuration, the HTTP the server. */
+	tls = c->http.tls_cert != NULL;
 	if ((srv = server_new(c, st)) == NULL ||
-	    (h = http_start(srv, listen, &port)) == NULL) {
+	    (h = http_start(srv, a->listen, &port)) == NULL) {
 		store_close(st);
 		return 1;
 	}
-	log_info("scepd %s serving SCEP on %s (port %d)", SCEPD_VERSION,
-	    listen, port);
-	/* From now on a flood of bad requests must not flood the log. */
-	log_limit(1);
-	if (portfile != NULL && serve_port_file(portfile, port) == -1) {
+	x.h = h;
+	x.st = st;
+	pthread_mutex_init(&x.mtx, NULL);
+	log_info("scepd %s serving SCEP on %s (port %d%s)", SCEPD_VERSION,
+	    a->listen, port, tls ? ", HTTPS" : "");
+	/* "c" is the server's now, and lives as long as it. */
+	if ((a->portfile != NULL && serve_port_file(a->portfile, port) == -1) ||
+	    serve_admin(&x, c, a) == -1) {
 		http_stop(h);
 		store_close(st);
+		pthread_mutex_destroy(&x.mtx);
 		return 1;
 	}
-	serve_wait(&set, h, dir, st);
+	/* From now on a flood of bad requests must not flood the log. */
+	log_limit(1);
+	serve_wait(&set, &x);
 	http_stop(h);
+	pthread_mutex_destroy(&x.mtx);
 	store_close(st);
 	webhook_global_cleanup();
 	log_info("stopped");
@@ -166,21 +234,25 @@ cmd_serve(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port-file", required_argument, NULL, 'p' },
+		{ "admin-listen", required_argument, NULL, 'A' },
+		{ "admin-port-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*dir = CMD_DEFAULT_DIR, *listen = NULL;
-	const char	*portfile = NULL;
+	struct serve_args a = { .dir = CMD_DEFAULT_DIR };
+	const char	*listen = NULL;
 	struct conf	*c;
 	char		*copy = NULL;
 	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:l:vh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': dir = optarg; break;
+		case 'd': a.dir = optarg; break;
 		case 'l': listen = optarg; break;
-		case 'p': portfile = optarg; break;
+		case 'p': a.portfile = optarg; break;
+		case 'A': a.admin_listen = optarg; break;
+		case 'P': a.admin_portfile = optarg; break;
 		case 'v': log_init(LOG_LVL_DEBUG); break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return 2;
@@ -196,7 +268,7 @@ cmd_serve(int argc, char **argv)
 	 * mode, not this: serve_private() says when that is too open.)
 	 */
 	umask(077);
-	if ((c = cmd_conf(dir)) == NULL)
+	if ((c = cmd_conf(a.dir)) == NULL)
 		return 1;
 	serve_private(&c->store);
 	if (listen == NULL && (listen = copy = strdup(c->http.listen)) ==
@@ -204,7 +276,8 @@ cmd_serve(int argc, char **argv)
 		conf_free(c);
 		return 1;
 	}
-	rc = serve_run(c, dir, listen, portfile);
+	a.listen = listen;
+	rc = serve_run(c, &a);
 	free(copy);
 	return rc;
 }

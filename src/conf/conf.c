@@ -58,6 +58,14 @@ static const struct conf_key conf_global_keys[] = {
 	CONF_K_INT("http.header_timeout", C(http.header_timeout), 1, 3600, 5),
 	/* 0: a PKIOperation waits for a worker however long it takes. */
 	CONF_K_INT("http.queue_ms", C(http.queue_ms), 0, 600000, 500),
+	/* Both unset: plain HTTP, as SCEP devices expect (RFC 8894 4.1). */
+	CONF_K_PATH("http.tls_cert", C(http.tls_cert)),
+	CONF_K_PATH("http.tls_key", C(http.tls_key)),
+	/* Unset: no admin listener (scepd init writes one). */
+	CONF_K_STR("admin.listen", C(admin.listen), NULL),
+	CONF_K_PATH("admin.tls_cert", C(admin.tls_cert)),
+	CONF_K_PATH("admin.tls_key", C(admin.tls_key)),
+	CONF_K_BOOL("admin.client_certs", C(admin.client_certs), 0),
 	CONF_K_INT("crl.validity", C(pki.crl_validity), 60, 366 * 86400,
 	    86400),
 	CONF_K_INT("ocsp.validity", C(pki.ocsp_validity), 60, 30 * 86400,
@@ -639,6 +647,40 @@ conf_profile_check(const struct conf *c, struct conf_profile *p)
 	return rc;
 }
 
+/*
+ * A listener's certificate and key go together, and the key must be
+ * private (STYLE 11).  Whether they load is http.c's to say.
+ */
+static int
+conf_tls_pair(const struct conf *c, const char *group, const char *cert,
+    const char *key)
+{
+	if ((cert == NULL) != (key == NULL)) {
+		log_warnx("%s: %s.tls_cert and %s.tls_key go together",
+		    c->path, group, group);
+		return -1;
+	}
+	if (key != NULL && file_is_shared(key) == 1) {
+		log_warnx("%s: readable by group or others; chmod 600 it",
+		    key);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_tls_check(const struct conf *c)
+{
+	int rc = 0;
+
+	if (conf_tls_pair(c, "http", c->http.tls_cert, c->http.tls_key) == -1)
+		rc = -1;
+	if (conf_tls_pair(c, "admin", c->admin.tls_cert,
+	    c->admin.tls_key) == -1)
+		rc = -1;
+	return rc;
+}
+
 /* Cross-field rules, once every value is in. */
 static int
 conf_check(struct conf *c)
@@ -683,6 +725,8 @@ conf_check(struct conf *c)
 		    "\"postgresql\"", c->path, c->store.backend);
 		rc = -1;
 	}
+	if (conf_tls_check(c) == -1)
+		rc = -1;
 	if (c->public_url != NULL && strncmp(c->public_url, "http://", 7) &&
 	    strncmp(c->public_url, "https://", 8)) {
 		log_warnx("%s: public_url \"%s\": want http:// or https://",
@@ -828,5 +872,10 @@ conf_free(struct conf *c)
 	free(c->store.path);
 	conf_secret_free(c->store.url);
 	free(c->http.listen);
+	free(c->http.tls_cert);
+	free(c->http.tls_key);
+	free(c->admin.listen);
+	free(c->admin.tls_cert);
+	free(c->admin.tls_key);
 	free(c);
 }

@@ -57,6 +57,20 @@ struct conf_http {
 	int	 max_conns_addr; /* of them from one address; 0: any */
 	int	 header_timeout; /* seconds to deliver a request's headers */
 	int	 queue_ms;	/* longest wait for a worker; 0: no limit */
+	char	*tls_cert;	/* HTTPS: certificate chain, PEM; NULL: HTTP */
+	char	*tls_key;	/* its private key, PEM, mode 0600 */
+};
+
+/*
+ * The admin listener (issue #11): the API, /metrics, /healthz and
+ * /readyz on their own address.  Fixed at start, like http, except the
+ * TLS files, which SIGHUP reads again.
+ */
+struct conf_admin {
+	char	*listen;	/* "host:port"; NULL: no admin listener */
+	char	*tls_cert;	/* as conf_http's */
+	char	*tls_key;
+	int	 client_certs;	/* ask for (never require) a client cert */
 };
 
 /*
@@ -208,6 +222,7 @@ struct conf {
 	struct conf_http	 http;
 	struct conf_pki		 pki;
 	struct conf_auth	 auth;
+	struct conf_admin	 admin;
 };
 
 /*

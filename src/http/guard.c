@@ -339,3 +339,17 @@ guard_close(struct guard *g, struct guard_conn *c)
 	pthread_mutex_unlock(&g->mu);
 	free(c);
 }
+
+int
+guard_count(struct guard *g, int by_state[GUARD__MAX])
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&g->mu);
+	for (i = 0; i < GUARD__MAX; i++) {
+		by_state[i] = g->q[i].n;
+		n += g->q[i].n;
+	}
+	pthread_mutex_unlock(&g->mu);
+	return n;
+}

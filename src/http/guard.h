@@ -52,5 +52,7 @@ void		 guard_set(struct guard *, struct guard_conn *,
 		    enum guard_state);
 /* libmicrohttpd is closing it: forget and free it, before its close(2). */
 void		 guard_close(struct guard *, struct guard_conn *);
+/* Connections tracked now, and (into by_state) how many in each state. */
+int		 guard_count(struct guard *, int by_state[GUARD__MAX]);
 
 #endif

@@ -32,15 +32,9 @@
 #include <microhttpd.h>
 
 #include "challenge.h"
-#include "engine.h"
-#include "guard.h"
-#include "http.h"
+#include "http_local.h"
 #include "log.h"
-#include "ocsp.h"
 #include "pki.h"
-#include "throttle.h"
-#include "util.h"
-#include "work.h"
 
 /* Big enough for a 16 KiB+ GET URI (checklist HTTP-11). */
 #define HTTP_CONN_MEMORY	(96 * 1024)
@@ -57,106 +51,21 @@
 _Static_assert(sizeof(HTTP_ARGS_TOOMANY) < HTTP_MAX_ARGS,
     "the marker must fit in the query it replaces");
 
-/* A server and the requests using it; the current one holds one more. */
-struct http_srv {
-	struct server	*srv;
-	int		 refs;		/* under http.mtx */
-};
-
-struct http {
-	struct MHD_Daemon	*d;
-	pthread_mutex_t		 mtx;
-	struct http_srv		*cur;
-	size_t			 max_body;	/* fixed at start */
-	atomic_int		 inflight;
-	struct work		*work;		/* runs the PKIOperations */
-	struct guard		*guard;		/* every connection's state */
-	unsigned int		 timeout;	/* http.timeout, seconds */
-	unsigned int		 header_timeout; /* http.header_timeout */
-	int			 queue_ms;	/* http.queue_ms, for the log */
-	atomic_int		 stopping;	/* PKIOperations run inline */
-	struct throttle		 auth;		/* credential failures */
-};
-
-/* A PKIOperation's way through the work pool (http_pkiop()). */
-enum http_op {
-	HTTP_OP_NONE,
-	HTTP_OP_RUNNING,	/* queued or running; connection suspended */
-	HTTP_OP_DONE,		/* "eo" holds the answer */
-};
-
-/*
- * The methods a route takes, as a mask.  HEAD is taken as GET, as it
- * always has been here: libmicrohttpd sends the headers alone.
- */
-enum http_method {
-	HTTP_GET = 1 << 0,
-	HTTP_POST = 1 << 1,
-};
-
 /* The Allow header of a 405, by the mask of the methods allowed. */
 static const char *const http_allow[] = {
 	[HTTP_GET] = "GET",
 	[HTTP_POST] = "POST",
 	[HTTP_GET | HTTP_POST] = "GET, POST",
+	[HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_DELETE] =
+	    "GET, POST, PUT, DELETE",
 };
 
-/*
- * One request.  The first group is set when it begins, the second by
- * its route.  "method" and "url" are libmicrohttpd's, taken again on
- * each call, as their lifetime is not documented; "rest" and an "op"
- * from the query are for the call that set them.  Freed by http_done().
- */
-/* What a query holds, as http_count_arg() counts it. */
-struct http_args {
-	int	 nop;		/* "operation" parameters, any case */
-	int	 nmsg;		/* "message" parameters */
-	int	 nul;		/* a name or value with a NUL byte in it */
-};
+static void	http_tls_reload(struct http *, const struct conf *);
 
-struct http_req {
-	struct MHD_Connection	*conn;
-	struct guard_conn	*gc;		/* guard.c's, or NULL */
-	struct http		*h;
-	struct http_srv		*hs;		/* held until done */
-	const struct server	*srv;		/* hs->srv */
-	double			 start;		/* now_ms(), for dur_ms */
-	char			 peer[64];	/* numeric client address */
-	const char		*method;	/* as sent, for the log */
-	const char		*url;		/* the path, without query */
-	int			 meth;		/* HTTP_GET, HTTP_POST or 0 */
-	struct buf		 body;
-
-	const char		*op;		/* op= in the log, or "" */
-	const char		*rest;		/* what the '*' took */
-	size_t			 restlen;	/* its length; NULL rest is 0 */
-	const struct server_ca	*sca;		/* the CA the path names */
-	const struct server_profile *sp;	/* the profile it names */
-	struct http_args	 args;		/* a SCEP path's query */
-
-	/* A PKIOperation handed to the work pool, and its answer. */
-	struct work_job		 job;
-	enum http_op		 pkiop;
-	unsigned char		*der;	/* the message: "body" or malloc'd */
-	size_t			 dersz;
-	struct engine_out	 eo;
-};
-
-/*
- * A row of http_routes[].  "pattern" is a path, or a path with one '*'
- * standing for any run of characters, '/' included.  "find" resolves
- * what '*' took to the CA or profile it names (r->sca, r->sp), or
- * returns why not, for the 404.  "why405" may be NULL only in a row
- * that takes both methods.
- */
-struct http_route {
-	const char	*pattern;
-	const char	*(*find)(struct http_req *);	/* NULL: names none */
-	int		 methods;	/* mask of enum http_method */
-	const char	*op;		/* op= in the log */
-	enum MHD_Result	 (*fn)(struct http_req *);
-	const char	*why405;	/* the 405's reason, other methods */
-};
+/* Any admin API call's body, and all the SCEP paths take. */
+#define HTTP_ADMIN_MAX_BODY	(1024 * 1024)
+#define HTTP_SCEP_METHODS	(HTTP_GET | HTTP_POST)
+#define HTTP_ADMIN_METHODS	(HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_DELETE)
 
 /* A row of http_scep_ops[]: a SCEP operation, as http_route. */
 struct http_scep_op {
@@ -164,7 +73,23 @@ struct http_scep_op {
 	int		 methods;
 	enum MHD_Result	 (*fn)(struct http_req *);
 	const char	*why405;
+	enum http_sop	 sop;		/* for the metrics */
 };
+
+/*
+ * A server's OCSP cache goes with it: keep what it counted for
+ * /metrics, whose counters must not go back.  What it counted before
+ * it was replaced is kept then (http_reload()), the rest here.
+ */
+static void
+http_srv_retire(struct http *h, struct http_srv *hs)
+{
+	struct ocsp_cache_stats st;
+
+	ocsp_cache_stats(hs->srv->ocsp, &st);
+	metrics_ocsp_retired(h->m, st.hits - hs->retired.hits,
+	    st.misses - hs->retired.misses);
+}
 
 static struct http_srv *
 http_acquire(struct http *h)
@@ -187,7 +112,9 @@ http_release(struct http *h, struct http_srv *hs)
 	last = --hs->refs == 0;
 	pthread_mutex_unlock(&h->mtx);
 	if (last) {
+		http_srv_retire(h, hs);
 		server_free(hs->srv);
+		free(hs->pslot);
 		free(hs);
 	}
 }
@@ -197,18 +124,32 @@ http_reload(struct http *h, struct server *srv)
 {
 	struct http_srv *hs, *old;
 
-	if ((hs = calloc(1, sizeof(*hs))) == NULL) {
+	if ((hs = calloc(1, sizeof(*hs))) == NULL ||
+	    (hs->pslot = calloc(srv->nprofiles, sizeof(int))) == NULL) {
+		free(hs);
 		server_free(srv);
 		return -1;
 	}
 	hs->srv = srv;
 	hs->refs = 1;
 	pthread_mutex_lock(&h->mtx);
+	if (metrics_slots(h->m, srv, hs->pslot) == -1) {
+		pthread_mutex_unlock(&h->mtx);
+		free(hs->pslot);
+		free(hs);
+		server_free(srv);
+		return -1;
+	}
 	old = h->cur;
 	h->cur = hs;
 	pthread_mutex_unlock(&h->mtx);
-	if (old != NULL)
+	if (old != NULL) {
+		ocsp_cache_stats(old->srv->ocsp, &old->retired);
+		metrics_ocsp_retired(h->m, old->retired.hits,
+		    old->retired.misses);
 		http_release(h, old);
+	}
+	http_tls_reload(h, srv->conf);
 	return 0;
 }
 
@@ -229,13 +170,17 @@ http_peer(struct MHD_Connection *c, char *buf, size_t sz)
 }
 
 /* The request log line: one per request, logfmt (issue #2 item 9). */
-static void
+void
 http_log(const struct http_req *r, int status, size_t bytes,
     const struct engine_out *eo)
 {
 	struct log_line l = { .len = 0 };
 
+	metrics_count(r->h->m, r, status, eo);
 	log_kv(&l, "msg", "request");
+	/* The SCEP listener's lines are as they always were. */
+	if (r->lsn != &r->h->scep)
+		log_kv(&l, "listener", r->lsn->name);
 	log_kv(&l, "peer", r->peer);
 	log_kv(&l, "method", r->method);
 	log_kv(&l, "path", r->url);
@@ -263,7 +208,7 @@ http_log(const struct http_req *r, int status, size_t bytes,
  * A response with "body", its Content-Type and, for a CertRep, no
  * caching; NULL (a MUST_FREE body freed) if there is no memory.
  */
-static struct MHD_Response *
+struct MHD_Response *
 http_response(const char *ctype, void *body, size_t len,
     enum MHD_ResponseMemoryMode mode)
 {
@@ -282,7 +227,7 @@ http_response(const char *ctype, void *body, size_t len,
 }
 
 /* Queue "rsp" (NULL: out of memory) and let go of it. */
-static enum MHD_Result
+enum MHD_Result
 http_queue(struct http_req *r, int status, struct MHD_Response *rsp)
 {
 	enum MHD_Result ret;
@@ -322,7 +267,7 @@ http_text(struct http_req *r, int status, const char *reason,
 	return http_queue(r, status, rsp);
 }
 
-static enum MHD_Result
+enum MHD_Result
 http_error(struct http_req *r, int status, const char *reason)
 {
 	return http_text(r, status, reason, NULL);
@@ -336,7 +281,7 @@ http_405(struct http_req *r, int methods, const char *reason)
 }
 
 /* A 200 answer that is not a CertRep, logged. */
-static enum MHD_Result
+enum MHD_Result
 http_ok(struct http_req *r, const char *ctype, void *body, size_t len,
     enum MHD_ResponseMemoryMode mode)
 {
@@ -752,10 +697,14 @@ http_ndes(struct http_req *r)
  * method they do not take is answered 405.
  */
 static const struct http_scep_op http_scep_ops[] = {
-	{ "PKIOperation", HTTP_GET | HTTP_POST, http_pkiop, NULL },
-	{ "GetCACaps", HTTP_GET, http_getcacaps, "this operation takes GET" },
-	{ "GetCACert", HTTP_GET, http_getcacert, "this operation takes GET" },
-	{ "GetNextCACert", HTTP_GET | HTTP_POST, http_getnextcacert, NULL },
+	{ "PKIOperation", HTTP_GET | HTTP_POST, http_pkiop, NULL,
+	    HTTP_SOP_PKIOPERATION },
+	{ "GetCACaps", HTTP_GET, http_getcacaps, "this operation takes GET",
+	    HTTP_SOP_GETCACAPS },
+	{ "GetCACert", HTTP_GET, http_getcacert, "this operation takes GET",
+	    HTTP_SOP_GETCACERT },
+	{ "GetNextCACert", HTTP_GET | HTTP_POST, http_getnextcacert, NULL,
+	    HTTP_SOP_GETNEXTCACERT },
 };
 
 /*
@@ -791,6 +740,7 @@ http_scep(struct http_req *r)
 		o = &http_scep_ops[i];
 		if (strcasecmp(op, o->name) != 0)
 			continue;
+		r->sop = (int)o->sop;
 		if ((r->meth & o->methods) == 0)
 			return http_405(r, o->methods, o->why405);
 		return o->fn(r);
@@ -865,6 +815,11 @@ static const struct http_route http_routes[] = {
 	    NULL },
 	{ "/scep/*", http_find_profile, HTTP_GET | HTTP_POST, "", http_scep,
 	    NULL },
+	/* For load balancers (issue #11), as on the admin listener. */
+	{ "/healthz", NULL, HTTP_GET, "healthz", http_healthz,
+	    "health is asked with GET" },
+	{ "/readyz", NULL, HTTP_GET, "readyz", http_readyz,
+	    "readiness is asked with GET" },
 };
 
 /*
@@ -905,8 +860,8 @@ http_route(struct http_req *r)
 	    HTTP_ARGS_TOOMANY, strlen(HTTP_ARGS_TOOMANY), NULL, NULL) == MHD_YES)
 		return http_error(r, 414,
 		    "more than 64 query parameters");	/* HTTP_MAX_ARGS */
-	for (i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++) {
-		rt = &http_routes[i];
+	for (i = 0; i < r->lsn->nroutes; i++) {
+		rt = &r->lsn->routes[i];
 		if (!http_match(r, rt->pattern))
 			continue;
 		r->op = rt->op;
@@ -917,7 +872,7 @@ http_route(struct http_req *r)
 			return http_405(r, rt->methods, rt->why405);
 		return rt->fn(r);
 	}
-	return http_error(r, 404, "no SCEP service at this path");
+	return http_error(r, 404, r->lsn->notfound);
 }
 
 /* HEAD is GET (enum http_method); 0 for a method not served at all. */
@@ -928,17 +883,34 @@ http_method(const char *method)
 		return HTTP_GET;
 	if (strcmp(method, "POST") == 0)
 		return HTTP_POST;
+	if (strcmp(method, "PUT") == 0)
+		return HTTP_PUT;
+	if (strcmp(method, "DELETE") == 0)
+		return HTTP_DELETE;
 	return 0;
 }
+
+/*
+ * What a connection holds from accept to close: libmicrohttpd's socket
+ * context.  NULL when there was no memory: the connection is then not
+ * tracked, and TLS serves the pair libmicrohttpd started with.
+ */
+struct http_conn {
+	struct guard_conn	*gc;		/* guard.c's, or NULL */
+	struct tls_cred		*cred;		/* its TLS pair, or NULL */
+};
 
 /* guard.c's record of connection "c", or NULL. */
 static struct guard_conn *
 http_guard_conn(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci;
+	const union MHD_ConnectionInfo	*ci;
+	struct http_conn		*hc;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci != NULL ? ci->socket_context : NULL;
+	if (ci == NULL || (hc = ci->socket_context) == NULL)
+		return NULL;
+	return hc->gc;
 }
 
 /*
@@ -947,9 +919,10 @@ http_guard_conn(struct MHD_Connection *c)
  * header deadline (http_conn()): from now on it has http.timeout.
  */
 static enum MHD_Result
-http_begin(struct http *h, struct MHD_Connection *c, const char *method,
+http_begin(struct http_lsn *l, struct MHD_Connection *c, const char *method,
     const char *url, void **ctx)
 {
+	struct http	*h = l->h;
 	struct http_req	*r;
 	const char	*cl;
 	char		*end;
@@ -957,11 +930,13 @@ http_begin(struct http *h, struct MHD_Connection *c, const char *method,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return MHD_NO;
 	r->gc = http_guard_conn(c);
-	if (guard_request(h->guard, r->gc) && h->header_timeout != h->timeout)
+	if (guard_request(l->guard, r->gc) && h->header_timeout != h->timeout)
 		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
 		    h->timeout);
 	r->conn = c;
 	r->h = h;
+	r->lsn = l;
+	r->sop = -1;
 	r->hs = http_acquire(h);
 	r->srv = r->hs->srv;
 	r->start = now_ms();
@@ -969,12 +944,12 @@ http_begin(struct http *h, struct MHD_Connection *c, const char *method,
 	r->method = method;
 	r->url = url;
 	r->meth = http_method(method);
-	r->body.max = h->max_body;
+	r->body.max = l->max_body;
 	r->op = "";
 	*ctx = r;
 	atomic_fetch_add(&h->inflight, 1);
-	if (r->meth == 0)
-		return http_405(r, HTTP_GET | HTTP_POST, "method not allowed");
+	if ((r->meth & l->methods) == 0)
+		return http_405(r, l->methods, "method not allowed");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && (strtoull(cl, &end, 10) > r->body.max || *end))
@@ -987,11 +962,11 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *uploadsz, void **ctx)
 {
-	struct http	*h = cls;
+	struct http_lsn	*l = cls;
 	struct http_req	*r = *ctx;
 
 	if (r == NULL)
-		return http_begin(h, c, method, url, ctx);
+		return http_begin(l, c, method, url, ctx);
 	/* See struct http_req. */
 	r->method = method;
 	r->url = url;
@@ -1008,7 +983,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (r->pkiop == HTTP_OP_DONE)	/* resumed: the work pool answered */
 		return http_pkiop_answer(r);
-	guard_set(h->guard, r->gc, GUARD_BUSY);
+	guard_set(l->guard, r->gc, GUARD_BUSY);
 	return http_route(r);
 }
 
@@ -1016,11 +991,12 @@ static void
 http_done(void *cls, struct MHD_Connection *c, void **ctx,
     enum MHD_RequestTerminationCode why)
 {
-	struct http	*h = cls;
+	struct http_lsn	*l = cls;
+	struct http	*h = l->h;
 	struct http_req	*r = *ctx;
 
 	if (r == NULL) {
-		guard_set(h->guard, http_guard_conn(c), GUARD_IDLE);
+		guard_set(l->guard, http_guard_conn(c), GUARD_IDLE);
 		return;
 	}
 	if (r->der != r->body.data)
@@ -1028,7 +1004,7 @@ http_done(void *cls, struct MHD_Connection *c, void **ctx,
 	free(r->eo.body);
 	buf_free(&r->body);
 	http_release(h, r->hs);
-	guard_set(h->guard, r->gc, GUARD_IDLE);
+	guard_set(l->guard, r->gc, GUARD_IDLE);
 	free(r);
 	*ctx = NULL;
 	atomic_fetch_sub(&h->inflight, 1);
@@ -1075,18 +1051,26 @@ static void
 http_conn(void *cls, struct MHD_Connection *c, void **sctx,
     enum MHD_ConnectionNotificationCode why)
 {
-	struct http			*h = cls;
+	struct http_lsn			*l = cls;
+	struct http			*h = l->h;
+	struct http_conn		*hc = *sctx;
 	const union MHD_ConnectionInfo	*ci;
 
 	if (why == MHD_CONNECTION_NOTIFY_CLOSED) {
-		guard_close(h->guard, *sctx);
+		if (hc != NULL) {
+			guard_close(l->guard, hc->gc);
+			tls_conn_done(l->tls, hc->cred);
+			free(hc);
+		}
 		*sctx = NULL;
 		return;
 	}
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL)
+	if (ci == NULL || (hc = calloc(1, sizeof(*hc))) == NULL)
 		return;
-	*sctx = guard_open(h->guard, ci->connect_fd);
+	*sctx = hc;
+	hc->gc = guard_open(l->guard, ci->connect_fd);
+	hc->cred = tls_conn_start(l->tls, c);
 	if (h->header_timeout != h->timeout)
 		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
 		    h->header_timeout);
@@ -1151,84 +1135,257 @@ http_nofile(int conns)
 		    "%d", (unsigned long)rl.rlim_cur, conns);
 }
 
-struct http *
-http_start(struct server *srv, const char *listen, int *port)
+
+/* Is "sa" a loopback address (127/8, ::1, or 127/8 mapped to IPv6)? */
+static int
+http_loopback(const struct sockaddr *sa)
 {
-	const struct conf_http	*hc = &srv->conf->http;
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+	const unsigned char		*b;
+
+	if (sa->sa_family == AF_INET) {
+		s4 = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	}
+	s6 = (const struct sockaddr_in6 *)(const void *)sa;
+	b = s6->sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && b[12] == 127;
+}
+
+/* What a listener is started with, beyond its struct http_lsn. */
+struct http_spec {
+	const char	*listen;
+	const char	*cert, *key;	/* both NULL: plain HTTP */
+	int		 ask_client;	/* request a client certificate */
+	unsigned int	 threads;
+};
+
+/* libmicrohttpd's options for "l" (and TLS), into "o"; how many. */
+static size_t
+http_options(struct http_lsn *l, const struct conf_http *hc,
+    const struct addrinfo *ai, unsigned int threads,
+    struct MHD_OptionItem *o)
+{
+	size_t n = 0;
+
+#define OPT(k, v, p) (o[n++] = (struct MHD_OptionItem){ k, (intptr_t)(v), p })
+	OPT(MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, hc->max_conns, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, hc->max_conns_addr, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, hc->timeout, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, http_done, l);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, http_conn, l);
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL);
+	if (l->tls != NULL) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, l->certpem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, l->keypem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	return n;
+}
+
+/* Free what http_listen() made of "l"; the daemon must be stopped. */
+static void
+http_lsn_free(struct http_lsn *l)
+{
+	guard_stop(l->guard);
+	l->guard = NULL;
+	tls_free(l->tls);
+	l->tls = NULL;
+	if (l->keypem != NULL)
+		explicit_bzero(l->keypem, strlen(l->keypem));
+	free(l->keypem);
+	free(l->certpem);
+	l->keypem = l->certpem = NULL;
+}
+
+/*
+ * Start listener "l" (its routes, name and limits set) as "sp" says,
+ * with the connection limits of http.*; 0, or -1 (logged, nothing left).
+ */
+static int
+http_listen(struct http_lsn *l, const struct conf_http *hc,
+    const struct http_spec *sp)
+{
 	struct guard_limits	 gl = { .header_ms = 1000 * hc->header_timeout,
 	    .body_ms = 1000 * hc->timeout, .idle_ms = 1000 * hc->timeout,
 	    .max_conns = hc->max_conns };
-	struct http		*h;
-	struct addrinfo		*ai;
+	struct MHD_OptionItem	 opts[16];
 	const union MHD_DaemonInfo *di;
+	struct addrinfo		*ai;
 	unsigned int		 flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME;
+
+	if ((ai = http_addr(sp->listen)) == NULL) {
+		log_warnx("listen address \"%s\": want host:port", sp->listen);
+		return -1;
+	}
+	if (sp->cert != NULL && (!MHD_is_feature_supported(MHD_FEATURE_TLS) ||
+	    (l->tls = tls_new(sp->cert, sp->key, sp->ask_client, &l->certpem,
+	    &l->keypem)) == NULL)) {
+		if (l->tls == NULL)
+			log_warnx("%s listener: cannot serve HTTPS on %s",
+			    l->name, sp->listen);
+		goto fail;
+	}
+	if ((l->guard = guard_start(&gl)) == NULL)
+		goto fail;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (l->tls != NULL)
+		flags |= MHD_USE_TLS;
+	http_options(l, hc, ai, sp->threads, opts);
+	l->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, l,
+	    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (l->d == NULL) {
+		log_warn("cannot listen on %s", sp->listen);
+		goto fail;
+	}
+	freeaddrinfo(ai);
+	di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
+	l->port = di != NULL ? di->port : 0;
+	return 0;
+ fail:
+	freeaddrinfo(ai);
+	http_lsn_free(l);
+	return -1;
+}
+
+/*
+ * SIGHUP: the listeners' certificates are read again from the new
+ * configuration "c".  Turning TLS on or off needs a restart.
+ */
+static void
+http_tls_reload(struct http *h, const struct conf *c)
+{
+	struct {
+		struct http_lsn	*l;
+		const char	*cert, *key;
+	} v[] = {
+		{ &h->scep, c->http.tls_cert, c->http.tls_key },
+		{ h->admin, c->admin.tls_cert, c->admin.tls_key },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].l == NULL || v[i].l->d == NULL)
+			continue;
+		if ((v[i].l->tls == NULL) != (v[i].cert == NULL))
+			log_warnx("%s listener: switching HTTPS on or off "
+			    "takes a restart", v[i].l->name);
+		else if (v[i].l->tls != NULL && tls_reload(v[i].l->tls,
+		    v[i].cert, v[i].key) == 0)
+			log_info("%s listener: TLS certificate %s reloaded",
+			    v[i].l->name, v[i].cert);
+	}
+}
+
+struct http *
+http_start(struct server *srv, const char *listen, int *port)
+{
+	const struct conf	*c = srv->conf;
+	const struct conf_http	*hc = &c->http;
+	struct http_spec	 sp = { listen, hc->tls_cert, hc->tls_key, 0,
+	    0 };
+	struct http		*h;
 	long			 threads = hc->threads;
 
-	if ((ai = http_addr(listen)) == NULL) {
-		log_warnx("listen address \"%s\": want host:port", listen);
-		return NULL;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
 	    pthread_mutex_init(&h->mtx, NULL) != 0) {
 		free(h);
-		freeaddrinfo(ai);
 		server_free(srv);
 		return NULL;
 	}
-	h->max_body = hc->max_body;
 	throttle_init(&h->auth, &(struct throttle_rule){
-	    srv->conf->auth.max_failures, srv->conf->auth.window,
-	    srv->conf->auth.delay, srv->conf->auth.max_delay });
+	    c->auth.max_failures, c->auth.window, c->auth.delay,
+	    c->auth.max_delay });
 	h->timeout = (unsigned int)hc->timeout;
 	h->header_timeout = (unsigned int)hc->header_timeout;
 	h->queue_ms = hc->queue_ms;
-	if (http_reload(h, srv) == -1) {
+	h->scep = (struct http_lsn){ .h = h, .name = "scep",
+	    .routes = http_routes,
+	    .nroutes = sizeof(http_routes) / sizeof(http_routes[0]),
+	    .notfound = "no SCEP service at this path",
+	    .methods = HTTP_SCEP_METHODS, .max_body = hc->max_body };
+	if ((h->m = metrics_new()) == NULL || http_reload(h, srv) == -1) {
+		if (h->m == NULL)
+			server_free(srv);
+		metrics_free(h->m);
+		throttle_fini(&h->auth);
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
-		freeaddrinfo(ai);
 		return NULL;
 	}
 	if (threads == 0 && (threads = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		threads = 1;
+	sp.threads = (unsigned int)threads;
 	http_nofile(hc->max_conns);
 	if ((h->work = work_start((int)threads, hc->queue_ms)) == NULL ||
-	    (h->guard = guard_start(&gl)) == NULL) {
+	    http_listen(&h->scep, hc, &sp) == -1) {
 		work_stop(h->work);
 		http_release(h, h->cur);
-		pthread_mutex_destroy(&h->mtx);
-		free(h);
-		freeaddrinfo(ai);
-		return NULL;
-	}
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, h,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hc->max_conns,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)hc->max_conns_addr,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)hc->timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_done, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, http_conn, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-	    MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL,
-	    MHD_OPTION_END);
-	freeaddrinfo(ai);
-	if (h->d == NULL) {
-		log_warn("cannot listen on %s", listen);
-		work_stop(h->work);
-		guard_stop(h->guard);
-		http_release(h, h->cur);
+		metrics_free(h->m);
+		throttle_fini(&h->auth);
 		pthread_mutex_destroy(&h->mtx);
 		free(h);
 		return NULL;
 	}
-	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-	*port = di != NULL ? di->port : 0;
+	*port = h->scep.port;
 	return h;
+}
+
+/* Threads of the admin listener: API calls are few, and may block. */
+#define HTTP_ADMIN_THREADS	2
+
+int
+http_admin_start(struct http *h, const struct http_admin *a, int *port)
+{
+	const struct conf	*c = h->cur->srv->conf;
+	struct http_spec	 sp = { a->listen, c->admin.tls_cert,
+	    c->admin.tls_key, c->admin.client_certs, HTTP_ADMIN_THREADS };
+	struct http_lsn		*l;
+	struct addrinfo		*ai;
+	int			 loop;
+
+	if ((ai = http_addr(a->listen)) == NULL) {
+		log_warnx("admin listen address \"%s\": want host:port",
+		    a->listen);
+		return -1;
+	}
+	loop = http_loopback(ai->ai_addr);
+	freeaddrinfo(ai);
+	if (!loop && sp.cert == NULL) {
+		log_warnx("admin listener %s: not a loopback address, and "
+		    "admin.tls_cert and admin.tls_key are not set: refusing "
+		    "to serve the admin API without TLS", a->listen);
+		return -1;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -1;
+	*l = (struct http_lsn){ .h = h, .name = "admin",
+	    .routes = admin_routes, .nroutes = admin_nroutes,
+	    .notfound = "no such path", .methods = HTTP_ADMIN_METHODS,
+	    .max_body = HTTP_ADMIN_MAX_BODY };
+	h->reload = a->reload;
+	h->reloadcls = a->reloadcls;
+	if (http_listen(l, &c->http, &sp) == -1) {
+		free(l);
+		return -1;
+	}
+	pthread_mutex_lock(&h->mtx);
+	h->admin = l;
+	pthread_mutex_unlock(&h->mtx);
+	*port = l->port;
+	return 0;
 }
 
 void
@@ -1239,15 +1396,23 @@ http_stop(struct http *h)
 	if (h == NULL)
 		return;
 	atomic_store(&h->stopping, 1);
-	MHD_quiesce_daemon(h->d);
+	MHD_quiesce_daemon(h->scep.d);
+	if (h->admin != NULL)
+		MHD_quiesce_daemon(h->admin->d);
 	while (atomic_load(&h->inflight) > 0 && now_ms() < deadline)
 		usleep(10000);
 	/* No connection may stay suspended past MHD_stop_daemon(). */
 	work_stop(h->work);
-	MHD_stop_daemon(h->d);
+	if (h->admin != NULL) {
+		MHD_stop_daemon(h->admin->d);
+		http_lsn_free(h->admin);
+		free(h->admin);
+	}
+	MHD_stop_daemon(h->scep.d);
 	/* After the daemon: it reports every connection it closes. */
-	guard_stop(h->guard);
+	http_lsn_free(&h->scep);
 	http_release(h, h->cur);
+	metrics_free(h->m);
 	throttle_fini(&h->auth);
 	pthread_mutex_destroy(&h->mtx);
 	free(h);

@@ -4,6 +4,7 @@
  * in the configuration and forwards to its struct store_ops; nothing
  * else in scepd names a backend.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,18 @@
 struct store {
 	const struct store_ops	*ops;
 	void			*be;	/* the backend's own handle */
+	atomic_ullong		 errors; /* calls that failed: /metrics */
 };
+
+/* Count a failed call (every failure is -1, whatever the enum). */
+static int
+store_err(struct store *st, int rc)
+{
+	if (rc == -1)
+		atomic_fetch_add_explicit(&st->errors, 1,
+		    memory_order_relaxed);
+	return rc;
+}
 
 static const struct store_ops *const store_backends[] = {
 	&store_sqlite_ops,
@@ -60,119 +72,121 @@ enum store_put
 store_issue(struct store *st, const struct store_cert *c,
     const struct store_txn *t)
 {
-	return st->ops->issue(st->be, c, t);
+	return store_err(st, st->ops->issue(st->be, c, t));
 }
 
 int
 store_txn_get(struct store *st, const char *txid,
     const unsigned char *signer_kid, struct store_txn *t, int *found)
 {
-	return st->ops->txn_get(st->be, txid, signer_kid, t, found);
+	return store_err(st,
+	    st->ops->txn_get(st->be, txid, signer_kid, t, found));
 }
 
 int
 store_cert_get(struct store *st, const char *serial, struct store_cert *c,
     int *found)
 {
-	return st->ops->cert_get(st->be, serial, c, found);
+	return store_err(st, st->ops->cert_get(st->be, serial, c, found));
 }
 
 int
 store_cert_list(struct store *st, store_cert_cb cb, void *arg)
 {
-	return st->ops->cert_list(st->be, cb, arg);
+	return store_err(st, st->ops->cert_list(st->be, cb, arg));
 }
 
 int
 store_cert_status(struct store *st, const char *serial,
     struct store_status *s, int *found)
 {
-	return st->ops->cert_status(st->be, serial, s, found);
+	return store_err(st, st->ops->cert_status(st->be, serial, s, found));
 }
 
 enum store_revoke
 store_cert_revoke(struct store *st, const char *serial, int reason,
     int64_t when)
 {
-	return st->ops->cert_revoke(st->be, serial, reason, when);
+	return store_err(st,
+	    st->ops->cert_revoke(st->be, serial, reason, when));
 }
 
 int
 store_revoked_list(struct store *st, const char *ca, store_cert_cb cb,
     void *arg)
 {
-	return st->ops->revoked_list(st->be, ca, cb, arg);
+	return store_err(st, st->ops->revoked_list(st->be, ca, cb, arg));
 }
 
 int
 store_revision(struct store *st, int64_t *rev)
 {
-	return st->ops->revision(st->be, rev);
+	return store_err(st, st->ops->revision(st->be, rev));
 }
 
 enum store_put
 store_request_put(struct store *st, struct store_request *r,
     const struct store_txn *t)
 {
-	return st->ops->request_put(st->be, r, t);
+	return store_err(st, st->ops->request_put(st->be, r, t));
 }
 
 int
 store_request_get(struct store *st, int64_t id, struct store_request *r,
     int *found)
 {
-	return st->ops->request_get(st->be, id, r, found);
+	return store_err(st, st->ops->request_get(st->be, id, r, found));
 }
 
 int
 store_request_list(struct store *st, store_request_cb cb, void *arg)
 {
-	return st->ops->request_list(st->be, cb, arg);
+	return store_err(st, st->ops->request_list(st->be, cb, arg));
 }
 
 enum store_put
 store_request_issue(struct store *st, int64_t id, const struct store_cert *c)
 {
-	return st->ops->request_issue(st->be, id, c);
+	return store_err(st, st->ops->request_issue(st->be, id, c));
 }
 
 enum store_put
 store_request_reject(struct store *st, int64_t id, const char *reason,
     int64_t when)
 {
-	return st->ops->request_reject(st->be, id, reason, when);
+	return store_err(st, st->ops->request_reject(st->be, id, reason, when));
 }
 
 int
 store_crl_latest(struct store *st, const char *ca, struct store_crl *c,
     int *found)
 {
-	return st->ops->crl_latest(st->be, ca, c, found);
+	return store_err(st, st->ops->crl_latest(st->be, ca, c, found));
 }
 
 enum store_put
 store_crl_put(struct store *st, const struct store_crl *c)
 {
-	return st->ops->crl_put(st->be, c);
+	return store_err(st, st->ops->crl_put(st->be, c));
 }
 
 int
 store_txn_list(struct store *st, store_txn_cb cb, void *arg)
 {
-	return st->ops->txn_list(st->be, cb, arg);
+	return store_err(st, st->ops->txn_list(st->be, cb, arg));
 }
 
 int
 store_crl_list(struct store *st, store_crl_cb cb, void *arg)
 {
-	return st->ops->crl_list(st->be, cb, arg);
+	return store_err(st, st->ops->crl_list(st->be, cb, arg));
 }
 
 int
 store_counts(struct store *st, struct store_counts *n)
 {
 	memset(n, 0, sizeof(*n));
-	return st->ops->counts(st->be, n);
+	return store_err(st, st->ops->counts(st->be, n));
 }
 
 int
@@ -183,26 +197,26 @@ store_import(struct store *st, struct store *src, struct store_counts *n)
 		log_warnx("store import: source and target are the same");
 		return -1;
 	}
-	return st->ops->import(st->be, src, n);
+	return store_err(st, st->ops->import(st->be, src, n));
 }
 
 int
 store_challenge_put(struct store *st, const struct store_challenge *c)
 {
-	return st->ops->challenge_put(st->be, c);
+	return store_err(st, st->ops->challenge_put(st->be, c));
 }
 
 int
 store_challenge_get(struct store *st, const unsigned char *hash,
     struct store_challenge *c, int *found)
 {
-	return st->ops->challenge_get(st->be, hash, c, found);
+	return store_err(st, st->ops->challenge_get(st->be, hash, c, found));
 }
 
 int
 store_challenge_list(struct store *st, store_challenge_cb cb, void *arg)
 {
-	return st->ops->challenge_list(st->be, cb, arg);
+	return store_err(st, st->ops->challenge_list(st->be, cb, arg));
 }
 
 int
@@ -210,7 +224,8 @@ store_cert_count_active(struct store *st, const char *ca, const char *subject,
     int64_t now, int64_t *n)
 {
 	*n = 0;
-	return st->ops->cert_count_active(st->be, ca, subject, now, n);
+	return store_err(st,
+	    st->ops->cert_count_active(st->be, ca, subject, now, n));
 }
 
 int
@@ -218,7 +233,8 @@ store_txn_pending_other(struct store *st, const char *txid,
     const unsigned char *signer_kid, int64_t *n)
 {
 	*n = 0;
-	return st->ops->txn_pending_other(st->be, txid, signer_kid, n);
+	return store_err(st,
+	    st->ops->txn_pending_other(st->be, txid, signer_kid, n));
 }
 
 void
@@ -242,4 +258,16 @@ store_cert_clear(struct store_cert *c)
 	free(c->subject);
 	free(c->der);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+store_metrics(struct store *st, int64_t now, store_metrics_cb cb, void *arg,
+    struct store_metrics *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = store_err(st, st->ops->metrics(st->be, now, cb, arg, m));
+	m->errors = atomic_load_explicit(&st->errors, memory_order_relaxed);
+	return rc;
 }

@@ -215,9 +215,31 @@ typedef int (*store_txn_cb)(const struct store_txn *, void *);
 typedef int (*store_crl_cb)(const struct store_crl *, void *);
 typedef int (*store_challenge_cb)(const struct store_challenge *, void *);
 
+/*
+ * What /metrics asks of the store (store_metrics()): per CA and status,
+ * how many certificates, and of them how many are past their notAfter
+ * or reach it within 7 and 30 days.
+ */
+struct store_metrics_row {
+	char		 ca[STORE_NAME_MAX + 1];
+	int		 status;	/* enum store_cert_status */
+	int64_t		 count;
+	int64_t		 expired;	/* not_after <= now */
+	int64_t		 within7;	/* now < not_after <= now + 7 days */
+	int64_t		 within30;	/* now < not_after <= now + 30 days */
+};
+
+/* And the rest of it, once per call. */
+struct store_metrics {
+	int64_t		 pending;	/* requests pending, not expired */
+	int64_t		 reconnects;	/* backend sessions re-established */
+	uint64_t	 errors;	/* failed store calls (store.c counts) */
+};
+typedef int (*store_metrics_cb)(const struct store_metrics_row *, void *);
+
 struct store;
 
-#define STORE_OPS_VERSION	5
+#define STORE_OPS_VERSION	6
 
 struct store_ops {
 	int		 version;	/* STORE_OPS_VERSION */
@@ -265,6 +287,9 @@ struct store_ops {
 	/* version 5 */
 	int		 (*txn_pending_other)(void *, const char *txid,
 			     const unsigned char *signer_kid, int64_t *);
+	/* version 6: monitoring */
+	int		 (*metrics)(void *, int64_t now, store_metrics_cb,
+			     void *, struct store_metrics *);
 };
 
 /*
@@ -397,6 +422,15 @@ int		 store_cert_count_active(struct store *, const char *ca,
  */
 int		 store_txn_pending_other(struct store *, const char *txid,
 		    const unsigned char *signer_kid, int64_t *n);
+
+/*
+ * Monitoring's view (issue #11): "cb" per CA and status (bounded by
+ * the CAs stored, read from one index), and the pending requests, the
+ * backend's reconnections and the failed store calls so far.  A scrape
+ * calls it at most every few seconds (http/metrics.c caches it).
+ */
+int		 store_metrics(struct store *, int64_t now, store_metrics_cb,
+		    void *, struct store_metrics *);
 
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;

@@ -13,6 +13,7 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,8 @@ static const char *const pg_migrations[] = {
 	"DROP INDEX txns_request;"
 	"CREATE INDEX txns_request ON txns(request_id) "
 	"  WHERE request_id IS NOT NULL;",
+	/* 4: as SQLite's schema 6: what /metrics counts (issue #11). */
+	"CREATE INDEX certs_expiry ON certs(ca, status, not_after);",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -162,6 +165,8 @@ enum pg_stmt {
 	PG_CHAL_LIST,
 	PG_CERT_COUNT,
 	PG_LIMIT_LOCK,
+	PG_METRICS_CERTS,
+	PG_METRICS_PENDING,
 	PG__MAX
 };
 
@@ -250,6 +255,15 @@ static const char *const pg_sql[PG__MAX] = {
 	/* Writers of one CA and subject take turns until they commit. */
 	[PG_LIMIT_LOCK] = "SELECT pg_advisory_xact_lock("
 	    "hashtextextended($1::text || '/' || $2::text, 0))",
+	/* As SQLite's; certs_expiry serves it (an index-only scan). */
+	[PG_METRICS_CERTS] = "SELECT ca, status, count(*), "
+	    "count(*) FILTER (WHERE not_after <= $1), "
+	    "count(*) FILTER (WHERE not_after > $1 AND not_after <= $1 + "
+	    "604800), "
+	    "count(*) FILTER (WHERE not_after > $1 AND not_after <= $1 + "
+	    "2592000) FROM certs GROUP BY ca, status",
+	[PG_METRICS_PENDING] = "SELECT count(*) FROM requests "
+	    "WHERE status = 3 AND expires_at > $1",
 };
 
 struct pg_conn {
@@ -268,6 +282,7 @@ struct pg {
 	int		 nidle;
 	int		 nconns;
 	char		*url;		/* may hold a password: never logged */
+	atomic_llong	 reconnects;	/* sessions reset or opened again */
 };
 
 /* The parameters of one statement: text, or binary for bytea. */
@@ -690,8 +705,10 @@ pg_ready(struct pg *p, struct pg_conn *c)
 		return -1;
 	if (c->db == NULL)
 		c->db = pg_connect(p->url);
-	else if (c->lost || !pg_alive(c))
+	else if (c->lost || !pg_alive(c)) {
+		atomic_fetch_add(&p->reconnects, 1);
 		PQreset(c->db);
+	}
 	c->ready = c->lost = 0;
 	if (c->db != NULL && PQstatus(c->db) == CONNECTION_OK &&
 	    pg_prepare(c) == 0) {
@@ -1660,6 +1677,62 @@ pg_import(void *arg, struct store *src, struct store_counts *n)
 	return pg_finish(p, c, ret) == STORE_PUT_OK ? 0 : -1;
 }
 
+/* An integer cell of row "i" of a binary result, as pg_col_int(). */
+static int64_t
+pg_cell_int(const PGresult *r, int i, int col)
+{
+	const unsigned char	*p = (const unsigned char *)PQgetvalue(r, i, col);
+	int			 n = PQgetlength(r, i, col), k;
+	uint64_t		 v = 0;
+
+	if (PQgetisnull(r, i, col) || (n != 2 && n != 4 && n != 8))
+		return 0;
+	for (k = 0; k < n; k++)
+		v = v << 8 | p[k];
+	if (n < 8 && (p[0] & 0x80))
+		v |= ~(uint64_t)0 << (8 * n);
+	return (int64_t)v;
+}
+
+/* store_metrics(): rows per CA and status are few, read in one result. */
+static int
+pg_metrics(void *arg, int64_t now, store_metrics_cb cb, void *cbarg,
+    struct store_metrics *m)
+{
+	struct pg			*p = arg;
+	struct pg_args			 a = { 0 };
+	struct store_metrics_row	 row;
+	struct pg_conn			*c;
+	PGresult			*r;
+	int				 i, found, ret = -1;
+
+	m->reconnects = atomic_load(&p->reconnects);
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	pg_int(&a, now);
+	r = pg_exec(c, PG_METRICS_CERTS, &a, NULL);
+	pg_put(p, c);
+	if (r == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(r); i++) {
+		memset(&row, 0, sizeof(row));
+		snprintf(row.ca, sizeof(row.ca), "%.*s", PQgetlength(r, i, 0),
+		    PQgetvalue(r, i, 0));
+		row.status = (int)pg_cell_int(r, i, 1);
+		row.count = pg_cell_int(r, i, 2);
+		row.expired = pg_cell_int(r, i, 3);
+		row.within7 = pg_cell_int(r, i, 4);
+		row.within30 = pg_cell_int(r, i, 5);
+		if (cb(&row, cbarg) == -1)
+			break;
+	}
+	if (i == PQntuples(r) && pg_lookup(p, PG_METRICS_PENDING, &a,
+	    pg_int_row, &m->pending, &found) == 0)
+		ret = 0;
+	PQclear(r);
+	return ret;
+}
+
 const struct store_ops store_pgsql_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "postgresql",
@@ -1689,4 +1762,5 @@ const struct store_ops store_pgsql_ops = {
 	.challenge_list = pg_challenge_list,
 	.cert_count_active = pg_cert_count_active,
 	.txn_pending_other = pg_txn_pending_other,
+	.metrics = pg_metrics,
 };

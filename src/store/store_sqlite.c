@@ -129,6 +129,14 @@ static const char *const sq_migrations[] = {
 	"DROP INDEX txns_request;"
 	"CREATE INDEX txns_request ON txns(request_id) "
 	"  WHERE request_id IS NOT NULL;",
+	/*
+	 * 6: what /metrics counts (issue #11): certificates by CA and
+	 * status, expiring ones by notAfter, read from this index alone
+	 * (a covering scan, no table row is visited; the expiring counts
+	 * are its ranges).  One B-tree more per issuance: measured in
+	 * docs/performance.md's way, see the commit that added it.
+	 */
+	"CREATE INDEX certs_expiry ON certs(ca, status, not_after);",
 };
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
@@ -170,6 +178,8 @@ enum sq_stmt {
 	SQ_CHAL_USE,
 	SQ_CHAL_LIST,
 	SQ_CERT_COUNT,
+	SQ_METRICS_CERTS,
+	SQ_METRICS_PENDING,
 	SQ__MAX
 };
 
@@ -247,6 +257,16 @@ static const char *const sq_sql[SQ__MAX] = {
 	    "ORDER BY created_at DESC",
 	[SQ_CERT_COUNT] = "SELECT count(*) FROM certs WHERE ca = ?1 AND "
 	    "subject = ?2 AND status = 0 AND not_after > ?3",
+	/* certs_expiry serves it alone, in its order. */
+	[SQ_METRICS_CERTS] = "SELECT ca, status, count(*), "
+	    "count(*) FILTER (WHERE not_after <= ?1), "
+	    "count(*) FILTER (WHERE not_after > ?1 AND not_after <= ?1 + "
+	    "604800), "
+	    "count(*) FILTER (WHERE not_after > ?1 AND not_after <= ?1 + "
+	    "2592000) FROM certs GROUP BY ca, status",
+	/* 3: STORE_TXN_PENDING.  Requests are few: manual approval only. */
+	[SQ_METRICS_PENDING] = "SELECT count(*) FROM requests "
+	    "WHERE status = 3 AND expires_at > ?1",
 };
 
 struct sq_conn {
@@ -1416,6 +1436,43 @@ sq_cert_count_active(void *arg, const char *ca, const char *subject,
 	return sq_lookup(s, c, SQ_CERT_COUNT, sq_int_row, n, &found);
 }
 
+/* store_metrics(): one pass over certs_expiry, then the pending count. */
+static int
+sq_metrics(void *arg, int64_t now, store_metrics_cb cb, void *cbarg,
+    struct store_metrics *m)
+{
+	struct sq			*s = arg;
+	struct sq_conn			*c = sq_get(s);
+	sqlite3_stmt			*st = c->stmt[SQ_METRICS_CERTS];
+	struct store_metrics_row	 row;
+	int				 rc, found, ret = -1;
+
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		sq_col_text(st, 0, row.ca, sizeof(row.ca));
+		row.status = sqlite3_column_int(st, 1);
+		row.count = sqlite3_column_int64(st, 2);
+		row.expired = sqlite3_column_int64(st, 3);
+		row.within7 = sqlite3_column_int64(st, 4);
+		row.within30 = sqlite3_column_int64(st, 5);
+		if (cb(&row, cbarg) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		log_warnx("%s: metrics: %s", s->path, sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		sq_put(s, c);
+		return -1;
+	}
+	sqlite3_bind_int64(c->stmt[SQ_METRICS_PENDING], 1, now);
+	if (sq_lookup(s, c, SQ_METRICS_PENDING, sq_int_row, &m->pending,
+	    &found) == 0)
+		ret = 0;
+	return ret;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -1445,4 +1502,5 @@ const struct store_ops store_sqlite_ops = {
 	.challenge_list = sq_challenge_list,
 	.cert_count_active = sq_cert_count_active,
 	.txn_pending_other = sq_txn_pending_other,
+	.metrics = sq_metrics,
 };

@@ -31,10 +31,13 @@ scepd_init() {
 }
 
 # scepd_start DIR [serve options...]: start scepd, wait until it listens; sets PORT, URL.
+# The admin listener (which "scepd init" configures on 127.0.0.1:8443) gets an
+# ephemeral port too, written to $T/aport, so that tests can run side by side.
 scepd_start() {
 	local dir=$1; shift
-	rm -f "$T/port"
-	"$SCEPD" serve -d "$dir" --listen 127.0.0.1:0 --port-file "$T/port" "$@" \
+	rm -f "$T/port" "$T/aport"
+	"$SCEPD" serve -d "$dir" --listen 127.0.0.1:0 --port-file "$T/port" \
+	    --admin-listen 127.0.0.1:0 --admin-port-file "$T/aport" "$@" \
 	    2>>"$T/scepd.log" &
 	SCEPD_PID=$!
 	local i

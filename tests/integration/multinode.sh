@@ -57,7 +57,7 @@ for n in "${NODES[@]}"; do node_conf "$n"; done
 node_start() {
 	rm -f "$T/$1.port"
 	"$SCEPD" serve -d "$T/$1" --listen 127.0.0.1:0 --port-file "$T/$1.port" \
-		2>>"$T/scepd.log" &
+		--admin-listen 127.0.0.1:0 2>>"$T/scepd.log" &
 	PID[$1]=$!
 }
 # node_wait NODE: until it listens; its SCEP URL in NURL[NODE].
