@@ -1172,6 +1172,8 @@ http_options(struct http_lsn *l, const struct conf_http *hc,
 	size_t n = 0;
 
 #define OPT(k, v, p) (o[n++] = (struct MHD_OptionItem){ k, (intptr_t)(v), p })
+	/* First, or libmicrohttpd prints what comes before to stderr. */
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL);
 	OPT(MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr);
 	OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, hc->max_conns, NULL);
@@ -1180,7 +1182,6 @@ http_options(struct http_lsn *l, const struct conf_http *hc,
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, http_done, l);
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, http_conn, l);
-	OPT(MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL);
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL);
 	if (l->tls != NULL) {
 		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, l->certpem);

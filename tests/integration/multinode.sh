@@ -49,7 +49,8 @@ node_conf() {
 }
 for n in b c; do
 	mkdir -m 700 "$T/$n"
-	cp -p "$T/a/ca.pem" "$T/a/ca.key" "$T/a/challenge" "$T/a/scepd.conf" "$T/$n/"
+	cp -p "$T/a/ca.pem" "$T/a/ca.key" "$T/a/challenge" "$T/a/scepd.conf" \
+	    "$T/a/admin-tls.pem" "$T/a/admin-tls.key" "$T/$n/"
 done
 for n in "${NODES[@]}"; do node_conf "$n"; done
 

@@ -1466,7 +1466,7 @@ test_pg_schema(void **state)
 	assert_non_null(st = store_open(&cs, 0));
 	store_close(st);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
-	    "'schema_version'") == 3);
+	    "'schema_version'") == 4);
 	/* An issuance adds to neither partial index. */
 	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
 	    "indexname IN ('certs_revoked', 'txns_request') AND indexdef "
@@ -1914,10 +1914,95 @@ test_limit(void **state)
 	store_close(st);
 }
 
+/* store_metrics(): what a row of it says, by CA and status. */
+struct metrics_ctx {
+	struct store_metrics_row	 rows[8];
+	int				 n;
+};
+
+static int
+metrics_cb(const struct store_metrics_row *r, void *arg)
+{
+	struct metrics_ctx *mc = arg;
+
+	if (mc->n == 8)
+		return -1;
+	mc->rows[mc->n++] = *r;
+	return 0;
+}
+
+static const struct store_metrics_row *
+metrics_find(const struct metrics_ctx *mc, const char *ca, int status)
+{
+	int i;
+
+	for (i = 0; i < mc->n; i++)
+		if (strcmp(mc->rows[i].ca, ca) == 0 &&
+		    mc->rows[i].status == status)
+			return &mc->rows[i];
+	return NULL;
+}
+
+/*
+ * Four certificates of "default" expiring at now - 1 (expired), now + 3
+ * days, now + 20 days and now + 300 days, one of "routers" revoked; one
+ * pending request, one expired pending request.
+ */
+static void
+test_metrics(void **state)
+{
+	static const int64_t		 left[] = { -1, 3 * 86400, 20 * 86400,
+	    300 * 86400 };
+	const struct store_metrics_row	*w;
+	struct store			*st;
+	struct store_cert		 c;
+	struct store_txn		 t;
+	struct store_request		 r;
+	struct store_metrics		 m;
+	struct metrics_ctx		 mc = { .n = 0 };
+	unsigned char			 der[64], csr[64];
+	const int64_t			 now = 1800000000;
+	int				 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	assert_int_equal(store_metrics(st, now, metrics_cb, &mc, &m), 0);
+	assert_int_equal(mc.n, 0);
+	assert_true(m.pending == 0);
+	for (i = 0; i < 5; i++) {
+		rec_make(i + 1, &c, &t, der, sizeof(der));
+		if (i < 4)
+			c.not_after = now + left[i];
+		else
+			snprintf(c.ca, sizeof(c.ca), "routers");
+		assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+		if (i == 4)
+			assert_int_equal(store_cert_revoke(st, c.serial, 1, now),
+			    STORE_REVOKE_DONE);
+		free(c.subject);
+	}
+	req_make(11, &r, &t, csr, sizeof(csr), now + 3600);
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+	req_make(12, &r, &t, csr, sizeof(csr), now - 1);
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+
+	assert_int_equal(store_metrics(st, now, metrics_cb, &mc, &m), 0);
+	assert_int_equal(mc.n, 2);
+	assert_non_null(w = metrics_find(&mc, STORE_CA_DEFAULT,
+	    STORE_CERT_VALID));
+	assert_true(w->count == 4 && w->expired == 1 && w->within7 == 1 &&
+	    w->within30 == 2);
+	assert_non_null(w = metrics_find(&mc, "routers", STORE_CERT_REVOKED));
+	assert_true(w->count == 1);
+	assert_true(m.pending == 1);
+	assert_true(m.errors == 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest common[] = {
+		cmocka_unit_test_teardown(test_metrics, teardown),
 		cmocka_unit_test_teardown(test_roundtrip, teardown),
 		cmocka_unit_test_teardown(test_roundtrip_limits, teardown),
 		cmocka_unit_test_teardown(test_dup_serial, teardown),
