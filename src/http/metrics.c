@@ -71,7 +71,12 @@ struct metrics_store {
 };
 
 struct metrics {
-	pthread_mutex_t	 mtx;		/* pname, nprof; store */
+	pthread_mutex_t	 mtx;		/* pname, nprof */
+	/*
+	 * The store's figures, apart: a scrape waiting on a slow store
+	 * must not hold up a reload, which takes "mtx" under http.mtx.
+	 */
+	pthread_mutex_t	 store_mtx;
 	char		 pname[METRICS_PROFILES][STORE_NAME_MAX + 1];
 	int		 nprof;
 	atomic_ullong	 req[METRICS_PROFILES][HTTP_SOP__MAX][METRICS_MSG]
@@ -93,6 +98,11 @@ metrics_new(void)
 		free(m);
 		return NULL;
 	}
+	if (pthread_mutex_init(&m->store_mtx, NULL) != 0) {
+		pthread_mutex_destroy(&m->mtx);
+		free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -102,6 +112,7 @@ metrics_free(struct metrics *m)
 	if (m == NULL)
 		return;
 	free(m->store.rows);
+	pthread_mutex_destroy(&m->store_mtx);
 	pthread_mutex_destroy(&m->mtx);
 	free(m);
 }
@@ -346,7 +357,7 @@ metrics_store(struct metrics *m, const struct server *srv,
 	char				 e[2 * STORE_NAME_MAX + 2];
 	size_t				 i;
 
-	pthread_mutex_lock(&m->mtx);
+	pthread_mutex_lock(&m->store_mtx);
 	metrics_store_read(m, srv->store);
 	metrics_head(o, "scepd_store_up", "gauge", "1 if the last read of "
 	    "the store's figures succeeded.");
@@ -395,7 +406,7 @@ metrics_store(struct metrics *m, const struct server *srv,
 			    w->within30);
 		}
 	}
-	pthread_mutex_unlock(&m->mtx);
+	pthread_mutex_unlock(&m->store_mtx);
 }
 
 /* The CAs' notAfter, the OCSP cache, the connections, the build. */
