@@ -29,7 +29,7 @@
 #define METRICS_PROFILES	64
 #define METRICS_OTHER		"_other"
 /* How old the store's figures may be when scraped, seconds. */
-#define METRICS_STORE_SECS	5
+#define METRICS_STORE_SECS	15
 /* Rows of store_metrics() kept: CAs times two statuses. */
 #define METRICS_STORE_ROWS	512
 /* The largest /metrics answer. */
