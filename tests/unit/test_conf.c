@@ -5,6 +5,8 @@
  * name, wrong type, out of range, cross-field rules, a challenge file
  * others can read, libconfig syntax errors), each reported with its line.
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -309,6 +311,42 @@ test_required_and_backend(void **state)
 	refused("ca = { cert = \"c\"; key = \"k\"; };\n"
 	    "store = { backend = \"postgresql\"; path = \"x.db\"; };\n",
 	    "store.url is required");
+}
+
+/* http.tls_* and admin.*: defaults, pairs, a private key. */
+static void
+test_tls_admin(void **state)
+{
+	struct conf	*c;
+	char		*k;
+
+	c = accepted(REQUIRED);
+	assert_null(c->http.tls_cert);
+	assert_null(c->admin.listen);
+	assert_null(c->admin.tls_cert);
+	assert_int_equal(c->admin.client_certs, 0);
+	conf_free(c);
+	k = path("admin.key");
+	assert_int_equal(tu_write_str(k, "key\n", 0600), 0);
+	c = accepted(REQUIRED "admin = { listen = \"127.0.0.1:8443\";\n"
+	    "  tls_cert = \"admin.pem\"; tls_key = \"admin.key\";\n"
+	    "  client_certs = true; };\n"
+	    "http = { tls_cert = \"s.pem\"; tls_key = \"admin.key\"; };\n");
+	assert_string_equal(c->admin.listen, "127.0.0.1:8443");
+	assert_string_equal(c->admin.tls_key, k);
+	assert_int_equal(c->admin.client_certs, 1);
+	assert_non_null(strstr(c->http.tls_cert, "/s.pem"));
+	conf_free(c);
+	refused(REQUIRED "admin = { tls_cert = \"a.pem\"; };\n",
+	    "admin.tls_cert and admin.tls_key go together");
+	refused(REQUIRED "http = { tls_key = \"admin.key\"; };\n",
+	    "http.tls_cert and http.tls_key go together");
+	assert_int_equal(tu_write_str(k, "key\n", 0644), 0);
+	assert_int_equal(chmod(k, 0644), 0);
+	refused(REQUIRED "admin = { tls_cert = \"a.pem\"; "
+	    "tls_key = \"admin.key\"; };\n", "chmod 600");
+	refused(REQUIRED "admin = { client_certs = 1; };\n", NULL);
+	free(k);
 }
 
 static void
@@ -633,6 +671,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_tls_admin),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_curves_and_int64),
 		cmocka_unit_test(test_unknown_key),
