@@ -28,6 +28,9 @@ static const struct {
 	{ "  pending", offsetof(struct store_counts, pending) },
 	{ "crls", offsetof(struct store_counts, crls) },
 	{ "challenges", offsetof(struct store_counts, challenges) },
+	{ "tokens", offsetof(struct store_counts, tokens) },
+	{ "audit", offsetof(struct store_counts, audit) },
+	{ "txlog", offsetof(struct store_counts, txlog) },
 	{ "revision", offsetof(struct store_counts, revision) },
 };
 
