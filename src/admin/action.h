@@ -102,6 +102,12 @@ enum action_rc	action_note(struct action_ctx *, const char *action,
 		    const char *target, const char *details_json,
 		    const char *outcome);
 
+/*
+ * api_query.c: audit entry "a" as one line of JSON, as GET /audit
+ * shows it (malloc'd; NULL if out of memory): "scepd audit list --json".
+ */
+char		*action_audit_json(const struct store_audit *a);
+
 /* Role names ("viewer", ...) and enum api_role; API_ROLE_NONE if unknown. */
 int		 action_role_parse(const char *);
 const char	*action_role_str(int);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "action.h"
 #include "api_query.h"
 #include "util.h"
 
@@ -131,6 +132,19 @@ api_audit_json(const struct store_audit *a)
 	    "action", a->action, "target", a->target, "details", d, "peer",
 	    api_opt_str(a->peer), "outcome", a->outcome, "hash", hash, "prev",
 	    prev);
+}
+
+char *
+action_audit_json(const struct store_audit *a)
+{
+	json_t	*j = api_audit_json(a);
+	char	*s = NULL;
+
+	if (j != NULL)
+		s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII |
+		    JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return s;
 }
 
 json_t *
