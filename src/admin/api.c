@@ -19,7 +19,6 @@
  * row here.
  */
 static const struct api_table *const api_tables[] = {
-	NULL,
 	&api_action_table,
 	&api_txn_table,
 	&api_audit_table,

@@ -1824,7 +1824,7 @@ sq_query(struct sq *s, const struct store_q *q, sq_read_fn fill,
 {
 	struct sq_conn	*c;
 	sqlite3_stmt	*st = NULL;
-	int		 i, rc = 0, ret = -1;
+	int		 i, rc = 0, ret = -1, found;
 
 	if (q->err) {
 		log_warnx("%s: query too long", s->path);
@@ -1840,7 +1840,7 @@ sq_query(struct sq *s, const struct store_q *q, sq_read_fn fill,
 		    sqlite3_bind_int64(st, i + 1, q->p[i].i) :
 		    sqlite3_bind_text(st, i + 1, q->p[i].s, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		ret = sq_walk_stmt(s, c, st, fill, NULL, cb, NULL);
+		ret = sq_walk_stmt(s, c, st, fill, NULL, cb, &found);
  out:
 	sqlite3_finalize(st);
 	sq_put(s, c);
