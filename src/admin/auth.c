@@ -67,7 +67,8 @@ api_auth_bearer(struct store *st, const char *authorization,
 		return API_AUTH_BAD;
 	if ((rc = auth_identity(&t, "token", who)) != API_AUTH_OK)
 		log_info("API token %s refused: %s", t.name, t.revoked_at ?
-		    "revoked" : "expired");
+		    "revoked" : action_role_parse(t.role) == API_ROLE_NONE ?
+		    "unknown role" : "expired");
 	return rc;
 }
 
