@@ -23,7 +23,11 @@ static const struct {
 	{ "crl", cmd_crl, "write the current CRL" },
 	{ "store", cmd_store, "copy a store into an empty one (SQLite to "
 	    "PostgreSQL)" },
-	{ "challenge", cmd_challenge, "mint or list one-time challenges" },
+	{ "challenge", cmd_challenge, "mint, list or revoke one-time "
+	    "challenges" },
+	{ "token", cmd_token, "create, list or revoke admin API tokens" },
+	{ "audit", cmd_audit, "list the audit log or verify its hash chain" },
+	{ "txlog", cmd_txlog, "list or prune the transaction log" },
 	{ "config", cmd_config, "check the configuration file" },
 	{ "mobileconfig", cmd_mobileconfig, "write an Apple .mobileconfig (CA and "
 	    "SCEP payloads)" },

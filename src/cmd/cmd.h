@@ -25,6 +25,9 @@ int	cmd_mobileconfig(int, char **);	/* cmd_mobileconfig.c */
 int	cmd_challenge(int, char **);	/* cmd_challenge.c */
 int	cmd_config(int, char **);	/* cmd_config.c */
 int	cmd_store(int, char **);	/* cmd_store.c */
+int	cmd_token(int, char **);	/* cmd_token.c */
+int	cmd_audit(int, char **);	/* cmd_audit.c */
+int	cmd_txlog(int, char **);	/* cmd_txlog.c */
 
 struct server;
 
@@ -45,5 +48,10 @@ int		 cmd_open(const char *dir, int need_ca, struct cmd_env *);
 void		 cmd_close(struct cmd_env *);
 /* ISO 8601 UTC. */
 void		 cmd_time(int64_t, char *, size_t);
+/*
+ * A time as given on the command line: Unix seconds, ISO 8601 UTC
+ * ("2026-12-01", "2026-12-01T10:00:00Z") or an age ("7d": 7 days ago).
+ */
+int		 cmd_time_parse(const char *, int64_t *);
 
 #endif

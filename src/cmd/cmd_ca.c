@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "ca.h"
 #include "cmd.h"
 #include "log.h"
@@ -100,6 +101,30 @@ ca_list(const struct ca_opts *o)
 	return 0;
 }
 
+/*
+ * Record "action" on CA "name" in the data directory's audit log,
+ * where there is one to open ("ok" 0: it failed).
+ */
+static void
+ca_audit(const struct ca_opts *o, const char *action, const char *name,
+    int ok)
+{
+	struct cmd_env		env;
+	struct action_ctx	x;
+	char			target[96];
+
+	if (cmd_open(o->dir, 0, &env) == -1) {
+		log_warnx("%s %s: no store to audit it in", action, name);
+		return;
+	}
+	action_ctx_cli(&x, env.store, NULL);
+	snprintf(target, sizeof(target), "ca:%s", name);
+	if (action_note(&x, action, target, NULL, ok ? "ok" : "failed") !=
+	    ACTION_OK)
+		log_warnx("%s %s: %s", action, name, x.why);
+	cmd_close(&env);
+}
+
 static int
 ca_create_cmd(const struct ca_opts *o, const char *name)
 {
@@ -111,8 +136,11 @@ ca_create_cmd(const struct ca_opts *o, const char *name)
 		goto out;
 	if (ca_create(cert, key, o->cn != NULL ? o->cn : name,
 	    o->key != NULL ? o->key : "rsa:2048", o->days > 0 ? o->days :
-	    3650) == -1)
+	    3650) == -1) {
+		ca_audit(o, "ca.create", name, 0);
 		goto out;
+	}
+	ca_audit(o, "ca.create", name, 1);
 	printf("wrote %s and %s\nadd to scepd.conf:\ncas: {\n  %s: {\n"
 	    "    cert = \"%s.pem\";\n    key = \"%s.key\";\n", cert, key, name,
 	    name, name);
@@ -134,8 +162,11 @@ ca_import_cmd(const struct ca_opts *o, const char *name)
 		log_warnx("ca import: --cert and --key-file are required");
 		return 2;
 	}
-	if (ca_import(o->cert, o->keyfile, o->chain, o->dir, name) == -1)
+	if (ca_import(o->cert, o->keyfile, o->chain, o->dir, name) == -1) {
+		ca_audit(o, "ca.import", name, 0);
 		return 1;
+	}
+	ca_audit(o, "ca.import", name, 1);
 	printf("imported %s into %s\nadd to scepd.conf:\ncas: {\n  %s: {\n"
 	    "    cert = \"%s.pem\";\n    key = \"%s.key\";\n", o->cert, o->dir,
 	    name, name, name);

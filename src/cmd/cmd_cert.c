@@ -3,15 +3,14 @@
  * cmd_cert.c: "scepd cert list" and "scepd cert show SERIAL": read the
  * store directly, so they work beside a running server.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "action.h"
 #include "cmd.h"
 #include "conf.h"
-#include "crl.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -51,25 +50,6 @@ cert_list_one(const struct store_cert *c, void *arg)
 	return 0;
 }
 
-/* Serials as people paste them: any case, colons, a 0x prefix. */
-static int
-cert_serial_norm(const char *in, char *out, size_t sz)
-{
-	size_t n = 0;
-
-	if (strncasecmp(in, "0x", 2) == 0)
-		in += 2;
-	for (; *in != '\0'; in++) {
-		if (*in == ':')
-			continue;
-		if (!isxdigit((unsigned char)*in) || n + 1 >= sz)
-			return -1;
-		out[n++] = (char)toupper((unsigned char)*in);
-	}
-	out[n] = '\0';
-	return n == 0 ? -1 : 0;
-}
-
 static int
 cert_show(struct store *st, const char *arg)
 {
@@ -77,7 +57,7 @@ cert_show(struct store *st, const char *arg)
 	char			serial[STORE_SERIAL_MAX + 1];
 	int			found, rc = 1;
 
-	if (cert_serial_norm(arg, serial, sizeof(serial)) == -1) {
+	if (action_serial_norm(arg, serial, sizeof(serial)) == -1) {
 		log_warnx("\"%s\" is not a serial number in hex", arg);
 		return 2;
 	}
@@ -93,42 +73,25 @@ cert_show(struct store *st, const char *arg)
 	return rc;
 }
 
-/* RFC 5280 5.3.1: mark revoked; the next CRL and OCSP answer show it. */
+/*
+ * RFC 5280 5.3.1: mark revoked; the next CRL and OCSP answer show it.
+ * admin/action.c's, audited as cli:<user>.
+ */
 static int
 cert_revoke(struct store *st, const char *arg, const char *reason_name)
 {
-	char	serial[STORE_SERIAL_MAX + 1];
-	int	reason = -1;
+	struct action_ctx	x;
+	enum action_rc		rc;
+	char			serial[STORE_SERIAL_MAX + 1];
 
-	if (cert_serial_norm(arg, serial, sizeof(serial)) == -1) {
-		log_warnx("\"%s\" is not a serial number in hex", arg);
-		return 2;
+	action_ctx_cli(&x, st, NULL);
+	if ((rc = action_cert_revoke(&x, arg, reason_name)) != ACTION_OK) {
+		log_warnx("%s: %s", arg, x.why);
+		return rc == ACTION_INVALID ? 2 : 1;
 	}
-	if (reason_name != NULL &&
-	    (reason = crl_reason_parse(reason_name)) < 0) {
-		log_warnx("unknown revocation reason \"%s\"", reason_name);
-		return 2;
-	}
-	/* RFC 5280 5.3.1: removeFromCRL belongs in delta CRLs only. */
-	if (reason == CRL_REMOVE_FROM_CRL) {
-		log_warnx("removeFromCRL is for delta CRLs, not a revocation");
-		return 2;
-	}
-	switch (store_cert_revoke(st, serial, reason, (int64_t)time(NULL))) {
-	case STORE_REVOKE_DONE:
-		log_info("revoked %s (%s)", serial, reason < 0 ?
-		    "no reason given" : crl_reason_str(reason));
+	if (action_serial_norm(arg, serial, sizeof(serial)) == 0)
 		printf("revoked %s\n", serial);
-		return 0;
-	case STORE_REVOKE_ALREADY:
-		log_warnx("%s is revoked already", serial);
-		return 1;
-	case STORE_REVOKE_UNKNOWN:
-		log_warnx("no certificate with serial %s", serial);
-		return 1;
-	default:
-		return 1;
-	}
+	return 0;
 }
 
 int

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "challenge.h"
+#include "action.h"
 #include "cmd.h"
 #include "log.h"
 #include "util.h"
@@ -21,81 +22,73 @@ chal_usage(FILE *fp)
 {
 	fprintf(fp, "usage: scepd challenge new --profile P [--ttl DURATION] "
 	    "[--subject PATTERN] [-d DIR]\n"
-	    "       scepd challenge list [-d DIR]\n\n"
+	    "       scepd challenge list [-d DIR]\n"
+	    "       scepd challenge revoke ID [-d DIR]\n\n"
 	    "new: print a one-time challenge for dynamic profile P, valid for "
 	    "DURATION\n     (seconds, or with a suffix s, m, h, d; default the "
 	    "profile's challenge.ttl),\n     usable only by a request whose "
 	    "subject matches PATTERN (POSIX ERE)\n     if given.  Only its "
 	    "SHA-256 is stored.\n"
 	    "list: tab-separated profile, created, expires (UTC), state "
-	    "(open, used,\n     expired), subject pattern or \"-\".\n");
-}
-
-/* "90", "90s", "15m", "2h", "7d" -> seconds; -1 if not that. */
-static long
-chal_duration(const char *s)
-{
-	char	*end;
-	long	 v = strtol(s, &end, 10);
-
-	if (end == s || v <= 0)
-		return -1;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		v *= 60;
-		break;
-	case 'h':
-		v *= 3600;
-		break;
-	case 'd':
-		v *= 86400;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	return v > 366L * 86400 ? -1 : v;
+	    "(open, used,\n     expired), subject pattern or \"-\", ID (the "
+	    "challenge's SHA-256).\nrevoke: make open challenge ID "
+	    "unusable.\n");
 }
 
 static int
 chal_list_one(const struct store_challenge *ch, void *arg)
 {
 	const time_t	*now = arg;
-	char		 created[32], expires[32];
+	char		 created[32], expires[32], id[2 * STORE_KID_LEN + 1];
 
 	cmd_time(ch->created_at, created, sizeof(created));
 	cmd_time(ch->expires_at, expires, sizeof(expires));
-	printf("%s\t%s\t%s\t%s\t%s\n", ch->profile, created, expires,
+	hex_lower(ch->hash, sizeof(ch->hash), id);
+	printf("%s\t%s\t%s\t%s\t%s\t%s\n", ch->profile, created, expires,
 	    ch->used_at != 0 ? "used" : ch->expires_at <= (int64_t)*now ?
-	    "expired" : "open", ch->subject[0] ? ch->subject : "-");
+	    "expired" : "open", ch->subject[0] ? ch->subject : "-", id);
 	return 0;
 }
 
+/* new and revoke: admin/action.c's, audited as cli:<user>. */
 static int
 chal_new(struct cmd_env *env, const char *profile, long ttl,
     const char *subject)
 {
-	const struct conf_profile	*pc;
-	char				 token[CHALLENGE_HEX + 1], when[32];
-	int64_t				 exp;
+	struct action_ctx	 x;
+	char			 token[CHALLENGE_HEX + 1], when[32];
+	char			 id[2 * STORE_KID_LEN + 1];
+	int64_t			 exp;
+	enum action_rc		 rc;
 
-	if ((pc = conf_profile_find(env->conf, profile)) == NULL) {
-		log_warnx("no profile named \"%s\"", profile);
-		return 1;
+	action_ctx_cli(&x, env->store, NULL);
+	x.conf = env->conf;
+	if ((rc = action_challenge_mint(&x, profile, ttl, subject, token, id,
+	    &exp)) != ACTION_OK) {
+		log_warnx("profile %s: %s", profile, x.why);
+		return rc == ACTION_INVALID ? 2 : 1;
 	}
-	if (challenge_mint(env->store, pc, (int)ttl, subject, token, &exp) ==
-	    -1)
-		return 1;
 	cmd_time(exp, when, sizeof(when));
 	printf("%s\n", token);
 	log_info("profile %s: one-time challenge valid until %s%s%s",
-	    pc->name, when, subject ? " for subjects matching " : "",
+	    profile, when, subject ? " for subjects matching " : "",
 	    subject ? subject : "");
 	explicit_bzero(token, sizeof(token));
+	return 0;
+}
+
+static int
+chal_revoke(struct cmd_env *env, const char *id)
+{
+	struct action_ctx	x;
+	enum action_rc		rc;
+
+	action_ctx_cli(&x, env->store, NULL);
+	if ((rc = action_challenge_revoke(&x, id)) != ACTION_OK) {
+		log_warnx("challenge %s: %s", id, x.why);
+		return rc == ACTION_INVALID ? 2 : 1;
+	}
+	printf("revoked %s\n", id);
 	return 0;
 }
 
@@ -123,7 +116,8 @@ cmd_challenge(int argc, char *argv[])
 		case 'p': profile = optarg; break;
 		case 's': subject = optarg; break;
 		case 't':
-			if ((ttl = chal_duration(optarg)) == -1) {
+			if ((ttl = action_duration(optarg, 366L * 86400)) ==
+			    -1) {
 				log_warnx("--ttl \"%s\": want seconds, or a "
 				    "number with s, m, h or d, up to 366d",
 				    optarg);
@@ -135,8 +129,9 @@ cmd_challenge(int argc, char *argv[])
 		}
 	}
 	verb = optind < argc ? argv[optind] : "";
-	if (optind + 1 != argc || (strcmp(verb, "new") != 0 &&
-	    strcmp(verb, "list") != 0) || (verb[0] == 'n' && profile == NULL)) {
+	if (!(optind + 2 == argc && strcmp(verb, "revoke") == 0) &&
+	    (optind + 1 != argc || (strcmp(verb, "new") != 0 &&
+	    strcmp(verb, "list") != 0) || (verb[0] == 'n' && profile == NULL))) {
 		chal_usage(stderr);
 		return 2;
 	}
@@ -144,6 +139,8 @@ cmd_challenge(int argc, char *argv[])
 		return 1;
 	if (verb[0] == 'n')
 		rc = chal_new(&env, profile, ttl, subject);
+	else if (verb[0] == 'r')
+		rc = chal_revoke(&env, argv[optind + 1]);
 	else
 		rc = store_challenge_list(env.store, chal_list_one, &now) == -1;
 	cmd_close(&env);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "action.h"
 #include "cmd.h"
 #include "log.h"
 #include "server.h"
@@ -64,4 +65,34 @@ cmd_time(int64_t t, char *buf, size_t sz)
 
 	gmtime_r(&tt, &tm);
 	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+cmd_time_parse(const char *s, int64_t *out)
+{
+	struct tm	 tm;
+	const char	*e;
+	char		*end;
+	long long	 n;
+	long		 ago;
+
+	if ((ago = action_duration(s, 3650L * 86400)) > 0 &&
+	    strspn(s, "0123456789") != strlen(s)) {
+		*out = (int64_t)time(NULL) - ago;
+		return 0;
+	}
+	if (strspn(s, "0123456789") == strlen(s) && *s != '\0') {
+		n = strtoll(s, &end, 10);
+		*out = n;
+		return n > 0 ? 0 : -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((e = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		e = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (e == NULL || *e != '\0')
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
 }

@@ -11,16 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "action.h"
 #include "cmd.h"
-#include "issue.h"
 #include "log.h"
 #include "pki.h"
 #include "server.h"
 #include "x509.h"
 #include "util.h"
-
-/* Serial collisions tolerated before approve gives up. */
-#define REQ_SERIAL_TRIES	4
 
 static void
 req_usage(FILE *fp)
@@ -79,70 +76,29 @@ req_show(const struct store_request *r, int64_t now)
 	pem_print(stdout, "CERTIFICATE REQUEST", r->csr, r->csrsz);
 }
 
-/* Issue the stored CSR and mark the request issued, atomically. */
+/* approve and reject: admin/action.c's, audited as cli:<user>. */
 static int
-req_approve(struct cmd_env *env, const struct store_request *r)
-{
-	const struct server_profile *sp;
-	struct issue_ctx	 ic = { .txid = r->txid, .peer = r->peer,
-	    .profile = r->profile, .renewed_from = "" };
-	struct csr_info		 ci;
-	struct store_cert	 rec = { 0 };
-	struct x509_st		*x = NULL;
-	enum store_put		 p = STORE_PUT_DUP_SERIAL;
-	int			 i;
-
-	if ((sp = server_profile(env->srv, r->profile, strlen(r->profile))) ==
-	    NULL) {
-		log_warnx("request %lld: profile \"%s\" is not configured any "
-		    "more", (long long)r->id, r->profile);
-		return 1;
-	}
-	ic.ca = sp->sca->conf->name;
-	if (csr_parse(r->csr, r->csrsz, &ci) != SCEP_OK) {
-		log_warnx("request %lld: stored CSR unusable: %s",
-		    (long long)r->id, ci.why);
-		csr_info_clear(&ci);
-		return 1;
-	}
-	for (i = 0; i < REQ_SERIAL_TRIES && p == STORE_PUT_DUP_SERIAL; i++) {
-		x509_free(x);
-		store_cert_clear(&rec);
-		if ((x = issue_sign(sp->sca->ca, &sp->conf->cert, &ci, &ic,
-		    &rec)) == NULL)
-			break;
-		p = store_request_issue(env->store, r->id, &rec);
-	}
-	if (x != NULL && p == STORE_PUT_OK) {
-		log_info("request %lld: issued serial %s to \"%s\" (approved)",
-		    (long long)r->id, rec.serial, rec.subject);
-		printf("issued %s\n", rec.serial);
-	} else if (p == STORE_PUT_STALE)
-		log_warnx("request %lld is not pending any more",
-		    (long long)r->id);
-	x509_free(x);
-	store_cert_clear(&rec);
-	csr_info_clear(&ci);
-	return x != NULL && p == STORE_PUT_OK ? 0 : 1;
-}
-
-static int
-req_reject(struct cmd_env *env, const struct store_request *r,
+req_decide(struct cmd_env *env, const char *verb, int64_t id,
     const char *reason)
 {
-	switch (store_request_reject(env->store, r->id, reason,
-	    (int64_t)time(NULL))) {
-	case STORE_PUT_OK:
-		log_info("request %lld: rejected%s%s", (long long)r->id,
-		    reason ? ": " : "", reason ? reason : "");
-		printf("rejected %lld\n", (long long)r->id);
-		return 0;
-	case STORE_PUT_STALE:
-		log_warnx("request %lld is not pending", (long long)r->id);
-		return 1;
-	default:
-		return 1;
+	struct action_ctx	x;
+	char			serial[STORE_SERIAL_MAX + 1];
+	enum action_rc		rc;
+
+	action_ctx_cli(&x, env->store, env->srv);
+	if (strcmp(verb, "approve") == 0)
+		rc = action_request_approve(&x, id, serial);
+	else
+		rc = action_request_reject(&x, id, reason);
+	if (rc != ACTION_OK) {
+		log_warnx("request %lld: %s", (long long)id, x.why);
+		return rc == ACTION_INVALID ? 2 : 1;
 	}
+	if (strcmp(verb, "approve") == 0)
+		printf("issued %s\n", serial);
+	else
+		printf("rejected %lld\n", (long long)id);
+	return 0;
 }
 
 /* show, approve, reject: one request by id. */
@@ -161,22 +117,16 @@ req_one(struct cmd_env *env, const char *verb, const char *idarg,
 		log_warnx("\"%s\" is not a request id", idarg);
 		return 2;
 	}
+	if (strcmp(verb, "show") != 0)
+		return req_decide(env, verb, id, reason);
 	if (store_request_get(env->store, id, &r, &found) == -1)
 		return 1;
 	if (!found) {
 		log_warnx("no request %lld", id);
 		return 1;
 	}
-	if (strcmp(verb, "show") == 0) {
-		req_show(&r, now);
-		rc = 0;
-	} else if (strcmp(req_status(&r, now), "pending") != 0)
-		log_warnx("request %lld is %s, not pending", id,
-		    req_status(&r, now));
-	else if (strcmp(verb, "approve") == 0)
-		rc = req_approve(env, &r);
-	else
-		rc = req_reject(env, &r, reason);
+	req_show(&r, now);
+	rc = 0;
 	store_request_clear(&r);
 	return rc;
 }

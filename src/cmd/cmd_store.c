@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "action.h"
 #include "cmd.h"
 #include "log.h"
 #include "store.h"
@@ -28,6 +29,9 @@ static const struct {
 	{ "  pending", offsetof(struct store_counts, pending) },
 	{ "crls", offsetof(struct store_counts, crls) },
 	{ "challenges", offsetof(struct store_counts, challenges) },
+	{ "tokens", offsetof(struct store_counts, tokens) },
+	{ "audit", offsetof(struct store_counts, audit) },
+	{ "txlog", offsetof(struct store_counts, txlog) },
 	{ "revision", offsetof(struct store_counts, revision) },
 };
 
@@ -93,6 +97,8 @@ store_migrate(const char *from, const char *to)
 	struct conf_store	 fs, ts;
 	struct store		*src = NULL, *dst = NULL;
 	struct store_counts	 before, copied, after;
+	struct action_ctx	 x;
+	char			 details[160];
 	int			 rc = 1;
 
 	/* Neither spec is echoed: a URL may carry a password. */
@@ -120,6 +126,15 @@ store_migrate(const char *from, const char *to)
 		    "the copy?");
 		goto out;
 	}
+	action_ctx_cli(&x, dst, NULL);
+	snprintf(details, sizeof(details), "{\"certs\":%lld,\"requests\":"
+	    "%lld,\"txns\":%lld,\"audit\":%lld}", (long long)copied.certs,
+	    (long long)copied.requests, (long long)copied.txns,
+	    (long long)copied.audit);
+	/* The source is not named: its URL may carry a password. */
+	if (action_note(&x, "store.migrate", "store", details, "ok") !=
+	    ACTION_OK)
+		log_warnx("store migrate: %s", x.why);
 	log_info("store migrate: %lld certificates, %lld requests, %lld "
 	    "transactions, %lld CRLs copied; counts verified",
 	    (long long)copied.certs, (long long)copied.requests,

@@ -74,6 +74,9 @@ static const struct conf_key conf_global_keys[] = {
 	CONF_K_INT("auth.window", C(auth.window), 1, 7 * 86400, 600),
 	CONF_K_INT("auth.delay", C(auth.delay), 1, 86400, 1),
 	CONF_K_INT("auth.max_delay", C(auth.max_delay), 1, 7 * 86400, 300),
+	/* The transaction log (GET /api/v1/transactions), pruned hourly. */
+	CONF_K_INT("log.transactions_days", C(log.transactions_days), 1,
+	    3650, 90),
 	CONF_K_END
 };
 

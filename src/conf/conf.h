@@ -204,6 +204,11 @@ struct conf_profile {
 	struct conf_policy	 policy;
 };
 
+/* What scepd keeps of its own work (issue #11). */
+struct conf_log {
+	int	 transactions_days; /* transaction log rows kept, days */
+};
+
 /* Revocation information: how long CRLs and OCSP answers are valid. */
 struct conf_pki {
 	int	 crl_validity;	/* seconds from thisUpdate to nextUpdate */
@@ -223,6 +228,7 @@ struct conf {
 	struct conf_pki		 pki;
 	struct conf_auth	 auth;
 	struct conf_admin	 admin;
+	struct conf_log		 log;
 };
 
 /*

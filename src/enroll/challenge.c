@@ -170,8 +170,9 @@ challenge_notify(const struct conf_profile *pc,
 }
 
 int
-challenge_mint(struct store *st, const struct conf_profile *pc, int ttl,
-    const char *subject, char *out, int64_t *expires)
+challenge_mint_audited(struct store *st, const struct conf_profile *pc,
+    int ttl, const char *subject, char *out, int64_t *expires,
+    const struct store_audit *a)
 {
 	struct store_challenge	sc;
 	unsigned char		r[CHALLENGE_HEX / 2];
@@ -203,5 +204,13 @@ challenge_mint(struct store *st, const struct conf_profile *pc, int ttl,
 	sc.expires_at = sc.created_at + (ttl > 0 ? ttl :
 	    pc->policy.challenge_ttl);
 	*expires = sc.expires_at;
-	return store_challenge_put(st, &sc);
+	return store_challenge_put_audited(st, &sc, a);
+}
+
+int
+challenge_mint(struct store *st, const struct conf_profile *pc, int ttl,
+    const char *subject, char *out, int64_t *expires)
+{
+	return challenge_mint_audited(st, pc, ttl, subject, out, expires,
+	    NULL);
 }

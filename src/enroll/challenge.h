@@ -62,5 +62,9 @@ void	challenge_notify(const struct conf_profile *,
  */
 int	challenge_mint(struct store *, const struct conf_profile *pc, int ttl,
 	    const char *subject, char *out, int64_t *expires);
+/* The same, with audit entry "a" written in the same transaction. */
+int	challenge_mint_audited(struct store *, const struct conf_profile *pc,
+	    int ttl, const char *subject, char *out, int64_t *expires,
+	    const struct store_audit *a);
 
 #endif

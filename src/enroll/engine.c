@@ -21,6 +21,7 @@
 #include "pki.h"
 #include "policy.h"
 #include "scep.h"
+#include "util.h"
 #include "webhook.h"
 #include "x509.h"
 
@@ -424,6 +425,7 @@ enroll_issue(struct enroll *e)
 		r = store_issue(e->srv->store, &rec, &t);
 	}
 	if (r == STORE_PUT_OK) {
+		e->out->result = e->kind == SIGNER_OURS ? "renewed" : "issued";
 		e_success(e, x, rec.serial);
 		if (e->kind == SIGNER_SELF)
 			challenge_notify(e->pc, &e->creq, 1, rec.serial,
@@ -456,6 +458,7 @@ enroll_pending(struct enroll *e)
 	enroll_txn(e, &t);
 	p = store_request_put(e->srv->store, &r, &t);
 	if (p == STORE_PUT_OK) {
+		e->out->result = "pending";
 		snprintf(e->out->reason, sizeof(e->out->reason),
 		    "waiting for approval as request %lld", (long long)r.id);
 		engine_send(e, SCEP_STATUS_PENDING, SCEP_OK, NULL, NULL,
@@ -722,6 +725,42 @@ engine_getcrl(struct enroll *e)
 	free(der);
 }
 
+/*
+ * The transaction log row of this answer (issue #11 item 4).  A store
+ * that cannot take it costs the row, not the enrollment: the answer
+ * is built and goes out whatever happens here.
+ */
+static void
+engine_txlog(const struct enroll *e, double t0)
+{
+	const struct engine_out	*out = e->out;
+	struct store_txlog	 t;
+	double			 ms = now_ms() - t0;
+
+	memset(&t, 0, sizeof(t));
+	t.at = (int64_t)time(NULL);
+	snprintf(t.profile, sizeof(t.profile), "%s", e->pc->name);
+	snprintf(t.txid, sizeof(t.txid), "%s", out->txid);
+	snprintf(t.msgtype, sizeof(t.msgtype), "%s", out->msgtype);
+	snprintf(t.outcome, sizeof(t.outcome), "%s", out->outcome != NULL ?
+	    out->outcome : "error");
+	snprintf(t.result, sizeof(t.result), "%s", out->result != NULL ?
+	    out->result : "");
+	if (strcmp(t.outcome, "FAILURE") == 0)
+		snprintf(t.fail_info, sizeof(t.fail_info), "%s",
+		    scep_fail_str(out->fail));
+	snprintf(t.reason, sizeof(t.reason), "%s", out->reason);
+	snprintf(t.subject, sizeof(t.subject), "%s", out->subject);
+	snprintf(t.peer, sizeof(t.peer), "%s", e->peer);
+	snprintf(t.serial, sizeof(t.serial), "%s", out->serial);
+	t.http = out->http;
+	t.duration_ms = ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+	if (store_txlog_put(e->srv->store, &t,
+	    e->srv->conf->log.transactions_days) == -1)
+		log_warnx("%s: the transaction log could not record this "
+		    "answer", t.txid[0] ? t.txid : e->peer);
+}
+
 void
 engine_pkiop(const struct server *srv, const struct server_profile *sp,
     const unsigned char *der, size_t len, const char *peer,
@@ -730,6 +769,7 @@ engine_pkiop(const struct server *srv, const struct server_profile *sp,
 	struct enroll	 e = { .srv = srv, .sp = sp, .sca = sp->sca,
 	    .pc = sp->conf, .peer = peer, .out = out };
 	enum scep_fail	 f;
+	double		 t0 = now_ms();
 
 	log_crypto_clear();
 	memset(out, 0, sizeof(*out));
@@ -756,6 +796,7 @@ engine_pkiop(const struct server *srv, const struct server_profile *sp,
 		engine_getcert(&e);
 	else
 		engine_getcrl(&e);
+	engine_txlog(&e, t0);
 	csr_info_clear(&e.ci);
 	free(e.inner);
 	scep_req_free(e.rq);

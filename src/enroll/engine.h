@@ -30,9 +30,15 @@ struct engine_out {
 	char		 serial[STORE_SERIAL_MAX + 1];
 	char		 subject[256];
 	char		 reason[192];	/* failInfoText or HTTP error text */
+	/* what it did: "issued", "renewed", "pending", or NULL */
+	const char	*result;
 };
 
-/* One PKIOperation for profile "sp" of "srv", from "peer". */
+/*
+ * One PKIOperation for profile "sp" of "srv", from "peer".  Once the
+ * answer is built it is recorded in the transaction log (one store
+ * call, never failing the request).
+ */
 void	engine_pkiop(const struct server *, const struct server_profile *sp,
 	    const unsigned char *, size_t, const char *peer,
 	    struct engine_out *);

@@ -5,8 +5,10 @@
  * else in scepd names a backend.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
@@ -15,6 +17,7 @@ struct store {
 	const struct store_ops	*ops;
 	void			*be;	/* the backend's own handle */
 	atomic_ullong		 errors; /* calls that failed: /metrics */
+	_Atomic int64_t		 prune_at; /* next txlog prune, Unix s */
 };
 
 /* Count a failed call (every failure is -1, whatever the enum). */
@@ -270,4 +273,217 @@ store_metrics(struct store *st, int64_t now, store_metrics_cb cb, void *arg,
 	rc = store_err(st, st->ops->metrics(st->be, now, cb, arg, m));
 	m->errors = atomic_load_explicit(&st->errors, memory_order_relaxed);
 	return rc;
+}
+enum store_put
+store_request_issue_audited(struct store *st, int64_t id,
+    const struct store_cert *c, const struct store_audit *a)
+{
+	return store_err(st, st->ops->request_issue_a(st->be, id, c, a));
+}
+
+enum store_put
+store_request_reject_audited(struct store *st, int64_t id, const char *reason,
+    int64_t when, const struct store_audit *a)
+{
+	return store_err(st, st->ops->request_reject_a(st->be, id, reason, when, a));
+}
+
+enum store_revoke
+store_cert_revoke_audited(struct store *st, const char *serial, int reason,
+    int64_t when, const struct store_audit *a)
+{
+	return store_err(st, st->ops->cert_revoke_a(st->be, serial, reason, when, a));
+}
+
+int
+store_challenge_put_audited(struct store *st, const struct store_challenge *c,
+    const struct store_audit *a)
+{
+	return store_err(st, st->ops->challenge_put_a(st->be, c, a));
+}
+
+enum store_put
+store_challenge_revoke(struct store *st, const unsigned char *hash,
+    int64_t when, const struct store_audit *a)
+{
+	return store_err(st, st->ops->challenge_revoke(st->be, hash, when, a));
+}
+
+enum store_put
+store_token_put(struct store *st, const struct store_token *t,
+    const struct store_audit *a)
+{
+	return store_err(st, st->ops->token_put(st->be, t, a));
+}
+
+enum store_put
+store_token_revoke(struct store *st, const char *name, int64_t when,
+    const struct store_audit *a)
+{
+	return store_err(st, st->ops->token_revoke(st->be, name, when, a));
+}
+
+int
+store_token_by_hash(struct store *st, const unsigned char *hash,
+    struct store_token *t, int *found)
+{
+	memset(t, 0, sizeof(*t));
+	return store_err(st, st->ops->token_get(st->be, 0, hash, t, found));
+}
+
+int
+store_token_by_cert(struct store *st, const unsigned char *cert,
+    struct store_token *t, int *found)
+{
+	memset(t, 0, sizeof(*t));
+	return store_err(st, st->ops->token_get(st->be, 1, cert, t, found));
+}
+
+int
+store_token_list(struct store *st, store_token_cb cb, void *arg)
+{
+	return store_err(st, st->ops->token_list(st->be, cb, arg));
+}
+
+int
+store_audit_append(struct store *st, const struct store_audit *a)
+{
+	return store_err(st, st->ops->audit_append(st->be, a));
+}
+
+int
+store_audit_list(struct store *st, const struct store_audit_filter *f,
+    store_audit_cb cb, void *arg)
+{
+	return store_err(st, st->ops->audit_list(st->be, f, cb, arg));
+}
+
+int
+store_audit_each(struct store *st, store_audit_cb cb, void *arg)
+{
+	return store_err(st, st->ops->audit_all(st->be, cb, arg));
+}
+
+int
+store_audit_head(struct store *st, int64_t *seq, unsigned char *hash)
+{
+	return store_err(st, st->ops->audit_head(st->be, seq, hash));
+}
+
+/* The verify walk's state between entries. */
+struct store_verify {
+	struct store_audit_check	*c;
+	unsigned char			 prev[STORE_KID_LEN];
+};
+
+static int
+store_verify_one(const struct store_audit *a, void *arg)
+{
+	struct store_verify	*v = arg;
+	struct store_audit_check *c = v->c;
+	unsigned char		 h[STORE_KID_LEN];
+
+	if (c->broken != 0)
+		return 0;
+	c->entries++;
+	if (a->seq != c->entries) {
+		c->broken = c->entries;
+		snprintf(c->why, sizeof(c->why), "entry %lld is missing "
+		    "(next is %lld)", (long long)c->entries,
+		    (long long)a->seq);
+	} else if (memcmp(a->prev, v->prev, STORE_KID_LEN) != 0) {
+		c->broken = a->seq;
+		snprintf(c->why, sizeof(c->why), "entry %lld does not link "
+		    "to the entry before it", (long long)a->seq);
+	} else if (store_audit_hash(a, h) == -1)
+		return -1;
+	else if (memcmp(h, a->hash, STORE_KID_LEN) != 0) {
+		c->broken = a->seq;
+		snprintf(c->why, sizeof(c->why), "entry %lld was changed: "
+		    "its hash does not match its fields", (long long)a->seq);
+	}
+	memcpy(v->prev, a->hash, STORE_KID_LEN);
+	return 0;
+}
+
+int
+store_audit_verify(struct store *st, struct store_audit_check *c)
+{
+	struct store_verify v = { .c = c };
+
+	memset(c, 0, sizeof(*c));
+	if (store_audit_head(st, &c->head_seq, c->head) == -1 ||
+	    store_audit_each(st, store_verify_one, &v) == -1)
+		return -1;
+	if (c->broken != 0)
+		return 0;
+	/* Entries cut off the end leave the head pointing past them. */
+	if (c->head_seq != c->entries ||
+	    memcmp(c->head, v.prev, STORE_KID_LEN) != 0) {
+		c->broken = c->entries + 1;
+		snprintf(c->why, sizeof(c->why), "the chain head is entry "
+		    "%lld, but the log ends at %lld", (long long)c->head_seq,
+		    (long long)c->entries);
+	}
+	return 0;
+}
+
+/* Rows one prune deletes at most: a bounded pause for its writer. */
+#define STORE_PRUNE_BATCH	5000
+/* How often store_txlog_put() prunes, seconds. */
+#define STORE_PRUNE_EVERY	3600
+
+int
+store_txlog_put(struct store *st, const struct store_txlog *t, int keep_days)
+{
+	int64_t	 due, now = (int64_t)time(NULL), n = 0;
+	int	 rc;
+
+	rc = store_err(st, st->ops->txlog_put(st->be, t));
+	/*
+	 * One request an hour prunes, the one that wins the exchange; the
+	 * others pay an atomic load.  A full batch means more is due: the
+	 * next request prunes again.
+	 */
+	due = atomic_load_explicit(&st->prune_at, memory_order_relaxed);
+	if (keep_days > 0 && now >= due &&
+	    atomic_compare_exchange_strong(&st->prune_at, &due,
+	    now + STORE_PRUNE_EVERY)) {
+		if (st->ops->txlog_prune(st->be, now - (int64_t)keep_days *
+		    86400, STORE_PRUNE_BATCH, &n) == 0 &&
+		    n == STORE_PRUNE_BATCH)
+			atomic_store(&st->prune_at, now);
+		if (n > 0)
+			log_info("transaction log: pruned %lld rows older than "
+			    "%d days", (long long)n, keep_days);
+	}
+	return rc;
+}
+
+int
+store_txlog_list(struct store *st, const struct store_txlog_filter *f,
+    store_txlog_cb cb, void *arg)
+{
+	return store_err(st, st->ops->txlog_list(st->be, f, cb, arg));
+}
+
+int
+store_txlog_prune(struct store *st, int64_t before, int64_t *n)
+{
+	int64_t	k;
+
+	*n = 0;
+	do {
+		if (store_err(st, st->ops->txlog_prune(st->be, before,
+		    STORE_PRUNE_BATCH, &k)) == -1)
+			return -1;
+		*n += k;
+	} while (k == STORE_PRUNE_BATCH);
+	return 0;
+}
+
+int
+store_stats(struct store *st, int64_t since, store_stat_cb cb, void *arg)
+{
+	return store_err(st, st->ops->stats(st->be, since, cb, arg));
 }

@@ -185,6 +185,7 @@ enum store_put {
 	STORE_PUT_STALE,	/* request no longer pending */
 	STORE_PUT_CHALLENGE,	/* one-time challenge used or expired meanwhile */
 	STORE_PUT_LIMIT,	/* max_active valid certificates already */
+	STORE_PUT_DUP_NAME,	/* a token of that name (or hash) exists */
 	STORE_PUT_ERROR = -1,
 };
 
@@ -202,6 +203,119 @@ struct store_counts {
 	int64_t		 crls;
 	int64_t		 revision;
 	int64_t		 challenges;	/* one-time challenges, used or not */
+	int64_t		 tokens;	/* API tokens, revoked or not */
+	int64_t		 audit;		/* audit log entries */
+	int64_t		 txlog;		/* transaction log rows */
+};
+
+#define STORE_AUDIT_DETAILS_MAX	1023
+#define STORE_TOKEN_NAME_MAX	63
+
+/*
+ * One entry of the audit log (issue #11 item 5).  A caller fills "at"
+ * to "outcome" and hands it to an audited write, which adds it in the
+ * same transaction as the change; the store fills "seq", "prev" and
+ * "hash": SHA-256 over every other field and the previous entry's
+ * hash (store_audit.c), so a changed or missing entry breaks the
+ * chain.  Never holds a secret.
+ */
+struct store_audit {
+	int64_t		 seq;		/* 1, 2, ... with no gap */
+	int64_t		 at;		/* Unix seconds */
+	char		 actor[96];	/* "token:NAME", "cli:USER", ... */
+	char		 action[48];	/* "request.approve", ... */
+	char		 target[128];	/* "request:12", "cert:ABCD", ... */
+	char		 details[STORE_AUDIT_DETAILS_MAX + 1];	/* JSON text */
+	char		 peer[64];	/* source address, "" for the CLI */
+	char		 outcome[64];	/* "ok", or why it was refused */
+	unsigned char	 prev[STORE_KID_LEN];	/* previous hash (0s first) */
+	unsigned char	 hash[STORE_KID_LEN];
+};
+
+/* What store_audit_list() returns: every field optional (0, ""). */
+struct store_audit_filter {
+	int64_t		 since, until;	/* at in [since, until] */
+	const char	*actor;		/* equal */
+	const char	*action;	/* equal */
+	int64_t		 before;	/* cursor: seq < before, 0 none */
+	int		 limit;		/* rows at most; 0: no limit */
+};
+
+/* What store_audit_verify() found. */
+struct store_audit_check {
+	int64_t		 entries;	/* entries read */
+	int64_t		 broken;	/* first broken seq, 0 if intact */
+	char		 why[128];	/* what is wrong with it */
+	int64_t		 head_seq;	/* the chain head's seq */
+	unsigned char	 head[STORE_KID_LEN];	/* and its hash */
+};
+
+/*
+ * An API token (issue #11 item 3).  Only the SHA-256 of the secret is
+ * kept.  "role" is the role's name ("viewer", ...); "profiles" a comma
+ * list of profile names, "" for all.
+ */
+struct store_token {
+	char		 name[STORE_TOKEN_NAME_MAX + 1];	/* unique */
+	unsigned char	 hash[STORE_KID_LEN];	/* unique */
+	char		 role[16];
+	char		 profiles[256];
+	int64_t		 created_at;
+	int64_t		 expires_at;	/* 0: never */
+	int64_t		 revoked_at;	/* 0: not revoked */
+	int		 has_cert;	/* bound to a client certificate */
+	unsigned char	 cert[STORE_KID_LEN];	/* its SHA-256 */
+};
+
+/*
+ * One PKIOperation scepd answered (issue #11 item 4): the transaction
+ * log, kept log.transactions_days.  "outcome" is the pkiStatus sent
+ * (SUCCESS, FAILURE, PENDING) or "error" for an HTTP error; "result"
+ * says what it did: "issued", "renewed", "pending" (a request kept for
+ * an administrator) or "" (answered from what was stored, or refused).
+ */
+struct store_txlog {
+	int64_t		 id;		/* filled on read: the cursor */
+	int64_t		 at;		/* Unix seconds */
+	char		 profile[STORE_NAME_MAX + 1];
+	char		 txid[STORE_TXID_MAX + 1];
+	char		 msgtype[16];	/* "PKCSReq", ... */
+	char		 outcome[16];
+	char		 result[16];
+	char		 fail_info[24];	/* "badRequest", ..., or "" */
+	char		 reason[192];
+	char		 subject[256];
+	char		 peer[64];
+	char		 serial[STORE_SERIAL_MAX + 1];
+	int		 http;		/* HTTP status */
+	int		 duration_ms;
+};
+
+/* What store_txlog_list() returns: every field optional (0, NULL). */
+struct store_txlog_filter {
+	const char	*profile;	/* equal */
+	const char	*txid;		/* equal */
+	const char	*outcome;	/* equal */
+	const char	*peer;		/* equal */
+	const char	*subject;	/* contained in the subject */
+	int64_t		 since, until;	/* at in [since, until] */
+	int64_t		 before;	/* cursor: id < before, 0 none */
+	int		 limit;		/* rows at most; 0: no limit */
+	int		 oldest_first;	/* ascending ids (export) */
+};
+
+/*
+ * One row of store_stats(): "n" operations of "key" for "profile" on
+ * day "day" (Unix seconds / 86400).  "key" is a txlog result
+ * ("issued", "renewed", "pending"), "failed:<failInfo>", "error",
+ * "answered", or from the requests, "approved" or "rejected" (by an
+ * administrator).
+ */
+struct store_stat {
+	int64_t		 day;
+	char		 profile[STORE_NAME_MAX + 1];
+	char		 key[40];
+	int64_t		 n;
 };
 
 /*
@@ -214,6 +328,10 @@ typedef int (*store_request_cb)(const struct store_request *, void *);
 typedef int (*store_txn_cb)(const struct store_txn *, void *);
 typedef int (*store_crl_cb)(const struct store_crl *, void *);
 typedef int (*store_challenge_cb)(const struct store_challenge *, void *);
+typedef int (*store_token_cb)(const struct store_token *, void *);
+typedef int (*store_audit_cb)(const struct store_audit *, void *);
+typedef int (*store_txlog_cb)(const struct store_txlog *, void *);
+typedef int (*store_stat_cb)(const struct store_stat *, void *);
 
 /*
  * What /metrics asks of the store (store_metrics()): per CA and status,
@@ -290,6 +408,42 @@ struct store_ops {
 	/* version 6: monitoring */
 	int		 (*metrics)(void *, int64_t now, store_metrics_cb,
 			     void *, struct store_metrics *);
+	/*
+	 * also version 6: the admin layer (issue #11).  Every write of
+	 * version 1-5 that an administrator makes takes an audit entry,
+	 * NULL for none, appended in its own transaction.
+	 */
+	enum store_put	 (*request_issue_a)(void *, int64_t,
+			     const struct store_cert *,
+			     const struct store_audit *);
+	enum store_put	 (*request_reject_a)(void *, int64_t, const char *,
+			     int64_t, const struct store_audit *);
+	enum store_revoke (*cert_revoke_a)(void *, const char *, int, int64_t,
+			     const struct store_audit *);
+	int		 (*challenge_put_a)(void *,
+			     const struct store_challenge *,
+			     const struct store_audit *);
+	enum store_put	 (*challenge_revoke)(void *, const unsigned char *,
+			     int64_t, const struct store_audit *);
+	enum store_put	 (*token_put)(void *, const struct store_token *,
+			     const struct store_audit *);
+	enum store_put	 (*token_revoke)(void *, const char *, int64_t,
+			     const struct store_audit *);
+	int		 (*token_get)(void *, int bycert, const unsigned char *,
+			     struct store_token *, int *);
+	int		 (*token_list)(void *, store_token_cb, void *);
+	int		 (*audit_append)(void *, const struct store_audit *);
+	int		 (*audit_list)(void *, const struct store_audit_filter *,
+			     store_audit_cb, void *);
+	int		 (*audit_all)(void *, store_audit_cb, void *);
+	int		 (*audit_head)(void *, int64_t *,
+			     unsigned char *);
+	int		 (*txlog_put)(void *, const struct store_txlog *);
+	int		 (*txlog_list)(void *, const struct store_txlog_filter *,
+			     store_txlog_cb, void *);
+	int		 (*txlog_prune)(void *, int64_t before, int max,
+			     int64_t *);
+	int		 (*stats)(void *, int64_t since, store_stat_cb, void *);
 };
 
 /*
@@ -431,6 +585,88 @@ int		 store_txn_pending_other(struct store *, const char *txid,
  */
 int		 store_metrics(struct store *, int64_t now, store_metrics_cb,
 		    void *, struct store_metrics *);
+/*
+ * The admin layer's writes (issue #11).  Each takes an audit entry
+ * ("a", NULL for none) that is appended in the same transaction as the
+ * change, so that either both are stored or neither; the answers are
+ * those of the calls above.
+ */
+enum store_put	 store_request_issue_audited(struct store *, int64_t id,
+		    const struct store_cert *, const struct store_audit *a);
+enum store_put	 store_request_reject_audited(struct store *, int64_t id,
+		    const char *reason, int64_t when,
+		    const struct store_audit *a);
+enum store_revoke store_cert_revoke_audited(struct store *,
+		    const char *serial, int reason, int64_t when,
+		    const struct store_audit *a);
+int		 store_challenge_put_audited(struct store *,
+		    const struct store_challenge *, const struct store_audit *a);
+/*
+ * Make an open one-time challenge unusable (used_at = "when"):
+ * STORE_PUT_OK, or STORE_PUT_STALE if there is none, or it was used or
+ * has expired.
+ */
+enum store_put	 store_challenge_revoke(struct store *,
+		    const unsigned char *hash, int64_t when,
+		    const struct store_audit *a);
+
+/* Keep a new token; STORE_PUT_DUP_NAME if its name or hash is taken. */
+enum store_put	 store_token_put(struct store *, const struct store_token *,
+		    const struct store_audit *a);
+/* Revoke token "name"; STORE_PUT_STALE if none, or revoked already. */
+enum store_put	 store_token_revoke(struct store *, const char *name,
+		    int64_t when, const struct store_audit *a);
+/* The token whose secret's SHA-256 is "hash" (revoked or not). */
+int		 store_token_by_hash(struct store *, const unsigned char *hash,
+		    struct store_token *, int *found);
+/* The token bound to the client certificate whose SHA-256 is "cert". */
+int		 store_token_by_cert(struct store *, const unsigned char *cert,
+		    struct store_token *, int *found);
+/* Every token, by name. */
+int		 store_token_list(struct store *, store_token_cb, void *);
+
+/*
+ * Append an entry on its own (reload, CA create, a refused action).
+ * The chain head is locked inside the transaction (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE of the head row), so
+ * nodes appending at once never fork it.
+ */
+int		 store_audit_append(struct store *, const struct store_audit *);
+/* Entries matching "f", newest first. */
+int		 store_audit_list(struct store *, const struct store_audit_filter *f,
+		    store_audit_cb, void *);
+/*
+ * Walk the whole chain, oldest first, recomputing every hash: a gap,
+ * an entry whose hash or link is wrong, or a head that is not the
+ * last entry sets c->broken to the first bad seq.  0 (intact or not;
+ * see c->broken), or -1 if the store failed.
+ */
+int		 store_audit_verify(struct store *, struct store_audit_check *c);
+/* The chain head: the last entry's seq and hash (0 and zeros: none). */
+int		 store_audit_head(struct store *, int64_t *seq,
+		    unsigned char *hash);
+/* Every entry, oldest first, as stored (store_import(), verify). */
+int		 store_audit_each(struct store *, store_audit_cb, void *);
+/* store_audit.c: the hash of entry "a" (its prev included) into "out". */
+int		 store_audit_hash(const struct store_audit *a,
+		    unsigned char *out);
+
+/*
+ * Record one answered PKIOperation.  At most once an hour per store
+ * handle this also prunes rows older than "keep_days" (a bounded
+ * batch), so that a busy server keeps its log small without a timer.
+ * 0 or -1 (logged); the caller never fails a request for it.
+ */
+int		 store_txlog_put(struct store *, const struct store_txlog *,
+		    int keep_days);
+/* Rows matching "f", newest first. */
+int		 store_txlog_list(struct store *,
+		    const struct store_txlog_filter *f, store_txlog_cb, void *);
+/* Delete every row older than "before" (Unix seconds); *n deleted. */
+int		 store_txlog_prune(struct store *, int64_t before, int64_t *n);
+/* Counts per day, profile and outcome since "since" (store_stat). */
+int		 store_stats(struct store *, int64_t since, store_stat_cb,
+		    void *);
 
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;

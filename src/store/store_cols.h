@@ -111,6 +111,78 @@ enum store_crl_col { STORE_COLS_ENUM(STORE_CRL_COLS) CRL_COL__MAX };
 enum store_chal_col { STORE_COLS_ENUM(STORE_CHAL_COLS) CHAL_COL__MAX };
 #define STORE_CHAL_COLNAMES	STORE_COLS_NAMES(STORE_CHAL_COLS)
 
+/*
+ * tokens, as struct store_token holds a row; also the column list of
+ * the INSERT, whose parameters are in the same order.
+ */
+#define STORE_TOKEN_COLS(first, next)					\
+	first(TOKEN_COL_NAME,		"name")				\
+	next(TOKEN_COL_HASH,		"hash")				\
+	next(TOKEN_COL_ROLE,		"role")				\
+	next(TOKEN_COL_PROFILES,	"profiles")			\
+	next(TOKEN_COL_CREATED_AT,	"created_at")			\
+	next(TOKEN_COL_EXPIRES_AT,	"expires_at")			\
+	next(TOKEN_COL_REVOKED_AT,	"revoked_at")			\
+	next(TOKEN_COL_CERT,		"cert")
+enum store_token_col { STORE_COLS_ENUM(STORE_TOKEN_COLS) TOKEN_COL__MAX };
+#define STORE_TOKEN_COLNAMES	STORE_COLS_NAMES(STORE_TOKEN_COLS)
+
+/* audit, as struct store_audit holds a row, and its INSERT. */
+#define STORE_AUDIT_COLS(first, next)					\
+	first(AUDIT_COL_SEQ,		"seq")				\
+	next(AUDIT_COL_AT,		"at")				\
+	next(AUDIT_COL_ACTOR,		"actor")			\
+	next(AUDIT_COL_ACTION,		"action")			\
+	next(AUDIT_COL_TARGET,		"target")			\
+	next(AUDIT_COL_DETAILS,		"details")			\
+	next(AUDIT_COL_PEER,		"peer")				\
+	next(AUDIT_COL_OUTCOME,		"outcome")			\
+	next(AUDIT_COL_PREV,		"prev")				\
+	next(AUDIT_COL_HASH,		"hash")
+enum store_audit_col { STORE_COLS_ENUM(STORE_AUDIT_COLS) AUDIT_COL__MAX };
+#define STORE_AUDIT_COLNAMES	STORE_COLS_NAMES(STORE_AUDIT_COLS)
+
+/*
+ * txlog, as struct store_txlog holds a row; the INSERT names every
+ * column but the first (the id is the store's).
+ */
+#define STORE_TXLOG_COLS(first, next)					\
+	first(TXLOG_COL_ID,		"id")				\
+	next(TXLOG_COL_AT,		"at")				\
+	next(TXLOG_COL_PROFILE,		"profile")			\
+	next(TXLOG_COL_TXID,		"txid")				\
+	next(TXLOG_COL_MSGTYPE,		"msgtype")			\
+	next(TXLOG_COL_OUTCOME,		"outcome")			\
+	next(TXLOG_COL_RESULT,		"result")			\
+	next(TXLOG_COL_FAIL_INFO,	"fail_info")			\
+	next(TXLOG_COL_REASON,		"reason")			\
+	next(TXLOG_COL_SUBJECT,		"subject")			\
+	next(TXLOG_COL_PEER,		"peer")				\
+	next(TXLOG_COL_SERIAL,		"serial")			\
+	next(TXLOG_COL_HTTP,		"http")				\
+	next(TXLOG_COL_DURATION,	"duration_ms")
+enum store_txlog_col { STORE_COLS_ENUM(STORE_TXLOG_COLS) TXLOG_COL__MAX };
+#define STORE_TXLOG_COLNAMES	STORE_COLS_NAMES(STORE_TXLOG_COLS)
+#define STORE_TXLOG_INSERT_COLS	"at, profile, txid, msgtype, outcome, "	\
+	"result, fail_info, reason, subject, peer, serial, http, duration_ms"
+
+/*
+ * store_stats(): the transaction log's outcomes per day and profile,
+ * then the administrators' decisions from the requests.  "?" is the
+ * first parameter (since), written by each backend.
+ */
+#define STORE_STATS_KEY							\
+	"CASE WHEN result <> '' THEN result "				\
+	"WHEN outcome = 'FAILURE' THEN 'failed:' || fail_info "		\
+	"WHEN outcome = 'error' THEN 'error' ELSE 'answered' END"
+#define STORE_STATS_SQL(ph)						\
+	"SELECT at / 86400 AS day, profile, " STORE_STATS_KEY " AS k, "	\
+	"count(*) FROM txlog WHERE at >= " ph " GROUP BY 1, 2, 3 "	\
+	"UNION ALL SELECT decided_at / 86400, profile, CASE status "	\
+	"WHEN 0 THEN 'approved' ELSE 'rejected' END, count(*) "		\
+	"FROM requests WHERE decided_at >= " ph " AND status IN (0, 2) " \
+	"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+
 /* One row of counts, as struct store_counts holds it. */
 #define STORE_COUNTS_COLS(first, next)					\
 	first(COUNTS_COL_CERTS,		"(SELECT count(*) FROM certs)")	\
@@ -125,7 +197,10 @@ enum store_chal_col { STORE_COLS_ENUM(STORE_CHAL_COLS) CHAL_COL__MAX };
 	next(COUNTS_COL_CRLS,		"(SELECT count(*) FROM crls)")	\
 	next(COUNTS_COL_REVISION,					\
 	    "(SELECT value FROM meta WHERE key = 'revision')")		\
-	next(COUNTS_COL_CHALLENGES,	"(SELECT count(*) FROM challenges)")
+	next(COUNTS_COL_CHALLENGES,	"(SELECT count(*) FROM challenges)") \
+	next(COUNTS_COL_TOKENS,		"(SELECT count(*) FROM tokens)") \
+	next(COUNTS_COL_AUDIT,		"(SELECT count(*) FROM audit)")	\
+	next(COUNTS_COL_TXLOG,		"(SELECT count(*) FROM txlog)")
 enum store_counts_col { STORE_COLS_ENUM(STORE_COUNTS_COLS) COUNTS_COL__MAX };
 #define STORE_COUNTS_COLNAMES	STORE_COLS_NAMES(STORE_COUNTS_COLS)
 
@@ -146,6 +221,10 @@ enum store_row_kind {
 	STORE_ROW_TXN,
 	STORE_ROW_CRL,
 	STORE_ROW_CHALLENGE,
+	STORE_ROW_TOKEN,
+	STORE_ROW_AUDIT,
+	STORE_ROW_TXLOG,
+	STORE_ROW_STAT,
 };
 
 /* A list operation's callback, whichever record it takes. */
@@ -157,6 +236,10 @@ struct store_cb {
 		store_txn_cb		 txn;
 		store_crl_cb		 crl;
 		store_challenge_cb	 challenge;
+		store_token_cb		 token;
+		store_audit_cb		 audit;
+		store_txlog_cb		 txlog;
+		store_stat_cb		 stat;
 	} fn;
 	void			*arg;	/* the callback's own */
 };
@@ -173,6 +256,10 @@ struct store_cb {
 #define STORE_CB_CRL(f, a)	STORE_CB(STORE_ROW_CRL, crl, f, a)
 #define STORE_CB_CHALLENGE(f, a) \
 	STORE_CB(STORE_ROW_CHALLENGE, challenge, f, a)
+#define STORE_CB_TOKEN(f, a)	STORE_CB(STORE_ROW_TOKEN, token, f, a)
+#define STORE_CB_AUDIT(f, a)	STORE_CB(STORE_ROW_AUDIT, audit, f, a)
+#define STORE_CB_TXLOG(f, a)	STORE_CB(STORE_ROW_TXLOG, txlog, f, a)
+#define STORE_CB_STAT(f, a)	STORE_CB(STORE_ROW_STAT, stat, f, a)
 
 /* Room for any record a list reads. */
 union store_row {
@@ -181,6 +268,10 @@ union store_row {
 	struct store_txn	 txn;
 	struct store_crl	 crl;
 	struct store_challenge	 challenge;
+	struct store_token	 token;
+	struct store_audit	 audit;
+	struct store_txlog	 txlog;
+	struct store_stat	 stat;
 };
 
 /*
@@ -211,6 +302,18 @@ store_cb_give(const struct store_cb *cb, union store_row *row)
 		break;
 	case STORE_ROW_CHALLENGE:	/* owns no memory */
 		rc = cb->fn.challenge(&row->challenge, cb->arg);
+		break;
+	case STORE_ROW_TOKEN:		/* these neither */
+		rc = cb->fn.token(&row->token, cb->arg);
+		break;
+	case STORE_ROW_AUDIT:
+		rc = cb->fn.audit(&row->audit, cb->arg);
+		break;
+	case STORE_ROW_TXLOG:
+		rc = cb->fn.txlog(&row->txlog, cb->arg);
+		break;
+	case STORE_ROW_STAT:
+		rc = cb->fn.stat(&row->stat, cb->arg);
 		break;
 	}
 	return rc;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_cols.h"
+#include "store_query.h"
 
 /*
  * Schema migrations: entry i takes meta.schema_version i to i + 1.
@@ -116,6 +117,63 @@ static const char *const pg_migrations[] = {
 	"  WHERE request_id IS NOT NULL;",
 	/* 4: as SQLite's schema 6: what /metrics counts (issue #11). */
 	"CREATE INDEX certs_expiry ON certs(ca, status, not_after);",
+	/*
+	 * 5: as SQLite's schema 7 (the admin layer, issue #11): tokens,
+	 * the hash-chained audit log and its head row (locked by every
+	 * append, so nodes take turns and never fork the chain), and the
+	 * transaction log; transactionIDs as bytea, as in txns.
+	 */
+	"CREATE TABLE tokens ("
+	"  name text PRIMARY KEY,"
+	"  hash bytea NOT NULL UNIQUE,"
+	"  role text NOT NULL,"
+	"  profiles text NOT NULL DEFAULT '',"
+	"  created_at bigint NOT NULL,"
+	"  expires_at bigint NOT NULL DEFAULT 0,"
+	"  revoked_at bigint NOT NULL DEFAULT 0,"
+	"  cert bytea);"
+	"CREATE INDEX tokens_cert ON tokens(cert) WHERE cert IS NOT NULL;"
+	"CREATE TABLE audit ("
+	"  seq bigint PRIMARY KEY,"
+	"  at bigint NOT NULL,"
+	"  actor text NOT NULL,"
+	"  action text NOT NULL,"
+	"  target text NOT NULL,"
+	"  details text NOT NULL,"
+	"  peer text NOT NULL,"
+	"  outcome text NOT NULL,"
+	"  prev bytea NOT NULL,"
+	"  hash bytea NOT NULL);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX audit_actor ON audit(actor, seq);"
+	"CREATE INDEX audit_action ON audit(action, seq);"
+	"CREATE TABLE audit_head ("
+	"  id integer PRIMARY KEY CHECK (id = 1),"
+	"  seq bigint NOT NULL,"
+	"  hash bytea NOT NULL);"
+	"INSERT INTO audit_head VALUES (1, 0, decode(repeat('00', 32), "
+	"  'hex'));"
+	"CREATE TABLE txlog ("
+	"  id bigserial PRIMARY KEY,"
+	"  at bigint NOT NULL,"
+	"  profile text NOT NULL,"
+	"  txid bytea NOT NULL,"
+	"  msgtype text NOT NULL,"
+	"  outcome text NOT NULL,"
+	"  result text NOT NULL,"
+	"  fail_info text NOT NULL,"
+	"  reason text NOT NULL,"
+	"  subject text NOT NULL,"
+	"  peer text NOT NULL,"
+	"  serial text NOT NULL,"
+	"  http integer NOT NULL,"
+	"  duration_ms integer NOT NULL);"
+	"CREATE INDEX txlog_at ON txlog(at);"
+	"CREATE INDEX txlog_txid ON txlog(txid);"
+	"CREATE INDEX txlog_peer ON txlog(peer, id);"
+	"CREATE INDEX txlog_profile ON txlog(profile, id);"
+	"CREATE INDEX requests_decided ON requests(decided_at) "
+	"  WHERE decided_at IS NOT NULL;",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -167,6 +225,20 @@ enum pg_stmt {
 	PG_LIMIT_LOCK,
 	PG_METRICS_CERTS,
 	PG_METRICS_PENDING,
+	PG_CHAL_REVOKE,
+	PG_TOKEN_INSERT,
+	PG_TOKEN_REVOKE,
+	PG_TOKEN_BY_HASH,
+	PG_TOKEN_BY_CERT,
+	PG_TOKEN_LIST,
+	PG_AUDIT_LOCK,
+	PG_AUDIT_HEAD,
+	PG_AUDIT_INSERT,
+	PG_AUDIT_HEAD_SET,
+	PG_AUDIT_ALL,
+	PG_TXLOG_INSERT,
+	PG_TXLOG_PRUNE,
+	PG_STATS,
 	PG__MAX
 };
 
@@ -264,6 +336,37 @@ static const char *const pg_sql[PG__MAX] = {
 	    "2592000) FROM certs GROUP BY ca, status",
 	[PG_METRICS_PENDING] = "SELECT count(*) FROM requests "
 	    "WHERE status = 3 AND expires_at > $1",
+	[PG_CHAL_REVOKE] = "UPDATE challenges SET used_at = $2, "
+	    "expires_at = $2 WHERE hash = $1 AND used_at IS NULL AND "
+	    "expires_at > $2",
+	[PG_TOKEN_INSERT] = "INSERT INTO tokens (" STORE_TOKEN_COLNAMES ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+	[PG_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = $2 "
+	    "WHERE name = $1 AND revoked_at = 0",
+	[PG_TOKEN_BY_HASH] = "SELECT " STORE_TOKEN_COLNAMES " FROM tokens "
+	    "WHERE hash = $1",
+	[PG_TOKEN_BY_CERT] = "SELECT " STORE_TOKEN_COLNAMES " FROM tokens "
+	    "WHERE cert = $1 ORDER BY revoked_at <> 0, created_at DESC",
+	[PG_TOKEN_LIST] = "SELECT " STORE_TOKEN_COLNAMES " FROM tokens "
+	    "ORDER BY name",
+	/*
+	 * Every append locks the head row until it commits: appenders on
+	 * all nodes take turns, each linking to the one before.
+	 */
+	[PG_AUDIT_LOCK] = "SELECT seq, hash FROM audit_head WHERE id = 1 "
+	    "FOR UPDATE",
+	[PG_AUDIT_HEAD] = "SELECT seq, hash FROM audit_head WHERE id = 1",
+	[PG_AUDIT_INSERT] = "INSERT INTO audit (" STORE_AUDIT_COLNAMES ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	[PG_AUDIT_HEAD_SET] = "UPDATE audit_head SET seq = $1, hash = $2 "
+	    "WHERE id = 1",
+	[PG_AUDIT_ALL] = "SELECT " STORE_AUDIT_COLNAMES " FROM audit "
+	    "ORDER BY seq",
+	[PG_TXLOG_INSERT] = "INSERT INTO txlog (" STORE_TXLOG_INSERT_COLS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	[PG_TXLOG_PRUNE] = "DELETE FROM txlog WHERE id IN (SELECT id FROM "
+	    "txlog WHERE at < $1 ORDER BY at LIMIT $2)",
+	[PG_STATS] = STORE_STATS_SQL("$1"),
 };
 
 struct pg_conn {
@@ -883,15 +986,16 @@ pg_lookup(struct pg *p, enum pg_stmt which, const struct pg_args *a,
  * is never held in memory), each read by "fill" into a record that
  * store_cb_give() hands on; stops at the first -1 of either.
  */
+static int pg_drain(struct pg_conn *, const char *, pg_row_fn,
+    const struct store_cb *);
+
 static int
 pg_each(struct pg *p, enum pg_stmt which, const struct pg_args *a,
     pg_row_fn fill, const struct store_cb *cb)
 {
 	struct pg_conn	*c;
-	PGresult	*r;
-	union store_row	 row;
 	char		 name[16];
-	int		 ret = -1, stop = 0;
+	int		 ret = -1;
 
 	if ((c = pg_get(p)) == NULL)
 		return -1;
@@ -902,6 +1006,24 @@ pg_each(struct pg *p, enum pg_stmt which, const struct pg_args *a,
 		pg_fail(c, NULL, pg_sql[which]);
 		goto out;
 	}
+	ret = pg_drain(c, pg_sql[which], fill, cb);
+ out:
+	pg_put(p, c);
+	return ret;
+}
+
+/*
+ * The rows of the query just sent on "c" in single-row mode, each
+ * read by "fill" and handed on by store_cb_give(); 0 or -1.
+ */
+static int
+pg_drain(struct pg_conn *c, const char *what, pg_row_fn fill,
+    const struct store_cb *cb)
+{
+	PGresult	*r;
+	union store_row	 row;
+	int		 ret = -1, stop = 0;
+
 	while ((r = PQgetResult(c->db)) != NULL) {
 		switch (PQresultStatus(r)) {
 		case PGRES_SINGLE_TUPLE:
@@ -914,14 +1036,12 @@ pg_each(struct pg *p, enum pg_stmt which, const struct pg_args *a,
 				ret = 0;
 			break;
 		default:
-			pg_fail(c, r, pg_sql[which]);
+			pg_fail(c, r, what);
 			stop = 1;
 			break;
 		}
 		PQclear(r);
 	}
- out:
-	pg_put(p, c);
 	return ret;
 }
 
@@ -1162,12 +1282,62 @@ pg_cert_status(void *arg, const char *serial, struct store_status *ss,
 	return pg_lookup(arg, PG_CERT_STATUS, &a, pg_status_row, ss, found);
 }
 
+/* Insert entry "e" as it is and make it the chain head. */
+static enum store_put
+pg_audit_insert(struct pg_conn *c, const struct store_audit *e)
+{
+	struct pg_args	a = { 0 }, h = { 0 };
+	enum store_put	ret;
+
+	pg_int(&a, e->seq);
+	pg_int(&a, e->at);
+	pg_text(&a, e->actor);
+	pg_text(&a, e->action);
+	pg_text(&a, e->target);
+	pg_text(&a, e->details);
+	pg_text(&a, e->peer);
+	pg_text(&a, e->outcome);
+	pg_blob(&a, e->prev, STORE_KID_LEN);
+	pg_blob(&a, e->hash, STORE_KID_LEN);
+	pg_int(&h, e->seq);
+	pg_blob(&h, e->hash, STORE_KID_LEN);
+	if ((ret = pg_write(c, PG_AUDIT_INSERT, &a, STORE_PUT_ERROR, NULL)) ==
+	    STORE_PUT_OK)
+		ret = pg_write(c, PG_AUDIT_HEAD_SET, &h, STORE_PUT_ERROR, NULL);
+	return ret;
+}
+
+/*
+ * Append audit entry "a" (NULL: none) inside the transaction of "c",
+ * the head row locked until it commits.
+ */
+static enum store_put
+pg_audit_add(struct pg_conn *c, const struct store_audit *a)
+{
+	struct store_audit	 e;
+	PGresult		*r;
+	int			 ok;
+
+	if (a == NULL)
+		return STORE_PUT_OK;
+	e = *a;
+	if ((r = pg_exec(c, PG_AUDIT_LOCK, &pg_noargs, NULL)) == NULL)
+		return STORE_PUT_ERROR;
+	ok = PQntuples(r) == 1 && pg_col_kid(r, 1, e.prev) == 0;
+	e.seq = ok ? pg_col_int(r, 0) + 1 : 0;
+	PQclear(r);
+	if (!ok || store_audit_hash(&e, e.hash) == -1)
+		return STORE_PUT_ERROR;
+	return pg_audit_insert(c, &e);
+}
+
 /*
  * The conditional UPDATE decides between nodes revoking at once: one
  * changes the row and bumps the revision, the others change nothing.
  */
 static enum store_revoke
-pg_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
+pg_cert_revoke_a(void *arg, const char *serial, int reason, int64_t when,
+    const struct store_audit *au)
 {
 	struct pg		*p = arg;
 	struct pg_conn		*c;
@@ -1185,8 +1355,10 @@ pg_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
 	else
 		pg_int(&a, reason);
 	if (pg_cmd(c, "BEGIN") == 0 && (ret = pg_write(c, PG_CERT_REVOKE, &a,
-	    STORE_PUT_ERROR, &changed)) == STORE_PUT_OK && changed)
-		ret = pg_write(c, PG_REV_BUMP, &none, STORE_PUT_ERROR, NULL);
+	    STORE_PUT_ERROR, &changed)) == STORE_PUT_OK && changed &&
+	    (ret = pg_write(c, PG_REV_BUMP, &none, STORE_PUT_ERROR, NULL)) ==
+	    STORE_PUT_OK)
+		ret = pg_audit_add(c, au);
 	if (pg_finish(p, c, ret) != STORE_PUT_OK)
 		return STORE_REVOKE_ERROR;
 	if (changed)
@@ -1194,6 +1366,12 @@ pg_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
 	if (pg_cert_status(p, serial, &ss, &found) == -1)
 		return STORE_REVOKE_ERROR;
 	return found ? STORE_REVOKE_ALREADY : STORE_REVOKE_UNKNOWN;
+}
+
+static enum store_revoke
+pg_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
+{
+	return pg_cert_revoke_a(arg, serial, reason, when, NULL);
 }
 
 /* A row of one integer: a count, the revision. */
@@ -1334,7 +1512,8 @@ pg_txn_decide(struct pg_conn *c, int64_t id, int status, const char *serial)
  * expiry: exactly one sees its row), then the transaction.
  */
 static enum store_put
-pg_request_issue(void *arg, int64_t id, const struct store_cert *r)
+pg_request_issue_a(void *arg, int64_t id, const struct store_cert *r,
+    const struct store_audit *au)
 {
 	struct pg	*p = arg;
 	struct pg_conn	*c;
@@ -1354,13 +1533,22 @@ pg_request_issue(void *arg, int64_t id, const struct store_cert *r)
 	ret = pg_write(c, PG_REQ_ISSUE, &a, STORE_PUT_ERROR, &rows);
 	if (ret == STORE_PUT_OK && rows != 1)
 		ret = STORE_PUT_STALE;
-	else if (ret == STORE_PUT_OK)
-		ret = pg_txn_decide(c, id, STORE_TXN_ISSUED, r->serial);
+	else if (ret == STORE_PUT_OK &&
+	    (ret = pg_txn_decide(c, id, STORE_TXN_ISSUED, r->serial)) ==
+	    STORE_PUT_OK)
+		ret = pg_audit_add(c, au);
 	return pg_finish(p, c, ret);
 }
 
 static enum store_put
-pg_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
+pg_request_issue(void *arg, int64_t id, const struct store_cert *r)
+{
+	return pg_request_issue_a(arg, id, r, NULL);
+}
+
+static enum store_put
+pg_request_reject_a(void *arg, int64_t id, const char *reason, int64_t when,
+    const struct store_audit *au)
 {
 	struct pg	*p = arg;
 	struct pg_conn	*c;
@@ -1378,10 +1566,17 @@ pg_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
 	    STORE_PUT_OK) {
 		if (rows != 1)
 			ret = STORE_PUT_STALE;
-		else
-			ret = pg_txn_decide(c, id, STORE_TXN_REJECTED, NULL);
+		else if ((ret = pg_txn_decide(c, id, STORE_TXN_REJECTED,
+		    NULL)) == STORE_PUT_OK)
+			ret = pg_audit_add(c, au);
 	}
 	return pg_finish(p, c, ret);
+}
+
+static enum store_put
+pg_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
+{
+	return pg_request_reject_a(arg, id, reason, when, NULL);
 }
 
 static int
@@ -1469,6 +1664,9 @@ pg_counts_row(const PGresult *r, void *arg)
 	n->crls = pg_col_int(r, COUNTS_COL_CRLS);
 	n->revision = pg_col_int(r, COUNTS_COL_REVISION);
 	n->challenges = pg_col_int(r, COUNTS_COL_CHALLENGES);
+	n->tokens = pg_col_int(r, COUNTS_COL_TOKENS);
+	n->audit = pg_col_int(r, COUNTS_COL_AUDIT);
+	n->txlog = pg_col_int(r, COUNTS_COL_TXLOG);
 	return 0;
 }
 
@@ -1512,18 +1710,27 @@ pg_chal_insert(struct pg_conn *c, const struct store_challenge *ch)
 }
 
 static int
-pg_challenge_put(void *arg, const struct store_challenge *ch)
+pg_challenge_put_a(void *arg, const struct store_challenge *ch,
+    const struct store_audit *au)
 {
 	struct pg	*p = arg;
 	struct pg_conn	*c;
-	enum store_put	 ret;
+	enum store_put	 ret = STORE_PUT_ERROR;
 
 	if ((c = pg_get(p)) == NULL)
 		return -1;
-	if ((ret = pg_chal_insert(c, ch)) == STORE_PUT_DUP_SERIAL)
+	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_chal_insert(c, ch)) == STORE_PUT_OK)
+		ret = pg_audit_add(c, au);
+	if (ret == STORE_PUT_DUP_SERIAL)
 		log_warnx("store (postgresql): challenge: hash taken");
-	pg_put(p, c);
-	return ret == STORE_PUT_OK ? 0 : -1;
+	return pg_finish(p, c, ret) == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_challenge_put(void *arg, const struct store_challenge *ch)
+{
+	return pg_challenge_put_a(arg, ch, NULL);
 }
 
 static int
@@ -1586,6 +1793,359 @@ pg_txn_pending_other(void *arg, const char *txid,
 	return pg_lookup(arg, PG_TXN_PENDING_OTHER, &a, pg_int_row, n, &found);
 }
 
+/* A change of one row under "which" with "a", audited: OK or STALE. */
+static enum store_put
+pg_change_one(struct pg *p, enum pg_stmt which, const struct pg_args *a,
+    const struct store_audit *au)
+{
+	struct pg_conn	*c;
+	enum store_put	 ret = STORE_PUT_ERROR;
+	int		 rows = 0;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_write(c, which, a, STORE_PUT_ERROR, &rows)) ==
+	    STORE_PUT_OK)
+		ret = rows == 1 ? pg_audit_add(c, au) : STORE_PUT_STALE;
+	return pg_finish(p, c, ret);
+}
+
+static enum store_put
+pg_challenge_revoke(void *arg, const unsigned char *hash, int64_t when,
+    const struct store_audit *au)
+{
+	struct pg_args a = { 0 };
+
+	pg_blob(&a, hash, STORE_KID_LEN);
+	pg_int(&a, when);
+	return pg_change_one(arg, PG_CHAL_REVOKE, &a, au);
+}
+
+/* Insert a token: OK, DUP_NAME if its name or hash is taken, or ERROR. */
+static enum store_put
+pg_token_insert(struct pg_conn *c, const struct store_token *t)
+{
+	struct pg_args a = { 0 };
+
+	pg_text(&a, t->name);
+	pg_blob(&a, t->hash, STORE_KID_LEN);
+	pg_text(&a, t->role);
+	pg_text(&a, t->profiles);
+	pg_int(&a, t->created_at);
+	pg_int(&a, t->expires_at);
+	pg_int(&a, t->revoked_at);
+	if (t->has_cert)
+		pg_blob(&a, t->cert, STORE_KID_LEN);
+	else
+		pg_arg(&a, NULL, 0, 0);
+	return pg_write(c, PG_TOKEN_INSERT, &a, STORE_PUT_DUP_NAME, NULL);
+}
+
+static enum store_put
+pg_token_put(void *arg, const struct store_token *t,
+    const struct store_audit *au)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if ((c = pg_get(p)) == NULL)
+		return STORE_PUT_ERROR;
+	if (pg_cmd(c, "BEGIN") == 0 &&
+	    (ret = pg_token_insert(c, t)) == STORE_PUT_OK)
+		ret = pg_audit_add(c, au);
+	return pg_finish(p, c, ret);
+}
+
+static enum store_put
+pg_token_revoke(void *arg, const char *name, int64_t when,
+    const struct store_audit *au)
+{
+	struct pg_args a = { 0 };
+
+	pg_text(&a, name);
+	pg_int(&a, when);
+	return pg_change_one(arg, PG_TOKEN_REVOKE, &a, au);
+}
+
+static int
+pg_token_row(const PGresult *r, void *arg)
+{
+	struct store_token *t = arg;
+
+	memset(t, 0, sizeof(*t));
+	pg_col_text(r, TOKEN_COL_NAME, t->name, sizeof(t->name));
+	pg_col_text(r, TOKEN_COL_ROLE, t->role, sizeof(t->role));
+	pg_col_text(r, TOKEN_COL_PROFILES, t->profiles, sizeof(t->profiles));
+	t->created_at = pg_col_int(r, TOKEN_COL_CREATED_AT);
+	t->expires_at = pg_col_int(r, TOKEN_COL_EXPIRES_AT);
+	t->revoked_at = pg_col_int(r, TOKEN_COL_REVOKED_AT);
+	if (!PQgetisnull(r, 0, TOKEN_COL_CERT)) {
+		if (pg_col_kid(r, TOKEN_COL_CERT, t->cert) == -1)
+			return -1;
+		t->has_cert = 1;
+	}
+	return pg_col_kid(r, TOKEN_COL_HASH, t->hash);
+}
+
+static int
+pg_token_get(void *arg, int bycert, const unsigned char *h,
+    struct store_token *t, int *found)
+{
+	struct pg_args a = { 0 };
+
+	pg_blob(&a, h, STORE_KID_LEN);
+	return pg_lookup(arg, bycert ? PG_TOKEN_BY_CERT : PG_TOKEN_BY_HASH,
+	    &a, pg_token_row, t, found);
+}
+
+static int
+pg_token_list(void *arg, store_token_cb fn, void *fnarg)
+{
+	return pg_each(arg, PG_TOKEN_LIST, &pg_noargs, pg_token_row,
+	    STORE_CB_TOKEN(fn, fnarg));
+}
+
+static int
+pg_audit_append(void *arg, const struct store_audit *au)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	if (pg_cmd(c, "BEGIN") == 0)
+		ret = pg_audit_add(c, au);
+	return pg_finish(p, c, ret) == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_audit_row(const PGresult *r, void *arg)
+{
+	struct store_audit *a = arg;
+
+	memset(a, 0, sizeof(*a));
+	a->seq = pg_col_int(r, AUDIT_COL_SEQ);
+	a->at = pg_col_int(r, AUDIT_COL_AT);
+	pg_col_text(r, AUDIT_COL_ACTOR, a->actor, sizeof(a->actor));
+	pg_col_text(r, AUDIT_COL_ACTION, a->action, sizeof(a->action));
+	pg_col_text(r, AUDIT_COL_TARGET, a->target, sizeof(a->target));
+	pg_col_text(r, AUDIT_COL_DETAILS, a->details, sizeof(a->details));
+	pg_col_text(r, AUDIT_COL_PEER, a->peer, sizeof(a->peer));
+	pg_col_text(r, AUDIT_COL_OUTCOME, a->outcome, sizeof(a->outcome));
+	/* A damaged link is for store_audit_verify() to report, not -1. */
+	if (pg_col_kid(r, AUDIT_COL_PREV, a->prev) == -1)
+		memset(a->prev, 0xff, STORE_KID_LEN);
+	if (pg_col_kid(r, AUDIT_COL_HASH, a->hash) == -1)
+		memset(a->hash, 0xff, STORE_KID_LEN);
+	return 0;
+}
+
+/* Query "q" (store_query.h), each row read by "fill", handed to "cb". */
+static int
+pg_query(struct pg *p, const struct store_q *q, pg_row_fn fill,
+    const struct store_cb *cb)
+{
+	struct pg_conn	*c;
+	struct pg_args	 a = { 0 };
+	int		 i, ret = -1;
+
+	if (q->err || q->n > PG_NARGS) {
+		log_warnx("store (postgresql): query too long");
+		return -1;
+	}
+	for (i = 0; i < q->n; i++) {
+		if (q->p[i].type == STORE_Q_INT)
+			pg_int(&a, q->p[i].i);
+		else if (q->p[i].type == STORE_Q_BYTES)
+			pg_blob(&a, q->p[i].s, strlen(q->p[i].s));
+		else
+			pg_text(&a, q->p[i].s);
+	}
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	if (!PQsendQueryParams(c->db, q->sql, a.n, NULL, a.v, a.len, a.fmt,
+	    1) || !PQsetSingleRowMode(c->db))
+		pg_fail(c, NULL, q->sql);
+	else
+		ret = pg_drain(c, q->sql, fill, cb);
+	pg_put(p, c);
+	return ret;
+}
+
+static int
+pg_audit_list(void *arg, const struct store_audit_filter *f,
+    store_audit_cb fn, void *fnarg)
+{
+	struct store_q q;
+
+	store_q_init(&q, 1, "SELECT " STORE_AUDIT_COLNAMES " FROM audit");
+	store_q_int(&q, "at >= %s", f->since);
+	store_q_int(&q, "at <= %s", f->until);
+	store_q_text(&q, "actor = %s", f->actor);
+	store_q_text(&q, "action = %s", f->action);
+	store_q_int(&q, "seq < %s", f->before);
+	store_q_tail(&q, " ORDER BY seq DESC", f->limit);
+	return pg_query(arg, &q, pg_audit_row, STORE_CB_AUDIT(fn, fnarg));
+}
+
+static int
+pg_audit_all(void *arg, store_audit_cb fn, void *fnarg)
+{
+	return pg_each(arg, PG_AUDIT_ALL, &pg_noargs, pg_audit_row,
+	    STORE_CB_AUDIT(fn, fnarg));
+}
+
+static int
+pg_head_row(const PGresult *r, void *arg)
+{
+	struct store_audit *a = arg;
+
+	a->seq = pg_col_int(r, 0);
+	return pg_col_kid(r, 1, a->hash);
+}
+
+static int
+pg_audit_head(void *arg, int64_t *seq, unsigned char *hash)
+{
+	struct store_audit	a;
+	int			found;
+
+	if (pg_lookup(arg, PG_AUDIT_HEAD, &pg_noargs, pg_head_row, &a,
+	    &found) == -1 || !found)
+		return -1;
+	*seq = a.seq;
+	memcpy(hash, a.hash, STORE_KID_LEN);
+	return 0;
+}
+
+/* Insert a transaction log row (autocommit outside a transaction). */
+static enum store_put
+pg_txlog_insert(struct pg_conn *c, const struct store_txlog *t)
+{
+	struct pg_args a = { 0 };
+
+	pg_int(&a, t->at);
+	pg_text(&a, t->profile);
+	pg_blob(&a, t->txid, strlen(t->txid));
+	pg_text(&a, t->msgtype);
+	pg_text(&a, t->outcome);
+	pg_text(&a, t->result);
+	pg_text(&a, t->fail_info);
+	pg_text(&a, t->reason);
+	pg_text(&a, t->subject);
+	pg_text(&a, t->peer);
+	pg_text(&a, t->serial);
+	pg_int(&a, t->http);
+	pg_int(&a, t->duration_ms);
+	return pg_write(c, PG_TXLOG_INSERT, &a, STORE_PUT_ERROR, NULL);
+}
+
+/* One statement, one round trip: no BEGIN and COMMIT around it. */
+static int
+pg_txlog_put(void *arg, const struct store_txlog *t)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	enum store_put	 ret;
+
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	ret = pg_txlog_insert(c, t);
+	pg_put(p, c);
+	return ret == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_txlog_row(const PGresult *r, void *arg)
+{
+	struct store_txlog *t = arg;
+
+	memset(t, 0, sizeof(*t));
+	t->id = pg_col_int(r, TXLOG_COL_ID);
+	t->at = pg_col_int(r, TXLOG_COL_AT);
+	pg_col_text(r, TXLOG_COL_PROFILE, t->profile, sizeof(t->profile));
+	pg_col_text(r, TXLOG_COL_TXID, t->txid, sizeof(t->txid));
+	pg_col_text(r, TXLOG_COL_MSGTYPE, t->msgtype, sizeof(t->msgtype));
+	pg_col_text(r, TXLOG_COL_OUTCOME, t->outcome, sizeof(t->outcome));
+	pg_col_text(r, TXLOG_COL_RESULT, t->result, sizeof(t->result));
+	pg_col_text(r, TXLOG_COL_FAIL_INFO, t->fail_info,
+	    sizeof(t->fail_info));
+	pg_col_text(r, TXLOG_COL_REASON, t->reason, sizeof(t->reason));
+	pg_col_text(r, TXLOG_COL_SUBJECT, t->subject, sizeof(t->subject));
+	pg_col_text(r, TXLOG_COL_PEER, t->peer, sizeof(t->peer));
+	pg_col_text(r, TXLOG_COL_SERIAL, t->serial, sizeof(t->serial));
+	t->http = (int)pg_col_int(r, TXLOG_COL_HTTP);
+	t->duration_ms = (int)pg_col_int(r, TXLOG_COL_DURATION);
+	return 0;
+}
+
+static int
+pg_txlog_list(void *arg, const struct store_txlog_filter *f,
+    store_txlog_cb fn, void *fnarg)
+{
+	struct store_q q;
+
+	store_q_init(&q, 1, "SELECT " STORE_TXLOG_COLNAMES " FROM txlog");
+	store_q_text(&q, "profile = %s", f->profile);
+	if (f->txid != NULL)
+		store_q_cond(&q, "txid = %s", STORE_Q_BYTES, f->txid, 0);
+	store_q_text(&q, "outcome = %s", f->outcome);
+	store_q_text(&q, "peer = %s", f->peer);
+	store_q_text(&q, "strpos(subject, %s) > 0", f->subject);
+	store_q_int(&q, "at >= %s", f->since);
+	store_q_int(&q, "at <= %s", f->until);
+	store_q_int(&q, "id < %s", f->before);
+	store_q_tail(&q, f->oldest_first ? " ORDER BY id" : " ORDER BY id DESC",
+	    f->limit);
+	return pg_query(arg, &q, pg_txlog_row, STORE_CB_TXLOG(fn, fnarg));
+}
+
+static int
+pg_txlog_prune(void *arg, int64_t before, int max, int64_t *n)
+{
+	struct pg	*p = arg;
+	struct pg_conn	*c;
+	struct pg_args	 a = { 0 };
+	enum store_put	 ret;
+	int		 rows = 0;
+
+	*n = 0;
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	pg_int(&a, before);
+	pg_int(&a, max);
+	ret = pg_write(c, PG_TXLOG_PRUNE, &a, STORE_PUT_ERROR, &rows);
+	pg_put(p, c);
+	*n = rows;
+	return ret == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_stat_row(const PGresult *r, void *arg)
+{
+	struct store_stat *st = arg;
+
+	memset(st, 0, sizeof(*st));
+	st->day = pg_col_int(r, 0);
+	pg_col_text(r, 1, st->profile, sizeof(st->profile));
+	pg_col_text(r, 2, st->key, sizeof(st->key));
+	st->n = pg_col_int(r, 3);
+	return 0;
+}
+
+static int
+pg_stats(void *arg, int64_t since, store_stat_cb fn, void *fnarg)
+{
+	struct pg_args a = { 0 };
+
+	pg_int(&a, since);
+	return pg_each(arg, PG_STATS, &a, pg_stat_row, STORE_CB_STAT(fn,
+	    fnarg));
+}
+
 /* store_import(): each source row goes into the target's transaction. */
 static int
 pg_import_cert(const struct store_cert *r, void *arg)
@@ -1631,6 +2191,41 @@ pg_import_challenge(const struct store_challenge *ch, void *arg)
 	return pg_chal_insert(arg, ch) == STORE_PUT_OK ? 0 : -1;
 }
 
+static int
+pg_import_token(const struct store_token *t, void *arg)
+{
+	return pg_token_insert(arg, t) == STORE_PUT_OK ? 0 : -1;
+}
+
+/* Entries keep their seq and hashes: the chain stays verifiable. */
+static int
+pg_import_audit(const struct store_audit *a, void *arg)
+{
+	return pg_audit_insert(arg, a) == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+pg_import_txlog(const struct store_txlog *t, void *arg)
+{
+	return pg_txlog_insert(arg, t) == STORE_PUT_OK ? 0 : -1;
+}
+
+/* The source's chain head, even if entries before it are missing. */
+static int
+pg_import_head(struct pg_conn *c, struct store *src)
+{
+	struct pg_args	a = { 0 };
+	unsigned char	hash[STORE_KID_LEN];
+	int64_t		seq;
+
+	if (store_audit_head(src, &seq, hash) == -1)
+		return -1;
+	pg_int(&a, seq);
+	pg_blob(&a, hash, STORE_KID_LEN);
+	return pg_write(c, PG_AUDIT_HEAD_SET, &a, STORE_PUT_ERROR, NULL) ==
+	    STORE_PUT_OK ? 0 : -1;
+}
+
 /*
  * One transaction, begun by locking every table against writers: a
  * node already running on this database cannot slip a row in between
@@ -1651,11 +2246,12 @@ pg_import(void *arg, struct store *src, struct store_counts *n)
 	if ((c = pg_get(p)) == NULL)
 		return -1;
 	if (pg_cmd(c, "BEGIN") == -1 || pg_cmd(c, "LOCK TABLE certs, txns, "
-	    "requests, crls, challenges, meta IN EXCLUSIVE MODE") == -1 ||
+	    "requests, crls, challenges, meta, tokens, audit, audit_head, "
+	    "txlog IN EXCLUSIVE MODE") == -1 ||
 	    pg_counts_on(c, n) == -1)
 		goto out;
 	if (n->certs + n->txns + n->requests + n->crls + n->revision +
-	    n->challenges != 0) {
+	    n->challenges + n->tokens + n->audit + n->txlog != 0) {
 		log_warnx("store (postgresql): not empty: refusing to import "
 		    "into it");
 		goto out;
@@ -1665,6 +2261,11 @@ pg_import(void *arg, struct store *src, struct store_counts *n)
 	    store_txn_list(src, pg_import_txn, c) == -1 ||
 	    store_crl_list(src, pg_import_crl, c) == -1 ||
 	    store_challenge_list(src, pg_import_challenge, c) == -1 ||
+	    store_token_list(src, pg_import_token, c) == -1 ||
+	    store_audit_each(src, pg_import_audit, c) == -1 ||
+	    store_txlog_list(src, &(struct store_txlog_filter){
+	    .oldest_first = 1 }, pg_import_txlog, c) == -1 ||
+	    pg_import_head(c, src) == -1 ||
 	    store_revision(src, &rev) == -1)
 		goto out;
 	pg_int(&a, rev);
@@ -1763,4 +2364,21 @@ const struct store_ops store_pgsql_ops = {
 	.cert_count_active = pg_cert_count_active,
 	.txn_pending_other = pg_txn_pending_other,
 	.metrics = pg_metrics,
+	.request_issue_a = pg_request_issue_a,
+	.request_reject_a = pg_request_reject_a,
+	.cert_revoke_a = pg_cert_revoke_a,
+	.challenge_put_a = pg_challenge_put_a,
+	.challenge_revoke = pg_challenge_revoke,
+	.token_put = pg_token_put,
+	.token_revoke = pg_token_revoke,
+	.token_get = pg_token_get,
+	.token_list = pg_token_list,
+	.audit_append = pg_audit_append,
+	.audit_list = pg_audit_list,
+	.audit_all = pg_audit_all,
+	.audit_head = pg_audit_head,
+	.txlog_put = pg_txlog_put,
+	.txlog_list = pg_txlog_list,
+	.txlog_prune = pg_txlog_prune,
+	.stats = pg_stats,
 };

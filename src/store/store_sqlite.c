@@ -18,6 +18,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_cols.h"
+#include "store_query.h"
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
 static const char *const sq_migrations[] = {
@@ -137,6 +138,62 @@ static const char *const sq_migrations[] = {
 	 * docs/performance.md's way, see the commit that added it.
 	 */
 	"CREATE INDEX certs_expiry ON certs(ca, status, not_after);",
+	/*
+	 * 7: the admin layer (issue #11): API tokens (their hashes), the
+	 * hash-chained audit log with its head row, and the transaction
+	 * log with an index per column the API filters on by equality
+	 * (keyset pages by id) and one on time for ranges and pruning.
+	 */
+	"CREATE TABLE tokens ("
+	"  name TEXT PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL,"
+	"  profiles TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL DEFAULT 0,"
+	"  revoked_at INTEGER NOT NULL DEFAULT 0,"
+	"  cert BLOB);"
+	"CREATE INDEX tokens_cert ON tokens(cert) WHERE cert IS NOT NULL;"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  details TEXT NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX audit_actor ON audit(actor, seq);"
+	"CREATE INDEX audit_action ON audit(action, seq);"
+	"CREATE TABLE audit_head ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	"INSERT INTO audit_head VALUES (1, 0, zeroblob(32));"
+	"CREATE TABLE txlog ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  profile TEXT NOT NULL,"
+	"  txid TEXT NOT NULL,"
+	"  msgtype TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  fail_info TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  serial TEXT NOT NULL,"
+	"  http INTEGER NOT NULL,"
+	"  duration_ms INTEGER NOT NULL);"
+	"CREATE INDEX txlog_at ON txlog(at);"
+	"CREATE INDEX txlog_txid ON txlog(txid);"
+	"CREATE INDEX txlog_peer ON txlog(peer, id);"
+	"CREATE INDEX txlog_profile ON txlog(profile, id);"
+	"CREATE INDEX requests_decided ON requests(decided_at) "
+	"  WHERE decided_at IS NOT NULL;",
 };
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
@@ -180,6 +237,21 @@ enum sq_stmt {
 	SQ_CERT_COUNT,
 	SQ_METRICS_CERTS,
 	SQ_METRICS_PENDING,
+	SQ_CHAL_REVOKE,
+	SQ_TOKEN_INSERT,
+	SQ_TOKEN_REVOKE,
+	SQ_TOKEN_BY_HASH,
+	SQ_TOKEN_BY_CERT,
+	SQ_TOKEN_LIST,
+	SQ_AUDIT_HEAD,
+	SQ_AUDIT_INSERT,
+	SQ_AUDIT_HEAD_SET,
+	SQ_AUDIT_ALL,
+	SQ_TXLOG_INSERT,
+	SQ_TXLOG_PRUNE,
+	SQ_STATS,
+	SQ_SYNC_NORMAL,
+	SQ_SYNC_FULL,
 	SQ__MAX
 };
 
@@ -267,6 +339,40 @@ static const char *const sq_sql[SQ__MAX] = {
 	/* 3: STORE_TXN_PENDING.  Requests are few: manual approval only. */
 	[SQ_METRICS_PENDING] = "SELECT count(*) FROM requests "
 	    "WHERE status = 3 AND expires_at > ?1",
+	[SQ_CHAL_REVOKE] = "UPDATE challenges SET used_at = ?2, "
+	    "expires_at = ?2 WHERE hash = ?1 AND used_at IS NULL AND "
+	    "expires_at > ?2",
+	[SQ_TOKEN_INSERT] = "INSERT INTO tokens (" STORE_TOKEN_COLNAMES ") "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[SQ_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 "
+	    "WHERE name = ?1 AND revoked_at = 0",
+	[SQ_TOKEN_BY_HASH] = "SELECT " STORE_TOKEN_COLNAMES " FROM tokens "
+	    "WHERE hash = ?1",
+	[SQ_TOKEN_BY_CERT] = "SELECT " STORE_TOKEN_COLNAMES " FROM tokens "
+	    "WHERE cert = ?1 ORDER BY revoked_at <> 0, created_at DESC",
+	[SQ_TOKEN_LIST] = "SELECT " STORE_TOKEN_COLNAMES " FROM tokens "
+	    "ORDER BY name",
+	[SQ_AUDIT_HEAD] = "SELECT seq, hash FROM audit_head WHERE id = 1",
+	[SQ_AUDIT_INSERT] = "INSERT INTO audit (" STORE_AUDIT_COLNAMES ") "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[SQ_AUDIT_HEAD_SET] = "UPDATE audit_head SET seq = ?1, hash = ?2 "
+	    "WHERE id = 1",
+	[SQ_AUDIT_ALL] = "SELECT " STORE_AUDIT_COLNAMES " FROM audit "
+	    "ORDER BY seq",
+	[SQ_TXLOG_INSERT] = "INSERT INTO txlog (" STORE_TXLOG_INSERT_COLS ") "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	/* Oldest first by the time index, a batch at a time. */
+	[SQ_TXLOG_PRUNE] = "DELETE FROM txlog WHERE id IN (SELECT id FROM "
+	    "txlog WHERE at < ?1 ORDER BY at LIMIT ?2)",
+	[SQ_STATS] = STORE_STATS_SQL("?1"),
+	/*
+	 * A transaction log row is diagnostics, not a certificate: its
+	 * commit does not wait for the disk (WAL, synchronous=NORMAL: the
+	 * next FULL commit or checkpoint syncs it), which spares every
+	 * enrollment a second fsync.
+	 */
+	[SQ_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
+	[SQ_SYNC_FULL] = "PRAGMA synchronous=FULL",
 };
 
 struct sq_conn {
@@ -581,10 +687,9 @@ typedef int (*sq_read_fn)(sqlite3_stmt *, void *);
  * stopped the walk).
  */
 static int
-sq_walk(struct sq *s, struct sq_conn *c, enum sq_stmt which,
+sq_walk_stmt(struct sq *s, struct sq_conn *c, sqlite3_stmt *st,
     sq_read_fn fill, void *rec, const struct store_cb *cb, int *found)
 {
-	sqlite3_stmt	*st = c->stmt[which];
 	union store_row	 row;
 	int		 rc, ret = -1;
 
@@ -595,7 +700,7 @@ sq_walk(struct sq *s, struct sq_conn *c, enum sq_stmt which,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (fill(st, rec) == -1) {
 			log_warnx("%s: %s: unusable row", s->path,
-			    sq_sql[which]);
+			    sqlite3_sql(st));
 			goto out;
 		}
 		if (cb == NULL) {
@@ -609,11 +714,19 @@ sq_walk(struct sq *s, struct sq_conn *c, enum sq_stmt which,
 	if (rc == SQLITE_DONE)
 		ret = 0;
 	else
-		log_warnx("%s: %s: %s", s->path, sq_sql[which],
+		log_warnx("%s: %s: %s", s->path, sqlite3_sql(st),
 		    sqlite3_errmsg(c->db));
  out:
 	sqlite3_reset(st);
 	return ret;
+}
+
+/* sq_walk_stmt() of prepared statement "which" of "c". */
+static int
+sq_walk(struct sq *s, struct sq_conn *c, enum sq_stmt which,
+    sq_read_fn fill, void *rec, const struct store_cb *cb, int *found)
+{
+	return sq_walk_stmt(s, c, c->stmt[which], fill, rec, cb, found);
 }
 
 /* sq_walk() a lookup on "c", checked out for it; then give "c" back. */
@@ -759,6 +872,72 @@ sq_step_put(int rc, enum store_put dup)
 	if (rc == SQLITE_DONE)
 		return STORE_PUT_OK;
 	return sq_is_dup(rc) ? dup : STORE_PUT_ERROR;
+}
+
+static int
+sq_audit_bind(sqlite3_stmt *st, const struct store_audit *e)
+{
+	return sqlite3_bind_int64(st, 1, e->seq) |
+	    sqlite3_bind_int64(st, 2, e->at) |
+	    sqlite3_bind_text(st, 3, e->actor, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 4, e->action, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 5, e->target, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 6, e->details, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 7, e->peer, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 8, e->outcome, -1, SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 9, e->prev, STORE_KID_LEN, SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 10, e->hash, STORE_KID_LEN, SQLITE_STATIC);
+}
+
+/* Insert entry "e" as it is and make it the chain head. */
+static enum store_put
+sq_audit_insert(struct sq_conn *c, const struct store_audit *e)
+{
+	sqlite3_stmt *h = c->stmt[SQ_AUDIT_HEAD_SET];
+
+	if (sq_audit_bind(c->stmt[SQ_AUDIT_INSERT], e) != SQLITE_OK ||
+	    sq_exec(c, SQ_AUDIT_INSERT) != SQLITE_DONE ||
+	    (sqlite3_bind_int64(h, 1, e->seq) | sqlite3_bind_blob(h, 2,
+	    e->hash, STORE_KID_LEN, SQLITE_STATIC)) != SQLITE_OK ||
+	    sq_exec(c, SQ_AUDIT_HEAD_SET) != SQLITE_DONE)
+		return STORE_PUT_ERROR;
+	return STORE_PUT_OK;
+}
+
+/*
+ * Append audit entry "a" (NULL: none) inside the write transaction of
+ * "c": BEGIN IMMEDIATE made it the only writer, so the head it reads
+ * stays the head until it commits.
+ */
+static enum store_put
+sq_audit_add(struct sq_conn *c, const struct store_audit *a)
+{
+	sqlite3_stmt		*st = c->stmt[SQ_AUDIT_HEAD];
+	struct store_audit	 e;
+	const void		*p;
+
+	if (a == NULL)
+		return STORE_PUT_OK;
+	e = *a;
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    (p = sqlite3_column_blob(st, 1)) == NULL ||
+	    sqlite3_column_bytes(st, 1) != STORE_KID_LEN) {
+		sqlite3_reset(st);
+		return STORE_PUT_ERROR;
+	}
+	e.seq = sqlite3_column_int64(st, 0) + 1;
+	memcpy(e.prev, p, STORE_KID_LEN);
+	sqlite3_reset(st);
+	if (store_audit_hash(&e, e.hash) == -1)
+		return STORE_PUT_ERROR;
+	return sq_audit_insert(c, &e);
+}
+
+/* Audit "a" after a change that went well ("ret"), in its transaction. */
+static enum store_put
+sq_audited(struct sq_conn *c, enum store_put ret, const struct store_audit *a)
+{
+	return ret == STORE_PUT_OK ? sq_audit_add(c, a) : ret;
 }
 
 /*
@@ -942,7 +1121,8 @@ sq_cert_status(void *arg, const char *serial, struct store_status *ss,
 }
 
 static enum store_revoke
-sq_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
+sq_cert_revoke_a(void *arg, const char *serial, int reason, int64_t when,
+    const struct store_audit *a)
 {
 	struct sq		*s = arg;
 	struct sq_conn		*c = sq_get(s);
@@ -960,6 +1140,8 @@ sq_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
 		changed = sqlite3_changes(c->db);
 		r = !changed || sq_exec(c, SQ_REV_BUMP) == SQLITE_DONE ?
 		    STORE_PUT_OK : STORE_PUT_ERROR;
+		if (changed)
+			r = sq_audited(c, r, a);
 	}
 	if (sq_finish(s, c, r, "revoke") != STORE_PUT_OK)
 		return STORE_REVOKE_ERROR;
@@ -968,6 +1150,12 @@ sq_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
 	if (sq_cert_status(s, serial, &ss, &found) == -1)
 		return STORE_REVOKE_ERROR;
 	return found ? STORE_REVOKE_ALREADY : STORE_REVOKE_UNKNOWN;
+}
+
+static enum store_revoke
+sq_cert_revoke(void *arg, const char *serial, int reason, int64_t when)
+{
+	return sq_cert_revoke_a(arg, serial, reason, when, NULL);
 }
 
 static int
@@ -1095,7 +1283,8 @@ sq_txn_decide(struct sq_conn *c, int64_t id, int status, const char *serial)
 }
 
 static enum store_put
-sq_request_issue(void *arg, int64_t id, const struct store_cert *r)
+sq_request_issue_a(void *arg, int64_t id, const struct store_cert *r,
+    const struct store_audit *a)
 {
 	struct sq	*s = arg;
 	struct sq_conn	*c = sq_get(s);
@@ -1117,11 +1306,20 @@ sq_request_issue(void *arg, int64_t id, const struct store_cert *r)
 		ret = STORE_PUT_STALE;
 	else if (sq_txn_decide(c, id, STORE_TXN_ISSUED, r->serial) == -1)
 		ret = STORE_PUT_ERROR;
+	else
+		ret = sq_audit_add(c, a);
 	return sq_finish(s, c, ret, "approve");
 }
 
 static enum store_put
-sq_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
+sq_request_issue(void *arg, int64_t id, const struct store_cert *r)
+{
+	return sq_request_issue_a(arg, id, r, NULL);
+}
+
+static enum store_put
+sq_request_reject_a(void *arg, int64_t id, const char *reason, int64_t when,
+    const struct store_audit *a)
 {
 	struct sq	*s = arg;
 	struct sq_conn	*c = sq_get(s);
@@ -1137,8 +1335,14 @@ sq_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
 	if (sqlite3_changes(c->db) != 1)
 		ret = STORE_PUT_STALE;
 	else if (sq_txn_decide(c, id, STORE_TXN_REJECTED, NULL) == 0)
-		ret = STORE_PUT_OK;
+		ret = sq_audit_add(c, a);
 	return sq_finish(s, c, ret, "reject");
+}
+
+static enum store_put
+sq_request_reject(void *arg, int64_t id, const char *reason, int64_t when)
+{
+	return sq_request_reject_a(arg, id, reason, when, NULL);
 }
 
 static int
@@ -1236,6 +1440,9 @@ sq_counts_row(sqlite3_stmt *st, void *arg)
 	n->crls = sqlite3_column_int64(st, COUNTS_COL_CRLS);
 	n->revision = sqlite3_column_int64(st, COUNTS_COL_REVISION);
 	n->challenges = sqlite3_column_int64(st, COUNTS_COL_CHALLENGES);
+	n->tokens = sqlite3_column_int64(st, COUNTS_COL_TOKENS);
+	n->audit = sqlite3_column_int64(st, COUNTS_COL_AUDIT);
+	n->txlog = sqlite3_column_int64(st, COUNTS_COL_TXLOG);
 	return 0;
 }
 
@@ -1292,6 +1499,43 @@ sq_import_crl(const struct store_crl *cr, void *arg)
 }
 
 static int sq_chal_insert(struct sq_conn *, const struct store_challenge *);
+static int sq_token_insert(struct sq_conn *, const struct store_token *);
+static int sq_txlog_insert(struct sq_conn *, const struct store_txlog *);
+
+static int
+sq_import_token(const struct store_token *t, void *arg)
+{
+	return sq_token_insert(arg, t) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Entries keep their seq and hashes: the chain stays verifiable. */
+static int
+sq_import_audit(const struct store_audit *a, void *arg)
+{
+	return sq_audit_insert(arg, a) == STORE_PUT_OK ? 0 : -1;
+}
+
+/* The source's chain head, even if entries before it are missing. */
+static int
+sq_import_head(struct sq_conn *c, struct store *src)
+{
+	sqlite3_stmt	*h = c->stmt[SQ_AUDIT_HEAD_SET];
+	unsigned char	 hash[STORE_KID_LEN];
+	int64_t		 seq;
+
+	if (store_audit_head(src, &seq, hash) == -1 ||
+	    (sqlite3_bind_int64(h, 1, seq) | sqlite3_bind_blob(h, 2, hash,
+	    STORE_KID_LEN, SQLITE_TRANSIENT)) != SQLITE_OK ||
+	    sq_exec(c, SQ_AUDIT_HEAD_SET) != SQLITE_DONE)
+		return -1;
+	return 0;
+}
+
+static int
+sq_import_txlog(const struct store_txlog *t, void *arg)
+{
+	return sq_txlog_insert(arg, t) == SQLITE_DONE ? 0 : -1;
+}
 
 static int
 sq_import_challenge(const struct store_challenge *ch, void *arg)
@@ -1315,7 +1559,7 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 	if (sq_exec(c, SQ_BEGIN) != SQLITE_DONE || sq_counts_on(s, c, n) == -1)
 		goto out;
 	if (n->certs + n->txns + n->requests + n->crls + n->revision +
-	    n->challenges != 0) {
+	    n->challenges + n->tokens + n->audit + n->txlog != 0) {
 		log_warnx("%s: not empty: refusing to import into it",
 		    s->path);
 		ret = STORE_PUT_STALE;
@@ -1326,6 +1570,11 @@ sq_import(void *arg, struct store *src, struct store_counts *n)
 	    store_txn_list(src, sq_import_txn, c) == -1 ||
 	    store_crl_list(src, sq_import_crl, c) == -1 ||
 	    store_challenge_list(src, sq_import_challenge, c) == -1 ||
+	    store_token_list(src, sq_import_token, c) == -1 ||
+	    store_audit_each(src, sq_import_audit, c) == -1 ||
+	    store_txlog_list(src, &(struct store_txlog_filter){
+	    .oldest_first = 1 }, sq_import_txlog, c) == -1 ||
+	    sq_import_head(c, src) == -1 ||
 	    store_revision(src, &rev) == -1 ||
 	    sqlite3_bind_int64(c->stmt[SQ_REV_SET], 1, rev) != SQLITE_OK ||
 	    sq_exec(c, SQ_REV_SET) != SQLITE_DONE ||
@@ -1355,18 +1604,23 @@ sq_chal_insert(struct sq_conn *c, const struct store_challenge *ch)
 }
 
 static int
-sq_challenge_put(void *arg, const struct store_challenge *ch)
+sq_challenge_put_a(void *arg, const struct store_challenge *ch,
+    const struct store_audit *a)
 {
 	struct sq	*s = arg;
 	struct sq_conn	*c = sq_get(s);
-	int		 rc = -1;
+	enum store_put	 ret = STORE_PUT_ERROR;
 
-	if (sq_chal_insert(c, ch) == SQLITE_DONE)
-		rc = 0;
-	else
-		log_warnx("%s: challenge: %s", s->path, sqlite3_errmsg(c->db));
-	sq_put(s, c);
-	return rc;
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    sq_chal_insert(c, ch) == SQLITE_DONE)
+		ret = sq_audit_add(c, a);
+	return sq_finish(s, c, ret, "challenge") == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+sq_challenge_put(void *arg, const struct store_challenge *ch)
+{
+	return sq_challenge_put_a(arg, ch, NULL);
 }
 
 static int
@@ -1473,6 +1727,368 @@ sq_metrics(void *arg, int64_t now, store_metrics_cb cb, void *cbarg,
 	return ret;
 }
 
+static enum store_put
+sq_challenge_revoke(void *arg, const unsigned char *hash, int64_t when,
+    const struct store_audit *a)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_CHAL_REVOKE];
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    (sqlite3_bind_blob(st, 1, hash, STORE_KID_LEN, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 2, when)) == SQLITE_OK &&
+	    sq_exec(c, SQ_CHAL_REVOKE) == SQLITE_DONE)
+		ret = sqlite3_changes(c->db) == 1 ? sq_audit_add(c, a) :
+		    STORE_PUT_STALE;
+	return sq_finish(s, c, ret, "challenge revoke");
+}
+
+/* Insert a token: SQLITE_DONE, a constraint code, or an error. */
+static int
+sq_token_insert(struct sq_conn *c, const struct store_token *t)
+{
+	sqlite3_stmt *st = c->stmt[SQ_TOKEN_INSERT];
+
+	if ((sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC) |
+	    sqlite3_bind_blob(st, 2, t->hash, STORE_KID_LEN, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 3, t->role, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 4, t->profiles, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 5, t->created_at) |
+	    sqlite3_bind_int64(st, 6, t->expires_at) |
+	    sqlite3_bind_int64(st, 7, t->revoked_at) |
+	    (t->has_cert ? sqlite3_bind_blob(st, 8, t->cert, STORE_KID_LEN,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 8))) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_TOKEN_INSERT);
+}
+
+static enum store_put
+sq_token_put(void *arg, const struct store_token *t,
+    const struct store_audit *a)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE)
+		ret = sq_audited(c, sq_step_put(sq_token_insert(c, t),
+		    STORE_PUT_DUP_NAME), a);
+	return sq_finish(s, c, ret, "token");
+}
+
+static enum store_put
+sq_token_revoke(void *arg, const char *name, int64_t when,
+    const struct store_audit *a)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_TOKEN_REVOKE];
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int64(st, 2, when)) == SQLITE_OK &&
+	    sq_exec(c, SQ_TOKEN_REVOKE) == SQLITE_DONE)
+		ret = sqlite3_changes(c->db) == 1 ? sq_audit_add(c, a) :
+		    STORE_PUT_STALE;
+	return sq_finish(s, c, ret, "token revoke");
+}
+
+static int
+sq_token_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_token *t = arg;
+
+	memset(t, 0, sizeof(*t));
+	sq_col_text(st, TOKEN_COL_NAME, t->name, sizeof(t->name));
+	sq_col_text(st, TOKEN_COL_ROLE, t->role, sizeof(t->role));
+	sq_col_text(st, TOKEN_COL_PROFILES, t->profiles, sizeof(t->profiles));
+	t->created_at = sqlite3_column_int64(st, TOKEN_COL_CREATED_AT);
+	t->expires_at = sqlite3_column_int64(st, TOKEN_COL_EXPIRES_AT);
+	t->revoked_at = sqlite3_column_int64(st, TOKEN_COL_REVOKED_AT);
+	if (sqlite3_column_type(st, TOKEN_COL_CERT) != SQLITE_NULL) {
+		if (sq_col_kid(st, TOKEN_COL_CERT, t->cert) == -1)
+			return -1;
+		t->has_cert = 1;
+	}
+	return sq_col_kid(st, TOKEN_COL_HASH, t->hash);
+}
+
+static int
+sq_token_get(void *arg, int bycert, const unsigned char *h,
+    struct store_token *t, int *found)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	enum sq_stmt	 which = bycert ? SQ_TOKEN_BY_CERT : SQ_TOKEN_BY_HASH;
+
+	sqlite3_bind_blob(c->stmt[which], 1, h, STORE_KID_LEN, SQLITE_STATIC);
+	return sq_lookup(s, c, which, sq_token_row, t, found);
+}
+
+static int
+sq_token_list(void *arg, store_token_cb fn, void *fnarg)
+{
+	struct sq *s = arg;
+
+	return sq_list(s, sq_get(s), SQ_TOKEN_LIST, sq_token_row,
+	    STORE_CB_TOKEN(fn, fnarg));
+}
+
+static int
+sq_audit_append(void *arg, const struct store_audit *a)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE)
+		ret = sq_audit_add(c, a);
+	return sq_finish(s, c, ret, "audit") == STORE_PUT_OK ? 0 : -1;
+}
+
+static int
+sq_audit_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_audit *a = arg;
+
+	memset(a, 0, sizeof(*a));
+	a->seq = sqlite3_column_int64(st, AUDIT_COL_SEQ);
+	a->at = sqlite3_column_int64(st, AUDIT_COL_AT);
+	sq_col_text(st, AUDIT_COL_ACTOR, a->actor, sizeof(a->actor));
+	sq_col_text(st, AUDIT_COL_ACTION, a->action, sizeof(a->action));
+	sq_col_text(st, AUDIT_COL_TARGET, a->target, sizeof(a->target));
+	sq_col_text(st, AUDIT_COL_DETAILS, a->details, sizeof(a->details));
+	sq_col_text(st, AUDIT_COL_PEER, a->peer, sizeof(a->peer));
+	sq_col_text(st, AUDIT_COL_OUTCOME, a->outcome, sizeof(a->outcome));
+	/* A damaged link is for store_audit_verify() to report, not -1. */
+	if (sq_col_kid(st, AUDIT_COL_PREV, a->prev) == -1)
+		memset(a->prev, 0xff, STORE_KID_LEN);
+	if (sq_col_kid(st, AUDIT_COL_HASH, a->hash) == -1)
+		memset(a->hash, 0xff, STORE_KID_LEN);
+	return 0;
+}
+
+/*
+ * Run query "q" (built by store_query.h) on a connection of its own
+ * preparing, each row read by "fill" and handed to "cb".
+ */
+static int
+sq_query(struct sq *s, const struct store_q *q, sq_read_fn fill,
+    const struct store_cb *cb)
+{
+	struct sq_conn	*c;
+	sqlite3_stmt	*st = NULL;
+	int		 i, rc = 0, ret = -1, found;
+
+	if (q->err) {
+		log_warnx("%s: query too long", s->path);
+		return -1;
+	}
+	c = sq_get(s);
+	if (sqlite3_prepare_v2(c->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("%s: %s: %s", s->path, q->sql, sqlite3_errmsg(c->db));
+		goto out;
+	}
+	for (i = 0; i < q->n; i++)
+		rc |= q->p[i].type == STORE_Q_INT ?
+		    sqlite3_bind_int64(st, i + 1, q->p[i].i) :
+		    sqlite3_bind_text(st, i + 1, q->p[i].s, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		ret = sq_walk_stmt(s, c, st, fill, NULL, cb, &found);
+ out:
+	sqlite3_finalize(st);
+	sq_put(s, c);
+	return ret;
+}
+
+static int
+sq_audit_list(void *arg, const struct store_audit_filter *f,
+    store_audit_cb fn, void *fnarg)
+{
+	struct store_q q;
+
+	store_q_init(&q, 0, "SELECT " STORE_AUDIT_COLNAMES " FROM audit");
+	store_q_int(&q, "at >= %s", f->since);
+	store_q_int(&q, "at <= %s", f->until);
+	store_q_text(&q, "actor = %s", f->actor);
+	store_q_text(&q, "action = %s", f->action);
+	store_q_int(&q, "seq < %s", f->before);
+	store_q_tail(&q, " ORDER BY seq DESC", f->limit);
+	return sq_query(arg, &q, sq_audit_row, STORE_CB_AUDIT(fn, fnarg));
+}
+
+static int
+sq_audit_all(void *arg, store_audit_cb fn, void *fnarg)
+{
+	struct sq *s = arg;
+
+	return sq_list(s, sq_get(s), SQ_AUDIT_ALL, sq_audit_row,
+	    STORE_CB_AUDIT(fn, fnarg));
+}
+
+static int
+sq_head_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_audit *a = arg;
+
+	a->seq = sqlite3_column_int64(st, 0);
+	return sq_col_kid(st, 1, a->hash);
+}
+
+static int
+sq_audit_head(void *arg, int64_t *seq, unsigned char *hash)
+{
+	struct sq		*s = arg;
+	struct store_audit	 a;
+	int			 found;
+
+	if (sq_lookup(s, sq_get(s), SQ_AUDIT_HEAD, sq_head_row, &a,
+	    &found) == -1 || !found)
+		return -1;
+	*seq = a.seq;
+	memcpy(hash, a.hash, STORE_KID_LEN);
+	return 0;
+}
+
+/* Insert a transaction log row: SQLITE_DONE, or an error. */
+static int
+sq_txlog_insert(struct sq_conn *c, const struct store_txlog *t)
+{
+	sqlite3_stmt *st = c->stmt[SQ_TXLOG_INSERT];
+
+	if ((sqlite3_bind_int64(st, 1, t->at) |
+	    sqlite3_bind_text(st, 2, t->profile, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 3, t->txid, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 4, t->msgtype, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 5, t->outcome, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 6, t->result, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 7, t->fail_info, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 8, t->reason, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 9, t->subject, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 10, t->peer, -1, SQLITE_STATIC) |
+	    sqlite3_bind_text(st, 11, t->serial, -1, SQLITE_STATIC) |
+	    sqlite3_bind_int(st, 12, t->http) |
+	    sqlite3_bind_int(st, 13, t->duration_ms)) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return sq_exec(c, SQ_TXLOG_INSERT);
+}
+
+static int
+sq_txlog_put(void *arg, const struct store_txlog *t)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	int		 rc = -1;
+
+	sq_exec(c, SQ_SYNC_NORMAL);
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    sq_txlog_insert(c, t) == SQLITE_DONE &&
+	    sq_exec(c, SQ_COMMIT) == SQLITE_DONE)
+		rc = 0;
+	else
+		log_warnx("%s: transaction log: %s", s->path,
+		    sqlite3_errmsg(c->db));
+	if (!sqlite3_get_autocommit(c->db))
+		sq_exec(c, SQ_ROLLBACK);
+	/* Back to FULL before any other write may use this connection. */
+	sq_exec(c, SQ_SYNC_FULL);
+	sq_put(s, c);
+	return rc;
+}
+
+static int
+sq_txlog_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_txlog *t = arg;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, TXLOG_COL_ID);
+	t->at = sqlite3_column_int64(st, TXLOG_COL_AT);
+	sq_col_text(st, TXLOG_COL_PROFILE, t->profile, sizeof(t->profile));
+	sq_col_text(st, TXLOG_COL_TXID, t->txid, sizeof(t->txid));
+	sq_col_text(st, TXLOG_COL_MSGTYPE, t->msgtype, sizeof(t->msgtype));
+	sq_col_text(st, TXLOG_COL_OUTCOME, t->outcome, sizeof(t->outcome));
+	sq_col_text(st, TXLOG_COL_RESULT, t->result, sizeof(t->result));
+	sq_col_text(st, TXLOG_COL_FAIL_INFO, t->fail_info,
+	    sizeof(t->fail_info));
+	sq_col_text(st, TXLOG_COL_REASON, t->reason, sizeof(t->reason));
+	sq_col_text(st, TXLOG_COL_SUBJECT, t->subject, sizeof(t->subject));
+	sq_col_text(st, TXLOG_COL_PEER, t->peer, sizeof(t->peer));
+	sq_col_text(st, TXLOG_COL_SERIAL, t->serial, sizeof(t->serial));
+	t->http = sqlite3_column_int(st, TXLOG_COL_HTTP);
+	t->duration_ms = sqlite3_column_int(st, TXLOG_COL_DURATION);
+	return 0;
+}
+
+static int
+sq_txlog_list(void *arg, const struct store_txlog_filter *f,
+    store_txlog_cb fn, void *fnarg)
+{
+	struct store_q q;
+
+	store_q_init(&q, 0, "SELECT " STORE_TXLOG_COLNAMES " FROM txlog");
+	store_q_text(&q, "profile = %s", f->profile);
+	store_q_text(&q, "txid = %s", f->txid);
+	store_q_text(&q, "outcome = %s", f->outcome);
+	store_q_text(&q, "peer = %s", f->peer);
+	store_q_text(&q, "instr(subject, %s) > 0", f->subject);
+	store_q_int(&q, "at >= %s", f->since);
+	store_q_int(&q, "at <= %s", f->until);
+	store_q_int(&q, "id < %s", f->before);
+	store_q_tail(&q, f->oldest_first ? " ORDER BY id" : " ORDER BY id DESC",
+	    f->limit);
+	return sq_query(arg, &q, sq_txlog_row, STORE_CB_TXLOG(fn, fnarg));
+}
+
+static int
+sq_txlog_prune(void *arg, int64_t before, int max, int64_t *n)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+	sqlite3_stmt	*st = c->stmt[SQ_TXLOG_PRUNE];
+	enum store_put	 ret = STORE_PUT_ERROR;
+
+	*n = 0;
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    (sqlite3_bind_int64(st, 1, before) |
+	    sqlite3_bind_int(st, 2, max)) == SQLITE_OK &&
+	    sq_exec(c, SQ_TXLOG_PRUNE) == SQLITE_DONE) {
+		*n = sqlite3_changes(c->db);
+		ret = STORE_PUT_OK;
+	}
+	if (sq_finish(s, c, ret, "transaction log prune") != STORE_PUT_OK) {
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sq_stat_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_stat *r = arg;
+
+	memset(r, 0, sizeof(*r));
+	r->day = sqlite3_column_int64(st, 0);
+	sq_col_text(st, 1, r->profile, sizeof(r->profile));
+	sq_col_text(st, 2, r->key, sizeof(r->key));
+	r->n = sqlite3_column_int64(st, 3);
+	return 0;
+}
+
+static int
+sq_stats(void *arg, int64_t since, store_stat_cb fn, void *fnarg)
+{
+	struct sq	*s = arg;
+	struct sq_conn	*c = sq_get(s);
+
+	sqlite3_bind_int64(c->stmt[SQ_STATS], 1, since);
+	return sq_list(s, c, SQ_STATS, sq_stat_row, STORE_CB_STAT(fn, fnarg));
+}
+
 const struct store_ops store_sqlite_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -1503,4 +2119,21 @@ const struct store_ops store_sqlite_ops = {
 	.cert_count_active = sq_cert_count_active,
 	.txn_pending_other = sq_txn_pending_other,
 	.metrics = sq_metrics,
+	.request_issue_a = sq_request_issue_a,
+	.request_reject_a = sq_request_reject_a,
+	.cert_revoke_a = sq_cert_revoke_a,
+	.challenge_put_a = sq_challenge_put_a,
+	.challenge_revoke = sq_challenge_revoke,
+	.token_put = sq_token_put,
+	.token_revoke = sq_token_revoke,
+	.token_get = sq_token_get,
+	.token_list = sq_token_list,
+	.audit_append = sq_audit_append,
+	.audit_list = sq_audit_list,
+	.audit_all = sq_audit_all,
+	.audit_head = sq_audit_head,
+	.txlog_put = sq_txlog_put,
+	.txlog_list = sq_txlog_list,
+	.txlog_prune = sq_txlog_prune,
+	.stats = sq_stats,
 };

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -122,7 +123,8 @@ teardown(void **state)
 	unlink_db(srcpath);
 	if (admin != NULL)
 		pg_admin("DROP TABLE IF EXISTS txns, requests, crls, certs, "
-		    "challenges, meta CASCADE");
+		    "challenges, meta, tokens, audit, audit_head, txlog "
+		    "CASCADE");
 	return 0;
 }
 
@@ -1466,7 +1468,12 @@ test_pg_schema(void **state)
 	assert_non_null(st = store_open(&cs, 0));
 	store_close(st);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
-	    "'schema_version'") == 4);
+	    "'schema_version'") == 5);
+	/* The admin layer's tables and the chain head's one row. */
+	assert_true(pg_admin_int("SELECT count(*) FROM audit_head") == 1);
+	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
+	    "indexname IN ('txlog_at', 'txlog_txid', 'txlog_peer', "
+	    "'txlog_profile', 'audit_actor', 'tokens_cert')") == 6);
 	/* An issuance adds to neither partial index. */
 	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
 	    "indexname IN ('certs_revoked', 'txns_request') AND indexdef "
@@ -1914,6 +1921,546 @@ test_limit(void **state)
 	store_close(st);
 }
 
+/* Run "sql" on the database behind the store, bypassing it. */
+static void
+db_tamper(const char *sql)
+{
+	sqlite3 *db;
+
+	if (pgurl != NULL) {
+		pg_admin(sql);
+		return;
+	}
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+audit_make(struct store_audit *a, const char *action, const char *target)
+{
+	memset(a, 0, sizeof(*a));
+	a->at = 1700000000;
+	snprintf(a->actor, sizeof(a->actor), "cli:tester");
+	snprintf(a->action, sizeof(a->action), "%s", action);
+	snprintf(a->target, sizeof(a->target), "%s", target);
+	snprintf(a->details, sizeof(a->details), "{\"n\":1}");
+	snprintf(a->peer, sizeof(a->peer), "192.0.2.1");
+	snprintf(a->outcome, sizeof(a->outcome), "ok");
+}
+
+static int
+audit_collect(const struct store_audit *a, void *arg)
+{
+	struct store_audit *v = arg;
+	int i;
+
+	for (i = 0; v[i].seq != 0; i++)
+		;
+	if (i < 63)
+		v[i] = *a;
+	return 0;
+}
+
+static void
+test_tokens(void **state)
+{
+	struct store		*st;
+	struct store_token	 t, got;
+	struct store_audit	 a;
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	memset(&t, 0, sizeof(t));
+	snprintf(t.name, sizeof(t.name), "mdm");
+	tu_fill(t.hash, sizeof(t.hash), 1);
+	snprintf(t.role, sizeof(t.role), "operator");
+	snprintf(t.profiles, sizeof(t.profiles), "ios,macos");
+	t.created_at = 1700000000;
+	t.expires_at = 1800000000;
+	audit_make(&a, "token.create", "token:mdm");
+	assert_int_equal(store_token_put(st, &t, &a), STORE_PUT_OK);
+	/* The same name again, or the same hash: nothing written. */
+	tu_fill(t.hash, sizeof(t.hash), 2);
+	assert_int_equal(store_token_put(st, &t, &a), STORE_PUT_DUP_NAME);
+	snprintf(t.name, sizeof(t.name), "other");
+	tu_fill(t.hash, sizeof(t.hash), 1);
+	assert_int_equal(store_token_put(st, &t, &a), STORE_PUT_DUP_NAME);
+	/* A second token, bound to a client certificate. */
+	tu_fill(t.hash, sizeof(t.hash), 3);
+	t.has_cert = 1;
+	tu_fill(t.cert, sizeof(t.cert), 4);
+	t.profiles[0] = '\0';
+	assert_int_equal(store_token_put(st, &t, NULL), STORE_PUT_OK);
+
+	tu_fill(t.hash, sizeof(t.hash), 1);
+	assert_int_equal(store_token_by_hash(st, t.hash, &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(got.name, "mdm");
+	assert_string_equal(got.role, "operator");
+	assert_string_equal(got.profiles, "ios,macos");
+	assert_true(got.expires_at == 1800000000 && got.revoked_at == 0);
+	assert_int_equal(got.has_cert, 0);
+	assert_int_equal(store_token_by_cert(st, t.cert, &got, &found), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(got.name, "other");
+	assert_int_equal(got.has_cert, 1);
+	assert_memory_equal(got.cert, t.cert, STORE_KID_LEN);
+	tu_fill(t.hash, sizeof(t.hash), 9);
+	assert_int_equal(store_token_by_hash(st, t.hash, &got, &found), 0);
+	assert_int_equal(found, 0);
+
+	audit_make(&a, "token.revoke", "token:mdm");
+	assert_int_equal(store_token_revoke(st, "mdm", 1700000500, &a),
+	    STORE_PUT_OK);
+	assert_int_equal(store_token_revoke(st, "mdm", 1700000600, &a),
+	    STORE_PUT_STALE);
+	assert_int_equal(store_token_revoke(st, "nobody", 1700000600, &a),
+	    STORE_PUT_STALE);
+	tu_fill(t.hash, sizeof(t.hash), 1);
+	assert_int_equal(store_token_by_hash(st, t.hash, &got, &found), 0);
+	assert_true(found && got.revoked_at == 1700000500);
+	/* Two writes that happened were audited, the refused ones not. */
+	{
+		struct store_audit_check c;
+
+		assert_int_equal(store_audit_verify(st, &c), 0);
+		assert_true(c.entries == 2 && c.broken == 0);
+	}
+	store_close(st);
+}
+
+static void
+test_audit_chain(void **state)
+{
+	struct store			*st;
+	struct store_audit		 a, v[64];
+	struct store_audit_check	 c;
+	struct store_audit_filter	 f;
+	char				 target[32];
+	int				 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	assert_int_equal(store_audit_verify(st, &c), 0);
+	assert_true(c.entries == 0 && c.broken == 0 && c.head_seq == 0);
+	for (i = 1; i <= 10; i++) {
+		snprintf(target, sizeof(target), "request:%d", i);
+		audit_make(&a, i % 2 ? "request.approve" : "request.reject",
+		    target);
+		a.at = 1700000000 + i * 100;
+		if (i > 5)
+			snprintf(a.actor, sizeof(a.actor), "token:mdm");
+		assert_int_equal(store_audit_append(st, &a), 0);
+	}
+	assert_int_equal(store_audit_verify(st, &c), 0);
+	assert_true(c.entries == 10 && c.broken == 0 && c.head_seq == 10);
+
+	/* Newest first; every filter; the cursor. */
+	memset(v, 0, sizeof(v));
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_audit_list(st, &f, audit_collect, v), 0);
+	assert_true(v[0].seq == 10 && v[9].seq == 1 && v[10].seq == 0);
+	assert_string_equal(v[9].target, "request:1");
+	assert_string_equal(v[9].details, "{\"n\":1}");
+	assert_memory_equal(v[8].prev, v[9].hash, STORE_KID_LEN);
+	memset(v, 0, sizeof(v));
+	f.actor = "token:mdm";
+	f.action = "request.reject";
+	assert_int_equal(store_audit_list(st, &f, audit_collect, v), 0);
+	assert_true(v[0].seq == 10 && v[1].seq == 8 && v[2].seq == 6 &&
+	    v[3].seq == 0);
+	memset(v, 0, sizeof(v));
+	memset(&f, 0, sizeof(f));
+	f.before = 8;
+	f.limit = 2;
+	f.since = 1700000000 + 300;
+	assert_int_equal(store_audit_list(st, &f, audit_collect, v), 0);
+	assert_true(v[0].seq == 7 && v[1].seq == 6 && v[2].seq == 0);
+	memset(v, 0, sizeof(v));
+	f.before = 0;
+	f.limit = 0;
+	f.until = 1700000000 + 400;
+	assert_int_equal(store_audit_list(st, &f, audit_collect, v), 0);
+	assert_true(v[0].seq == 4 && v[1].seq == 3 && v[2].seq == 0);
+
+	/* A changed entry is named... */
+	db_tamper("UPDATE audit SET actor = 'cli:someone' WHERE seq = 4");
+	assert_int_equal(store_audit_verify(st, &c), 0);
+	assert_true(c.broken == 4);
+	db_tamper("UPDATE audit SET actor = 'cli:tester' WHERE seq = 4");
+	assert_int_equal(store_audit_verify(st, &c), 0);
+	assert_true(c.broken == 0);
+	/* ... as is a missing one, and one cut off the end. */
+	db_tamper("DELETE FROM audit WHERE seq = 7");
+	assert_int_equal(store_audit_verify(st, &c), 0);
+	assert_true(c.broken == 7);
+	store_close(st);
+	teardown(state);
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 3; i++) {
+		audit_make(&a, "reload", "server");
+		assert_int_equal(store_audit_append(st, &a), 0);
+	}
+	db_tamper("DELETE FROM audit WHERE seq = 3");
+	assert_int_equal(store_audit_verify(st, &c), 0);
+	assert_true(c.broken == 3 && c.entries == 2);
+	store_close(st);
+}
+
+/* An audited write that is refused writes no audit entry either. */
+static void
+test_audit_atomic(void **state)
+{
+	struct store			*st;
+	struct store_request		 r;
+	struct store_txn		 t;
+	struct store_cert		 c, c2;
+	struct store_txn		 t2;
+	struct store_audit		 a;
+	struct store_audit_check	 k;
+	struct store_challenge		 ch;
+	unsigned char			 der[64], der2[64];
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &c, &t, der, sizeof(der));
+	memset(&r, 0, sizeof(r));
+	snprintf(r.txid, sizeof(r.txid), "%s", t.txid);
+	memcpy(r.signer_kid, t.signer_kid, STORE_KID_LEN);
+	memcpy(r.csr_kid, t.csr_kid, STORE_KID_LEN);
+	r.csr = der;
+	r.csrsz = sizeof(der);
+	r.subject = c.subject;
+	snprintf(r.profile, sizeof(r.profile), "default");
+	r.created_at = 1700000000;
+	r.expires_at = 1900000000;
+	assert_int_equal(store_request_put(st, &r, &t), STORE_PUT_OK);
+
+	audit_make(&a, "request.approve", "request:1");
+	c.issued_at = 1700000100;
+	assert_int_equal(store_request_issue_audited(st, r.id, &c, &a),
+	    STORE_PUT_OK);
+	/* Decided already: refused, and not audited. */
+	rec_make(2, &c2, &t2, der2, sizeof(der2));
+	c2.issued_at = 1700000200;
+	assert_int_equal(store_request_issue_audited(st, r.id, &c2, &a),
+	    STORE_PUT_STALE);
+	assert_int_equal(store_request_reject_audited(st, r.id, "no", 1,
+	    &a), STORE_PUT_STALE);
+	assert_int_equal(store_cert_revoke_audited(st, c.serial, 1,
+	    1700000300, &a), STORE_REVOKE_DONE);
+	assert_int_equal(store_cert_revoke_audited(st, c.serial, 1,
+	    1700000300, &a), STORE_REVOKE_ALREADY);
+	assert_int_equal(store_cert_revoke_audited(st, "ABCDEF", 1,
+	    1700000300, &a), STORE_REVOKE_UNKNOWN);
+
+	memset(&ch, 0, sizeof(ch));
+	tu_fill(ch.hash, sizeof(ch.hash), 5);
+	snprintf(ch.profile, sizeof(ch.profile), "default");
+	ch.created_at = 1700000000;
+	ch.expires_at = 4000000000LL;
+	assert_int_equal(store_challenge_put_audited(st, &ch, &a), 0);
+	assert_int_equal(store_challenge_put_audited(st, &ch, &a), -1);
+	assert_int_equal(store_challenge_revoke(st, ch.hash, 1700000400, &a),
+	    STORE_PUT_OK);
+	assert_int_equal(store_challenge_revoke(st, ch.hash, 1700000500, &a),
+	    STORE_PUT_STALE);
+	/* approve, revoke, challenge put, challenge revoke */
+	assert_int_equal(store_audit_verify(st, &k), 0);
+	assert_true(k.entries == 4 && k.broken == 0);
+	free(c.subject);
+	free(c2.subject);
+	store_close(st);
+}
+
+struct audit_racer {
+	struct store	*st;
+	int		 id;
+	int		 fails;
+};
+
+static void *
+audit_racer_run(void *arg)
+{
+	struct audit_racer	*r = arg;
+	struct store_audit	 a;
+	char			 target[32];
+	int			 i;
+
+	for (i = 0; i < 25; i++) {
+		snprintf(target, sizeof(target), "thread:%d:%d", r->id, i);
+		audit_make(&a, "reload", target);
+		if (store_audit_append(r->st, &a) == -1)
+			r->fails++;
+	}
+	return NULL;
+}
+
+/*
+ * Appenders at once, each with its own store handle (on PostgreSQL
+ * its own sessions, as nodes have): one chain, no gap, no fork.
+ */
+static void
+test_audit_concurrent(void **state)
+{
+	struct store			*st[NTHREADS];
+	struct audit_racer		 r[NTHREADS];
+	struct store_audit_check	 c;
+	pthread_t			 th[NTHREADS];
+	int				 i;
+
+	for (i = 0; i < NTHREADS; i++)
+		assert_non_null(st[i] = store_open(&cs, 1));
+	for (i = 0; i < NTHREADS; i++) {
+		r[i] = (struct audit_racer){ st[i], i, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, audit_racer_run,
+		    &r[i]), 0);
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(r[i].fails, 0);
+	}
+	assert_int_equal(store_audit_verify(st[0], &c), 0);
+	assert_true(c.broken == 0 && c.entries == NTHREADS * 25);
+	for (i = 0; i < NTHREADS; i++)
+		store_close(st[i]);
+}
+
+static void
+txlog_make(struct store_txlog *t, int i)
+{
+	memset(t, 0, sizeof(*t));
+	t->at = 1700000000 + i * 3600;
+	snprintf(t->profile, sizeof(t->profile), "p%d", i % 3);
+	snprintf(t->txid, sizeof(t->txid), "tx-%d", i);
+	snprintf(t->msgtype, sizeof(t->msgtype), "PKCSReq");
+	snprintf(t->outcome, sizeof(t->outcome), "%s", i % 4 == 0 ?
+	    "FAILURE" : "SUCCESS");
+	snprintf(t->result, sizeof(t->result), "%s", i % 4 == 0 ? "" :
+	    i % 4 == 1 ? "issued" : i % 4 == 2 ? "renewed" : "");
+	snprintf(t->fail_info, sizeof(t->fail_info), "%s", i % 4 == 0 ?
+	    "badRequest" : "");
+	snprintf(t->reason, sizeof(t->reason), "%s", i % 4 == 0 ?
+	    "challenge mismatch" : "");
+	snprintf(t->subject, sizeof(t->subject), "CN=ipad-%d,O=Example", i);
+	snprintf(t->peer, sizeof(t->peer), "192.0.2.%d", i % 5);
+	snprintf(t->serial, sizeof(t->serial), "%s", i % 4 == 1 ? "ABCD" :
+	    "");
+	t->http = 200;
+	t->duration_ms = i;
+}
+
+static int
+txlog_collect(const struct store_txlog *t, void *arg)
+{
+	int64_t *ids = arg;
+	int i;
+
+	for (i = 0; ids[i] != 0; i++)
+		;
+	if (i < 63)
+		ids[i] = t->id;
+	if (t->duration_ms == 1) {
+		assert_string_equal(t->subject, "CN=ipad-1,O=Example");
+		assert_string_equal(t->result, "issued");
+		assert_string_equal(t->serial, "ABCD");
+		assert_string_equal(t->txid, "tx-1");
+		assert_true(t->at == 1700003600 && t->http == 200);
+	}
+	return 0;
+}
+
+static int
+txlog_count(const struct store_txlog *t, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_txlog(void **state)
+{
+	struct store			*st;
+	struct store_txlog		 t;
+	struct store_txlog_filter	 f;
+	int64_t				 ids[64], n;
+	int				 i, k;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 40; i++) {
+		txlog_make(&t, i);
+		assert_int_equal(store_txlog_put(st, &t, 0), 0);
+	}
+	memset(&f, 0, sizeof(f));
+	memset(ids, 0, sizeof(ids));
+	f.limit = 10;
+	assert_int_equal(store_txlog_list(st, &f, txlog_collect, ids), 0);
+	assert_true(ids[0] > ids[9] && ids[10] == 0);
+	/* The next page starts below the last id seen. */
+	f.before = ids[9];
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_txlog_list(st, &f, txlog_collect, ids), 0);
+	assert_true(ids[0] != 0 && ids[9] != 0 && ids[10] == 0);
+	assert_true(ids[0] < f.before);
+
+	memset(&f, 0, sizeof(f));
+	k = 0;
+	f.txid = "tx-1";
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 1);
+	memset(&f, 0, sizeof(f));
+	k = 0;
+	f.outcome = "FAILURE";
+	f.profile = "p0";
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 4);		/* 0, 12, 24, 36 */
+	memset(&f, 0, sizeof(f));
+	k = 0;
+	f.peer = "192.0.2.3";
+	f.subject = "ipad-1";
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 2);		/* 13, 18 */
+	memset(&f, 0, sizeof(f));
+	k = 0;
+	f.since = 1700000000 + 10 * 3600;
+	f.until = 1700000000 + 19 * 3600;
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 10);
+	memset(&f, 0, sizeof(f));
+	k = 0;
+	f.subject = "no such";
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 0);
+
+	/* Pruning removes what is older, and only that. */
+	assert_int_equal(store_txlog_prune(st, 1700000000 + 30 * 3600, &n), 0);
+	assert_true(n == 30);
+	memset(&f, 0, sizeof(f));
+	k = 0;
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 10);
+	/* A put with a retention prunes by itself. */
+	txlog_make(&t, 1000);
+	t.at = (int64_t)time(NULL);
+	assert_int_equal(store_txlog_put(st, &t, 90), 0);
+	k = 0;
+	assert_int_equal(store_txlog_list(st, &f, txlog_count, &k), 0);
+	assert_int_equal(k, 1);
+	store_close(st);
+}
+
+static int
+stat_collect(const struct store_stat *r, void *arg)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 2048 - n, "%lld/%s/%s=%lld ", (long long)r->day,
+	    r->profile, r->key, (long long)r->n);
+	return 0;
+}
+
+static void
+test_stats(void **state)
+{
+	struct store		*st;
+	struct store_txlog	 t;
+	struct store_request	 r;
+	struct store_txn	 tx;
+	struct store_cert	 c;
+	unsigned char		 der[64];
+	char			 buf[2048] = "";
+	int			 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	/* 8 rows on day 19675 (1700000000 is in it), profile p0..p2 */
+	for (i = 0; i < 8; i++) {
+		txlog_make(&t, i);
+		t.at = 19675LL * 86400 + i;
+		snprintf(t.profile, sizeof(t.profile), "p0");
+		assert_int_equal(store_txlog_put(st, &t, 0), 0);
+	}
+	txlog_make(&t, 1);
+	t.at = 19676LL * 86400;
+	snprintf(t.outcome, sizeof(t.outcome), "error");
+	t.result[0] = '\0';
+	assert_int_equal(store_txlog_put(st, &t, 0), 0);
+	/* A request rejected by an administrator on day 19676. */
+	rec_make(1, &c, &tx, der, sizeof(der));
+	memset(&r, 0, sizeof(r));
+	snprintf(r.txid, sizeof(r.txid), "%s", tx.txid);
+	memcpy(r.signer_kid, tx.signer_kid, STORE_KID_LEN);
+	memcpy(r.csr_kid, tx.csr_kid, STORE_KID_LEN);
+	r.csr = der;
+	r.csrsz = sizeof(der);
+	r.subject = c.subject;
+	snprintf(r.profile, sizeof(r.profile), "p0");
+	r.created_at = 19676LL * 86400;
+	r.expires_at = r.created_at + 86400;
+	assert_int_equal(store_request_put(st, &r, &tx), STORE_PUT_OK);
+	assert_int_equal(store_request_reject(st, r.id, "no", 19676LL * 86400 +
+	    5), STORE_PUT_OK);
+	free(c.subject);
+
+	assert_int_equal(store_stats(st, 19675LL * 86400, stat_collect, buf),
+	    0);
+	assert_string_equal(buf, "19675/p0/answered=2 19675/p0/failed:"
+	    "badRequest=2 19675/p0/issued=2 19675/p0/renewed=2 "
+	    "19676/p0/rejected=1 19676/p1/error=1 ");
+	buf[0] = '\0';
+	assert_int_equal(store_stats(st, 19676LL * 86400, stat_collect, buf),
+	    0);
+	assert_string_equal(buf, "19676/p0/rejected=1 19676/p1/error=1 ");
+	store_close(st);
+}
+
+/* store migrate takes tokens, the audit chain and the txlog along. */
+static void
+test_import_admin(void **state)
+{
+	struct conf_store		 scs = { .backend = (char *)"sqlite",
+	    .path = srcpath };
+	struct store			*src, *dst;
+	struct store_counts		 n;
+	struct store_token		 t;
+	struct store_audit		 a;
+	struct store_txlog		 l;
+	struct store_audit_check	 c;
+	int				 found;
+
+	assert_non_null(src = store_open(&scs, 1));
+	memset(&t, 0, sizeof(t));
+	snprintf(t.name, sizeof(t.name), "a");
+	snprintf(t.role, sizeof(t.role), "admin");
+	tu_fill(t.hash, sizeof(t.hash), 7);
+	audit_make(&a, "token.create", "token:a");
+	assert_int_equal(store_token_put(src, &t, &a), STORE_PUT_OK);
+	audit_make(&a, "reload", "server");
+	assert_int_equal(store_audit_append(src, &a), 0);
+	txlog_make(&l, 3);
+	assert_int_equal(store_txlog_put(src, &l, 0), 0);
+
+	assert_non_null(dst = store_open(&cs, 1));
+	assert_int_equal(store_import(dst, src, &n), 0);
+	assert_true(n.tokens == 1 && n.audit == 2 && n.txlog == 1);
+	assert_int_equal(store_audit_verify(dst, &c), 0);
+	assert_true(c.entries == 2 && c.broken == 0 && c.head_seq == 2);
+	{
+		struct store_token got;
+
+		assert_int_equal(store_token_by_hash(dst, t.hash, &got,
+		    &found), 0);
+		assert_true(found && strcmp(got.role, "admin") == 0);
+	}
+	/* And the chain goes on from there. */
+	assert_int_equal(store_audit_append(dst, &a), 0);
+	assert_int_equal(store_audit_verify(dst, &c), 0);
+	assert_true(c.entries == 3 && c.broken == 0);
+	/* Not into a store that has any of it. */
+	assert_int_equal(store_import(dst, src, &n), -1);
+	store_close(dst);
+	store_close(src);
+}
+
 /* store_metrics(): what a row of it says, by CA and status. */
 struct metrics_ctx {
 	struct store_metrics_row	 rows[8];
@@ -2025,6 +2572,13 @@ main(void)
 		cmocka_unit_test_teardown(test_challenges, teardown),
 		cmocka_unit_test_teardown(test_challenge_race, teardown),
 		cmocka_unit_test_teardown(test_limit, teardown),
+		cmocka_unit_test_teardown(test_tokens, teardown),
+		cmocka_unit_test_teardown(test_audit_chain, teardown),
+		cmocka_unit_test_teardown(test_audit_atomic, teardown),
+		cmocka_unit_test_teardown(test_audit_concurrent, teardown),
+		cmocka_unit_test_teardown(test_txlog, teardown),
+		cmocka_unit_test_teardown(test_stats, teardown),
+		cmocka_unit_test_teardown(test_import_admin, teardown),
 	};
 	const struct CMUnitTest sqlite[] = {
 		cmocka_unit_test_teardown(test_schema, teardown),
