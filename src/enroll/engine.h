@@ -30,6 +30,14 @@ struct engine_out {
 	char		 serial[STORE_SERIAL_MAX + 1];
 	char		 subject[256];
 	char		 reason[192];	/* failInfoText or HTTP error text */
+	/*
+	 * What the challenge's service said, in its own words: for intune,
+	 * Intune's code, description and activity ID of its last call
+	 * ("intune validateRequest: ChallengeExpired: ... (activity ...)").
+	 * Already in the log; the one place the transaction log (issue
+	 * #11) takes it from.  "" when no service was asked.
+	 */
+	char		 challenge_detail[448];
 };
 
 /* One PKIOperation for profile "sp" of "srv", from "peer". */

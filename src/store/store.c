@@ -243,3 +243,11 @@ store_cert_clear(struct store_cert *c)
 	free(c->der);
 	memset(c, 0, sizeof(*c));
 }
+
+int
+store_lease_take(struct store *st, const char *name, const char *holder,
+    int64_t now, int ttl, int *taken)
+{
+	*taken = 0;
+	return st->ops->lease_take(st->be, name, holder, now, now + ttl, taken);
+}

@@ -217,7 +217,7 @@ typedef int (*store_challenge_cb)(const struct store_challenge *, void *);
 
 struct store;
 
-#define STORE_OPS_VERSION	5
+#define STORE_OPS_VERSION	6
 
 struct store_ops {
 	int		 version;	/* STORE_OPS_VERSION */
@@ -265,6 +265,10 @@ struct store_ops {
 	/* version 5 */
 	int		 (*txn_pending_other)(void *, const char *txid,
 			     const unsigned char *signer_kid, int64_t *);
+	/* version 6: leases of periodic jobs (issue #16) */
+	int		 (*lease_take)(void *, const char *name,
+			     const char *holder, int64_t now, int64_t until,
+			     int *taken);
 };
 
 /*
@@ -397,6 +401,16 @@ int		 store_cert_count_active(struct store *, const char *ca,
  */
 int		 store_txn_pending_other(struct store *, const char *txid,
 		    const unsigned char *signer_kid, int64_t *n);
+
+/*
+ * A named lease, so that of several nodes sharing a store one at a time
+ * runs a periodic job (the Intune revocation queue): "holder" takes
+ * "name" until now + "ttl" seconds if nobody holds it, its lease has
+ * run out, or "holder" has it already; *taken says whether it did.
+ * One conditional write decides between nodes.
+ */
+int		 store_lease_take(struct store *, const char *name,
+		    const char *holder, int64_t now, int ttl, int *taken);
 
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;
