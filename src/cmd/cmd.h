@@ -25,6 +25,7 @@ int	cmd_mobileconfig(int, char **);	/* cmd_mobileconfig.c */
 int	cmd_challenge(int, char **);	/* cmd_challenge.c */
 int	cmd_config(int, char **);	/* cmd_config.c */
 int	cmd_store(int, char **);	/* cmd_store.c */
+int	cmd_intune(int, char **);	/* cmd_intune.c */
 
 struct server;
 

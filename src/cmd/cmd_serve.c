@@ -3,7 +3,9 @@
  * cmd_serve.c: "scepd serve": load the configuration and CA, open the
  * store, bind, then wait for signals in the main thread while
  * libmicrohttpd's workers serve.  SIGINT/SIGTERM drain and exit 0.
- * Files it creates are private (umask 077).
+ * Files it creates are private (umask 077).  Like the store, the Intune
+ * cache (tokens, service URLs) and the thread of Intune's revocation
+ * queue (intune_sync.c) live as long as the process, across SIGHUP.
  */
 #include <sys/stat.h>
 
@@ -18,6 +20,8 @@
 #include "cmd.h"
 #include "conf.h"
 #include "http.h"
+#include "intune.h"
+#include "intune_sync.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -71,33 +75,44 @@ serve_private(const struct conf_store *cs)
 	    cs->path, (unsigned int)(sb.st_mode & 07777));
 }
 
+/* What lives as long as the process, besides the HTTP listener. */
+struct serve_state {
+	struct store		*st;
+	struct intune_cache	*intune;	/* shared by every server */
+	struct intune_sync	*sync;		/* Intune's revocation queue */
+};
+
 /*
  * SIGHUP: read the configuration again and load every CA and profile
  * into a new server; requests in flight finish on the old one.  The
  * store and the HTTP listener stay: their settings need a restart.
+ * The revocation queue's thread gets a configuration of its own.
  */
 static void
-serve_reload(struct http *h, const char *dir, struct store *st)
+serve_reload(struct http *h, const char *dir, struct serve_state *ss)
 {
 	struct conf	*c;
 	struct server	*srv;
 
 	log_info("SIGHUP: reloading %s", dir);
 	if ((c = cmd_conf(dir)) == NULL ||
-	    (srv = server_new(c, st)) == NULL) {
+	    (srv = server_new(c, ss->st)) == NULL) {
 		log_warnx("reload failed: still serving the previous "
 		    "configuration");
 		return;
 	}
+	srv->intune = ss->intune;
 	if (http_reload(h, srv) == 0)
 		log_info("reloaded: %zu profile(s), %zu CA(s)",
 		    srv->nprofiles, srv->ncas);
+	if ((c = cmd_conf(dir)) != NULL)
+		intune_sync_reload(ss->sync, c);
 }
 
 /* Block until a signal that ends the server; reload on SIGHUP. */
 static void
 serve_wait(const sigset_t *set, struct http *h, const char *dir,
-    struct store *st)
+    struct serve_state *ss)
 {
 	int sig;
 
@@ -105,7 +120,7 @@ serve_wait(const sigset_t *set, struct http *h, const char *dir,
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			serve_reload(h, dir, st);
+			serve_reload(h, dir, ss);
 			continue;
 		}
 		log_info("signal %d: finishing requests in flight", sig);
@@ -113,15 +128,36 @@ serve_wait(const sigset_t *set, struct http *h, const char *dir,
 	}
 }
 
+/* The process-long Intune cache and revocation thread; -1 logged. */
+static int
+serve_intune(struct serve_state *ss, const char *dir)
+{
+	struct conf	*c;
+
+	if ((ss->intune = intune_cache_new()) == NULL ||
+	    (c = cmd_conf(dir)) == NULL ||
+	    (ss->sync = intune_sync_start(ss->st, ss->intune, c)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+serve_intune_stop(struct serve_state *ss)
+{
+	intune_sync_stop(ss->sync);
+	intune_cache_free(ss->intune);
+}
+
 static int
 serve_run(struct conf *c, const char *dir, const char *listen,
     const char *portfile)
 {
-	struct server	*srv;
-	struct store	*st;
-	struct http	*h;
-	sigset_t	 set;
-	int		 port;
+	struct serve_state	 ss = { 0 };
+	struct server		*srv;
+	struct store		*st;
+	struct http		*h;
+	sigset_t		 set;
+	int			 port;
 
 	/* Workers inherit this mask, so only sigwait() sees the signals. */
 	sigemptyset(&set);
@@ -135,9 +171,22 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 		conf_free(c);
 		return 1;
 	}
+	ss.st = st;
+	if (serve_intune(&ss, dir) == -1) {
+		serve_intune_stop(&ss);
+		conf_free(c);
+		store_close(st);
+		return 1;
+	}
 	/* From here the server owns the configuration, the HTTP the server. */
-	if ((srv = server_new(c, st)) == NULL ||
-	    (h = http_start(srv, listen, &port)) == NULL) {
+	if ((srv = server_new(c, st)) == NULL) {
+		serve_intune_stop(&ss);
+		store_close(st);
+		return 1;
+	}
+	srv->intune = ss.intune;
+	if ((h = http_start(srv, listen, &port)) == NULL) {
+		serve_intune_stop(&ss);
 		store_close(st);
 		return 1;
 	}
@@ -147,11 +196,13 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 	log_limit(1);
 	if (portfile != NULL && serve_port_file(portfile, port) == -1) {
 		http_stop(h);
+		serve_intune_stop(&ss);
 		store_close(st);
 		return 1;
 	}
-	serve_wait(&set, h, dir, st);
+	serve_wait(&set, h, dir, &ss);
 	http_stop(h);
+	serve_intune_stop(&ss);
 	store_close(st);
 	webhook_global_cleanup();
 	log_info("stopped");
