@@ -576,6 +576,12 @@ conf_intune(const struct conf *c, struct conf_profile *p)
 		conf_perr(c, p, "challenge.mode intune needs intune.tenant "
 		    "and intune.app_id");
 		rc = -1;
+	} else if (strspn(in->tenant, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(in->tenant)) {
+		/* It becomes a path segment of the token endpoint's URL. */
+		conf_perr(c, p, "intune.tenant \"%s\": want a tenant ID or "
+		    "domain name", in->tenant);
+		rc = -1;
 	}
 	if ((in->secret_file != NULL) == (in->cert_file != NULL ||
 	    in->key_file != NULL) || (in->cert_file == NULL) !=
