@@ -647,7 +647,7 @@ static void
 test_doc_sample(void **state)
 {
 	static const char *const secrets[] = { "challenge", "ndes.pass",
-	    "webhook.secret" };
+	    "webhook.secret", "intune.secret" };
 	struct conf	*c;
 	FILE		*fp;
 	char		*line = NULL, *text = NULL, *p;
@@ -681,12 +681,14 @@ test_doc_sample(void **state)
 		free(p);
 	}
 	c = accepted(text);
-	assert_int_equal(c->nprofiles, 4);
+	assert_int_equal(c->nprofiles, 5);
 	assert_int_equal(c->ncas, 3);
 	assert_int_equal(conf_profile_find(c, "routers")->policy.challenge_mode,
 	    CONF_CHALLENGE_DYNAMIC);
 	assert_int_equal(conf_profile_find(c, "iphones")->policy.challenge_mode,
 	    CONF_CHALLENGE_WEBHOOK);
+	assert_int_equal(conf_profile_find(c, "intune")->policy.challenge_mode,
+	    CONF_CHALLENGE_INTUNE);
 	assert_false(conf_profile_find(c, "printers")->enabled);
 	conf_free(c);
 	free(text);
