@@ -27,7 +27,8 @@
 #      past its expires_in is renewed before use.
 #   8. Wrong secret (401 on the token), 403 on the discovery, no SCEP service:
 #      enrollment fails; scepd intune check says so in plain words, exit 1;
-#      on the good profile it exits 0.
+#      on the good profile it exits 0. A certificate credential: the client
+#      assertion verifies with openssl (RS256, x5t, aud, iss, sub, exp).
 #   9. The revocation queue, switched on by SIGHUP: three requests (one for a serial scepd never
 #      issued) leave two certificates revoked (openssl ocsp) and three correct
 #      results uploaded; a fourth for a revoked one: "revoked already".
@@ -71,6 +72,10 @@ SI_PID=$!
 for i in $(seq 1 100); do [ -s "$SI_DIR/port" ] && break; sleep 0.1; done
 SI=https://127.0.0.1:$(cat "$SI_DIR/port")
 
+# The app's certificate credential, for a signed client assertion.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/app.key" -out "$D/app.pem" \
+	-subj "/CN=scepd app credential" -days 2 2>/dev/null
+chmod 600 "$D/app.key"
 printf 'app-s3cret\n' >"$D/intune.secret"
 printf 'not-the-secret\n' >"$D/wrong.secret"
 chmod 600 "$D/intune.secret" "$D/wrong.secret"
@@ -82,7 +87,7 @@ intune_profile() {
     intune: {
       tenant = "$TENANT";
       app_id = "$APP";
-      secret_file = "$2";
+      $2
       authority = "$SI";
       graph = "$SI";
       ca_file = "$T/tca.pem";
@@ -96,7 +101,7 @@ EOF
 cp "$D/scepd.conf" "$T/base.conf"
 
 # --- 1. config check ------------------------------------------------------------
-{ cat "$T/base.conf"; echo "profiles: {"; intune_profile intune intune.secret \
+{ cat "$T/base.conf"; echo "profiles: {"; intune_profile intune 'secret_file = "intune.secret";' \
 	'approval: { manual = true; };'; echo "};"; } >"$D/scepd.conf"
 check "config check: an intune profile with approval.manual is refused, in words" \
 	eval '! "$SCEPD" config check -d "$D" >"$T/cc.out" 2>&1 &&
@@ -105,8 +110,11 @@ check "config check: an intune profile with approval.manual is refused, in words
 # "intunebad" (a wrong secret). The queue's thread stays idle (0) until
 # section 9, so that its calls cannot interleave with the counts before.
 write_conf() {
-	{ cat "$T/base.conf"; echo "profiles: {"; intune_profile intune intune.secret "" "$1"
-		intune_profile intunebad wrong.secret; echo "};"; } >"$D/scepd.conf"
+	{ cat "$T/base.conf"; echo "profiles: {"
+		intune_profile intune 'secret_file = "intune.secret";' "" "$1"
+		intune_profile intunebad 'secret_file = "wrong.secret";'
+		intune_profile intunecert 'cert_file = "app.pem"; key_file = "app.key";'
+		echo "};"; } >"$D/scepd.conf"
 }
 write_conf 0
 check "config check: the intune profiles are accepted" "$SCEPD" config check -d "$D"
@@ -318,6 +326,31 @@ check "scepd intune check on a good profile: both services, exit 0" \
 	eval '"$SCEPD" intune check --profile intune -d "$D" >"$T/ic5" 2>&1 &&
 		grep -q "ScepRequestValidationFEService: $SI/scep" "$T/ic5" &&
 		grep -q "PkiConnectorFEService: $SI/pki" "$T/ic5"'
+# jwt_check: the last token request is a client assertion (RFC 7523) that
+# verifies with the app certificate's key, names it by x5t, and has Entra's
+# claims.
+jwt_check() {
+	[ "$(rec field $TOK form.client_assertion_type)" = urn:ietf:params:oauth:client-assertion-type:jwt-bearer ] || return 1
+	! rec field $TOK form.client_secret >/dev/null || return 1
+	rec field $TOK form.client_assertion >"$T/jwt" || return 1
+	"$PYTHON" - "$T/jwt" "$T" <<'PYEOF' || return 1
+import base64, json, sys
+h, c, s = open(sys.argv[1]).read().strip().split(".")
+d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+open(sys.argv[2] + "/jwt.input", "w").write(h + "." + c)
+open(sys.argv[2] + "/jwt.sig", "wb").write(d(s))
+hdr, claims = json.loads(d(h)), json.loads(d(c))
+open(sys.argv[2] + "/jwt.x5t", "w").write(hdr["x5t"])
+print(hdr["alg"], hdr["typ"], claims["aud"], claims["iss"], claims["sub"], claims["exp"] - claims["nbf"], len(claims["jti"]))
+PYEOF
+	openssl x509 -in "$D/app.pem" -pubkey -noout >"$T/app.pub"
+	openssl dgst -sha256 -verify "$T/app.pub" -signature "$T/jwt.sig" "$T/jwt.input" >/dev/null || return 1
+	[ "$(cat "$T/jwt.x5t")" = "$(openssl x509 -in "$D/app.pem" -outform DER | openssl dgst -sha1 -binary | base64 | tr +/ -_ | tr -d =)" ]
+}
+check "a certificate credential: scepd intune check gets a token with a signed client assertion" \
+	eval '"$SCEPD" intune check --profile intunecert -d "$D" >"$T/ic6" 2>&1 && grep -q "discovery: ok" "$T/ic6" &&
+		jwt_check >"$T/jwt.out" && cat "$T/jwt.out" &&
+		grep -qx "RS256 JWT $SI/$TENANT/oauth2/v2.0/token $APP $APP 600 36" "$T/jwt.out"'
 check "scepd intune check on a profile that is not intune: exit 1" \
 	eval '! "$SCEPD" intune check -d "$D" >/dev/null 2>&1'
 
