@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "intune.h"
@@ -116,12 +117,16 @@ intune_sync_once(const char *dir, const struct conf_profile *pc)
 {
 	struct cmd_env			 env;
 	struct intune_sync_counts	 n;
-	char				 holder[64];
+	char				 holder[160], host[128];
 	int				 skipped, rc = 1;
 
 	if (cmd_open(dir, 0, &env) == -1)
 		return 1;
-	snprintf(holder, sizeof(holder), "scepd intune sync");
+	/* A holder of its own: a serving node's lease is respected. */
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "scepd");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(holder, sizeof(holder), "%s:%ld", host, (long)getpid());
 	if (intune_sync_profile(env.store, NULL, pc, holder, &n,
 	    &skipped) == 0) {
 		if (skipped)

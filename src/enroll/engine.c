@@ -463,6 +463,10 @@ enroll_issue(struct enroll *e)
 			    "the certificate");
 			return;
 		}
+		/*
+		 * Intune hears of the certificate before it is recorded: a
+		 * serial collision, drawn again, tells it of a second one.
+		 */
 		if (enroll_confirm(e, x, &rec) == -1)
 			goto out;
 		snprintf(t.serial, sizeof(t.serial), "%s", rec.serial);

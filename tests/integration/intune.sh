@@ -397,6 +397,9 @@ check "a request for a certificate revoked already: succeeded, \"revoked already
 	eval 'ctl "{\"secret\": \"app-s3cret\", \"queue\": [
 		{\"requestContext\": \"ctx-a2\", \"serialNumber\": \"$SA\", \"issuerName\": \"$ISSUER\"}]}";
 		wait_upload 2 && res 1 | grep -qx "ctx-a2 True None revoked already"'
+check "scepd intune sync beside the serving node: the node holds the lease, exit 1" \
+	eval '! "$SCEPD" intune sync --profile intune -d "$D" >"$T/sync.out" 2>&1 &&
+		grep -q "another node holds the lease" "$T/sync.out"'
 check "the log names the revocations (actor intune)" \
 	eval 'grep -q "intune: revoked serial $SA (profile intune, actor intune" "$T/scepd.log"'
 ctl '{"secret": "app-s3cret"}'
