@@ -29,6 +29,7 @@
 #      enrollment fails; scepd intune check says so in plain words, exit 1;
 #      on the good profile it exits 0. A certificate credential: the client
 #      assertion verifies with openssl (RS256, x5t, aud, iss, sub, exp).
+#      intune.proxy: the calls go through an HTTP CONNECT proxy.
 #   9. The revocation queue, switched on by SIGHUP: three requests (one for a serial scepd never
 #      issued) leave two certificates revoked (openssl ocsp) and three correct
 #      results uploaded; a fourth for a revoked one: "revoked already".
@@ -114,6 +115,7 @@ write_conf() {
 		intune_profile intune 'secret_file = "intune.secret";' "" "$1"
 		intune_profile intunebad 'secret_file = "wrong.secret";'
 		intune_profile intunecert 'cert_file = "app.pem"; key_file = "app.key";'
+		intune_profile intuneproxy "secret_file = \"intune.secret\"; proxy = \"http://127.0.0.1:$(cat "$SI_DIR/proxy_port")\";"
 		echo "};"; } >"$D/scepd.conf"
 }
 write_conf 0
@@ -351,6 +353,9 @@ check "a certificate credential: scepd intune check gets a token with a signed c
 	eval '"$SCEPD" intune check --profile intunecert -d "$D" >"$T/ic6" 2>&1 && grep -q "discovery: ok" "$T/ic6" &&
 		jwt_check >"$T/jwt.out" && cat "$T/jwt.out" &&
 		grep -qx "RS256 JWT $SI/$TENANT/oauth2/v2.0/token $APP $APP 600 36" "$T/jwt.out"'
+check "intune.proxy: token and discovery go through the HTTP proxy (CONNECT), TLS still verified" \
+	eval '"$SCEPD" intune check --profile intuneproxy -d "$D" >"$T/ic7" 2>&1 && grep -q "discovery: ok" "$T/ic7" &&
+		[ "$(grep -c "^CONNECT 127.0.0.1:${SI##*:}$" "$SI_DIR/proxy.log")" -ge 2 ]'
 check "scepd intune check on a profile that is not intune: exit 1" \
 	eval '! "$SCEPD" intune check -d "$D" >/dev/null 2>&1'
 

@@ -36,6 +36,10 @@ it atomically: a temporary file, then mv):
                 "issuerName"}...]; each is handed out once, maxRequests at
                 a time
 
+It also runs a plain HTTP proxy on another loopback port (DIR/proxy_port)
+that only tunnels CONNECT to its own HTTPS port and logs each CONNECT line
+to DIR/proxy.log, for intune.proxy.
+
 Usage: intune_standin.py DIR CERT.pem KEY.pem   (writes DIR/port when ready)
 Python 3 standard library only.
 """
@@ -43,6 +47,8 @@ import base64
 import http.server
 import json
 import os
+import select
+import socket
 import ssl
 import sys
 import threading
@@ -210,15 +216,50 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
 
+class Proxy(http.server.BaseHTTPRequestHandler):
+    """CONNECT to the stand-in's own port only; bytes both ways."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_CONNECT(self):
+        with LOCK:
+            with open(os.path.join(DIR, "proxy.log"), "a") as f:
+                f.write("CONNECT %s\n" % self.path)
+        if self.path != "127.0.0.1:%d" % self.server.target:
+            self.send_error(403)
+            return
+        up = socket.create_connection(("127.0.0.1", self.server.target))
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        socks = [self.connection, up]
+        while True:
+            r, _, _ = select.select(socks, [], [], 30)
+            if not r:
+                break
+            for s in r:
+                data = s.recv(65536)
+                if not data:
+                    up.close()
+                    return
+                (up if s is self.connection else self.connection).sendall(data)
+        up.close()
+
+
 def main():
     srv = Server(("127.0.0.1", 0), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(CERT, KEY)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    tmp = os.path.join(DIR, "port.tmp")
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, os.path.join(DIR, "port"))
+    proxy = Server(("127.0.0.1", 0), Proxy)
+    proxy.target = srv.server_address[1]
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    for name, port in (("proxy_port", proxy.server_address[1]),
+                       ("port", srv.server_address[1])):
+        tmp = os.path.join(DIR, name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write("%d\n" % port)
+        os.rename(tmp, os.path.join(DIR, name))
     srv.serve_forever()
 
 
