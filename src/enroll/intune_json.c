@@ -303,16 +303,23 @@ intune_json_token(long status, const struct buf *b, char **token,
 	return rc;
 }
 
-/* Keep "uri" of a service entry in "dst" if it is usable. */
+/*
+ * Keep "uri" of a service entry in "dst" if it is usable: https, and
+ * printable ASCII only (RFC 3986 2: anything else would have been
+ * percent-encoded), since it becomes a URL and a log field.
+ */
 static void
 intune_service_take(const char *uri, char *dst)
 {
-	size_t	 n;
+	size_t	 n, i;
 
 	if (uri == NULL || strncmp(uri, "https://", 8) != 0 ||
-	    (n = strlen(uri)) >= INTUNE_URI_MAX || strpbrk(uri, " \t\r\n") !=
-	    NULL)
+	    (n = strlen(uri)) >= INTUNE_URI_MAX)
 		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)uri[i] <= 0x20 ||
+		    (unsigned char)uri[i] >= 0x7f)
+			return;
 	/* Paths are appended to it: one trailing slash is dropped. */
 	memcpy(dst, uri, n + 1);
 	if (n > 8 && dst[n - 1] == '/')
