@@ -245,6 +245,13 @@ test_services(void **state)
 	assert_int_equal(intune_json_services(&b, s, p, &r), 0);
 	assert_string_equal(s, "");
 	assert_string_equal(p, "");
+	/* A control character or a space: not a URL scepd will call. */
+	b = b_of("{\"value\":[{\"providerName\":\"ScepRequestValidation"
+	    "FEService\",\"uri\":\"https://a\\u007fb\"},{\"providerName\":"
+	    "\"PkiConnectorFEService\",\"uri\":\"https://a b\"}]}");
+	assert_int_equal(intune_json_services(&b, s, p, &r), 0);
+	assert_string_equal(s, "");
+	assert_string_equal(p, "");
 	b = b_of("{\"value\":{}}");
 	assert_int_equal(intune_json_services(&b, s, p, &r), -1);
 	b = b_of("[]");
