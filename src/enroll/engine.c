@@ -477,7 +477,13 @@ enroll_issue(struct enroll *e)
 		enroll_told(e, CHALLENGE_ISSUED, rec.serial, NULL);
 	} else {
 		enroll_lost(e, r, "store: recording the certificate");
-		enroll_told(e, CHALLENGE_FAILED, NULL, e->out->reason);
+		/*
+		 * A transaction recorded meanwhile by another thread got its
+		 * certificate: not a failure to report.
+		 */
+		if (r != STORE_PUT_DUP_TXN)
+			enroll_told(e, r == STORE_PUT_LIMIT ? CHALLENGE_REFUSED :
+			    CHALLENGE_FAILED, NULL, e->out->reason);
 	}
  out:
 	x509_free(x);
