@@ -34,6 +34,8 @@ static const struct {
 	{ "ca", cmd_ca, "create, import or list CAs; issue RA and OCSP signers" },
 	{ "info", cmd_info, "print the SCEP URL, challenge and CA "
 	    "fingerprint" },
+	{ "intune", cmd_intune, "check an intune profile's tenant; work its "
+	    "revocation queue once" },
 };
 
 static void

@@ -19,6 +19,7 @@
 
 struct ca;
 struct ca_providers;
+struct intune_cache;
 
 /* One CA as served.  Everything but "conf" is owned by the server. */
 struct server_ca {
@@ -49,6 +50,12 @@ struct server {
 	struct store		*store;		/* not owned: outlives reloads */
 	struct ocsp_cache	*ocsp;		/* signed OCSP answers */
 	struct ca_providers	*legacy;	/* single DES, when allowed */
+	/*
+	 * challenge.mode intune: tokens and service URLs (enroll/intune.h),
+	 * set by cmd_serve.c; not owned: outlives reloads.  NULL: nothing
+	 * is cached (each call fetches its own).
+	 */
+	struct intune_cache	*intune;
 };
 
 /*

@@ -28,6 +28,7 @@ int	cmd_store(int, char **);	/* cmd_store.c */
 int	cmd_token(int, char **);	/* cmd_token.c */
 int	cmd_audit(int, char **);	/* cmd_audit.c */
 int	cmd_txlog(int, char **);	/* cmd_txlog.c */
+int	cmd_intune(int, char **);	/* cmd_intune.c */
 
 struct server;
 

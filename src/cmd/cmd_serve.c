@@ -3,7 +3,9 @@
  * cmd_serve.c: "scepd serve": load the configuration and CA, open the
  * store, bind, then wait for signals in the main thread while
  * libmicrohttpd's workers serve.  SIGINT/SIGTERM drain and exit 0.
- * Files it creates are private (umask 077).
+ * Files it creates are private (umask 077).  Like the store, the Intune
+ * cache (tokens, service URLs) and the thread of Intune's revocation
+ * queue (intune_sync.c) live as long as the process, across SIGHUP.
  */
 #include <sys/stat.h>
 
@@ -19,6 +21,8 @@
 #include "cmd.h"
 #include "conf.h"
 #include "http.h"
+#include "intune.h"
+#include "intune_sync.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -86,13 +90,16 @@ struct serve_ctx {
 	struct http	*h;
 	const char	*dir;
 	struct store	*st;
+	struct intune_cache *intune;	/* shared by every server */
+	struct intune_sync *sync;	/* Intune's revocation queue */
 };
 
 /*
  * SIGHUP: read the configuration again and load every CA and profile
  * into a new server; requests in flight finish on the old one.  The
  * listeners' TLS certificates are read again too.  The store and the
- * listeners' other settings stay: they need a restart.  0 or -1.
+ * listeners' other settings stay: they need a restart.  The
+ * revocation queue's thread gets a configuration of its own.  0 or -1.
  */
 static int
 serve_reload(void *arg)
@@ -108,10 +115,15 @@ serve_reload(void *arg)
 	    (srv = server_new(c, x->st)) == NULL)
 		log_warnx("reload failed: still serving the previous "
 		    "configuration");
-	else if (http_reload(x->h, srv) == 0) {
-		log_info("reloaded: %zu profile(s), %zu CA(s)",
-		    srv->nprofiles, srv->ncas);
-		rc = 0;
+	else {
+		srv->intune = x->intune;
+		if (http_reload(x->h, srv) == 0) {
+			log_info("reloaded: %zu profile(s), %zu CA(s)",
+			    srv->nprofiles, srv->ncas);
+			rc = 0;
+		}
+		if ((c = cmd_conf(x->dir)) != NULL)
+			intune_sync_reload(x->sync, c);
 	}
 	pthread_mutex_unlock(&x->mtx);
 	return rc;
@@ -134,6 +146,26 @@ serve_wait(const sigset_t *set, struct serve_ctx *x)
 		log_info("signal %d: finishing requests in flight", sig);
 		return;
 	}
+}
+
+/* The process-long Intune cache and revocation thread; -1 logged. */
+static int
+serve_intune(struct serve_ctx *x)
+{
+	struct conf	*c;
+
+	if ((x->intune = intune_cache_new()) == NULL ||
+	    (c = cmd_conf(x->dir)) == NULL ||
+	    (x->sync = intune_sync_start(x->st, x->intune, c)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+serve_intune_stop(struct serve_ctx *x)
+{
+	intune_sync_stop(x->sync);
+	intune_cache_free(x->intune);
 }
 
 /* What "scepd serve" was told on its command line. */
@@ -195,15 +227,27 @@ serve_run(struct conf *c, const struct serve_args *a)
 		conf_free(c);
 		return 1;
 	}
+	x.st = st;
+	if (serve_intune(&x) == -1) {
+		serve_intune_stop(&x);
+		conf_free(c);
+		store_close(st);
+		return 1;
+	}
 	/* From here the server owns the configuration, the HTTP the server. */
 	tls = c->http.tls_cert != NULL;
-	if ((srv = server_new(c, st)) == NULL ||
-	    (h = http_start(srv, a->listen, &port)) == NULL) {
+	if ((srv = server_new(c, st)) == NULL) {
+		serve_intune_stop(&x);
+		store_close(st);
+		return 1;
+	}
+	srv->intune = x.intune;
+	if ((h = http_start(srv, a->listen, &port)) == NULL) {
+		serve_intune_stop(&x);
 		store_close(st);
 		return 1;
 	}
 	x.h = h;
-	x.st = st;
 	pthread_mutex_init(&x.mtx, NULL);
 	log_info("scepd %s serving SCEP on %s (port %d%s)", SCEPD_VERSION,
 	    a->listen, port, tls ? ", HTTPS" : "");
@@ -211,6 +255,7 @@ serve_run(struct conf *c, const struct serve_args *a)
 	if ((a->portfile != NULL && serve_port_file(a->portfile, port) == -1) ||
 	    serve_admin(&x, c, a) == -1) {
 		http_stop(h);
+		serve_intune_stop(&x);
 		store_close(st);
 		pthread_mutex_destroy(&x.mtx);
 		return 1;
@@ -219,6 +264,7 @@ serve_run(struct conf *c, const struct serve_args *a)
 	log_limit(1);
 	serve_wait(&set, &x);
 	http_stop(h);
+	serve_intune_stop(&x);
 	pthread_mutex_destroy(&x.mtx);
 	store_close(st);
 	webhook_global_cleanup();

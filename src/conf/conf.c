@@ -174,6 +174,26 @@ static const struct conf_key conf_profile_keys[] = {
 	CONF_K_BOOL("renewal.allow_subject_change", P(policy.renew_subject),
 	    0),
 	CONF_K_BOOL("renewal.allow_same_key", P(policy.renew_same_key), 1),
+	/* challenge.mode intune (docs/intune.md); conf_intune() checks. */
+	CONF_K_STR("intune.tenant", P(intune.tenant), NULL),
+	CONF_K_STR("intune.app_id", P(intune.app_id), NULL),
+	CONF_K_PATH("intune.secret_file", P(intune.secret_file)),
+	CONF_K_PATH("intune.cert_file", P(intune.cert_file)),
+	CONF_K_PATH("intune.key_file", P(intune.key_file)),
+	CONF_K_STR("intune.authority", P(intune.authority),
+	    "https://login.microsoftonline.com"),
+	CONF_K_STR("intune.graph", P(intune.graph),
+	    "https://graph.microsoft.com"),
+	CONF_K_STR("intune.resource", P(intune.resource),
+	    "https://api.manage.microsoft.com/"),
+	CONF_K_STR("intune.proxy", P(intune.proxy), NULL),
+	CONF_K_PATH("intune.ca_file", P(intune.ca_file)),
+	CONF_K_STR("intune.provider", P(intune.provider),
+	    "scepd/" SCEPD_VERSION),
+	CONF_K_INT("intune.timeout", P(intune.timeout), 1, 120, 15),
+	/* 0: the revocation queue is not fetched. */
+	CONF_K_INT("intune.revocation_interval", P(intune.revocation_interval),
+	    0, 7 * 86400, 3600),
 	CONF_K_END
 };
 
@@ -538,6 +558,71 @@ conf_perr(const struct conf *c, const struct conf_profile *p,
 		    m);
 }
 
+/* Entra ID, Graph and Intune are reached over TLS only. */
+static int
+conf_intune_url(const struct conf *c, const struct conf_profile *p,
+    const char *name, const char *url)
+{
+	if (url != NULL && strncmp(url, "https://", 8) == 0 &&
+	    url[8] != '\0')
+		return 0;
+	conf_perr(c, p, "intune.%s \"%s\": want an https:// URL", name,
+	    url != NULL ? url : "");
+	return -1;
+}
+
+/*
+ * challenge.mode intune: a tenant, an application, and one credential
+ * (a secret, or a certificate and key for a signed assertion); Intune
+ * expects an answer at once, so never manual approval (UCM PR #281).
+ */
+static int
+conf_intune(const struct conf *c, struct conf_profile *p)
+{
+	struct conf_intune	*in = &p->intune;
+	int			 rc = 0;
+
+	if (in->tenant == NULL || *in->tenant == '\0' || in->app_id == NULL ||
+	    *in->app_id == '\0') {
+		conf_perr(c, p, "challenge.mode intune needs intune.tenant "
+		    "and intune.app_id");
+		rc = -1;
+	} else if (strspn(in->tenant, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(in->tenant)) {
+		/* It becomes a path segment of the token endpoint's URL. */
+		conf_perr(c, p, "intune.tenant \"%s\": want a tenant ID or "
+		    "domain name", in->tenant);
+		rc = -1;
+	}
+	if ((in->secret_file != NULL) == (in->cert_file != NULL ||
+	    in->key_file != NULL) || (in->cert_file == NULL) !=
+	    (in->key_file == NULL)) {
+		conf_perr(c, p, "challenge.mode intune needs intune.secret_file"
+		    ", or intune.cert_file with intune.key_file, not both");
+		rc = -1;
+	}
+	if (p->policy.manual || (p->policy.rules &&
+	    p->policy.otherwise == CONF_OTHERWISE_PENDING)) {
+		conf_perr(c, p, "challenge.mode intune cannot wait for "
+		    "approval (approval.manual, approval.otherwise pending): "
+		    "Intune expects an answer at once");
+		rc = -1;
+	}
+	if (conf_intune_url(c, p, "authority", in->authority) == -1 ||
+	    conf_intune_url(c, p, "graph", in->graph) == -1 ||
+	    conf_intune_url(c, p, "resource", in->resource) == -1)
+		rc = -1;
+	if (rc == 0 && in->key_file != NULL && file_is_shared(in->key_file) ==
+	    1) {
+		log_warnx("%s: readable by group or others; chmod 600 it",
+		    in->key_file);
+		rc = -1;
+	}
+	if (rc == 0 && in->secret_file != NULL)
+		rc = conf_secret(c, in->secret_file, &in->secret);
+	return rc;
+}
+
 /* What each challenge mode needs, and its secrets read. */
 static int
 conf_challenge(const struct conf *c, struct conf_profile *p)
@@ -581,6 +666,8 @@ conf_challenge(const struct conf *c, struct conf_profile *p)
 		}
 		return conf_secret(c, po->webhook_secret_file,
 		    &po->webhook_secret);
+	case CONF_CHALLENGE_INTUNE:
+		return conf_intune(c, p);
 	default:
 		return 0;
 	}
@@ -817,6 +904,23 @@ conf_secret_free(char *s)
 }
 
 static void
+conf_intune_free(struct conf_intune *in)
+{
+	free(in->tenant);
+	free(in->app_id);
+	free(in->secret_file);
+	conf_secret_free(in->secret);
+	free(in->cert_file);
+	free(in->key_file);
+	free(in->authority);
+	free(in->graph);
+	free(in->resource);
+	free(in->proxy);
+	free(in->ca_file);
+	free(in->provider);
+}
+
+static void
 conf_profile_free(struct conf_profile *p)
 {
 	struct conf_policy *po = &p->policy;
@@ -845,6 +949,7 @@ conf_profile_free(struct conf_profile *p)
 	free(po->webhook_notify_url);
 	free(po->nets.v);
 	cv_regex_free(po->rule_subject);
+	conf_intune_free(&p->intune);
 }
 
 void

@@ -128,6 +128,7 @@ enum conf_challenge {
 	CONF_CHALLENGE_STATIC,	/* one shared secret */
 	CONF_CHALLENGE_DYNAMIC,	/* one-time, minted per device */
 	CONF_CHALLENGE_WEBHOOK,	/* an external service decides */
+	CONF_CHALLENGE_INTUNE,	/* Microsoft Intune validates (issue #16) */
 };
 
 enum conf_otherwise {
@@ -191,6 +192,28 @@ enum conf_getcacert {
 	CONF_GETCACERT_CHAIN,	/* always PKCS#7: RA, CA, chain */
 };
 
+/*
+ * challenge.mode "intune": the Entra ID application scepd acts as, and
+ * how to reach Microsoft (docs/intune.md).  The secret, or the key of a
+ * certificate credential, is read from a private file.
+ */
+struct conf_intune {
+	char	*tenant;	/* directory ID or domain */
+	char	*app_id;	/* the app registration's client ID */
+	char	*secret_file;	/* client secret, one line */
+	char	*secret;	/* ... as read */
+	char	*cert_file;	/* or a certificate credential (PEM) */
+	char	*key_file;	/* ... and its RSA key: a signed assertion */
+	char	*authority;	/* Entra ID, https://login.microsoftonline.com */
+	char	*graph;		/* Microsoft Graph, https://graph.microsoft.com */
+	char	*resource;	/* Intune, https://api.manage.microsoft.com/ */
+	char	*proxy;		/* HTTP proxy URL, or NULL: the environment's */
+	char	*ca_file;	/* PEM CAs to trust, or NULL: the system's */
+	char	*provider;	/* callerInfo, "scepd/<version>" */
+	int	 timeout;	/* seconds per HTTP request */
+	int	 revocation_interval; /* seconds between syncs, 0: none */
+};
+
 /* One SCEP endpoint: /scep (the default) or /scep/<name>. */
 struct conf_profile {
 	char			*name;
@@ -202,6 +225,7 @@ struct conf_profile {
 	int			 getcacert;	/* enum conf_getcacert */
 	struct conf_cert	 cert;
 	struct conf_policy	 policy;
+	struct conf_intune	 intune;	/* challenge.mode intune */
 };
 
 /* What scepd keeps of its own work (issue #11). */

@@ -202,13 +202,13 @@ cv_getcacert(const struct conf *c, const struct conf_key *k,
 	return cv_enum(c, k, s, field, names);
 }
 
-/* "none", "static", "dynamic" or "webhook" (enum conf_challenge). */
+/* "none", "static", "dynamic", "webhook" or "intune" (enum conf_challenge). */
 int
 cv_challenge_mode(const struct conf *c, const struct conf_key *k,
     config_setting_t *s, void *field)
 {
 	static const char *const names[] = { "none", "static", "dynamic",
-	    "webhook", NULL };
+	    "webhook", "intune", NULL };
 
 	return cv_enum(c, k, s, field, names);
 }

@@ -3,14 +3,18 @@
  * challenge.c: checking and minting challengePasswords per profile.
  * Secrets never reach the log or the store in clear: static ones are
  * compared as SHA-256 in constant time, one-time ones are stored as
- * their SHA-256 and found by it.
+ * their SHA-256 and found by it.  Intune's challenge is not read at
+ * all: Intune decrypts it from the CSR, which is sent as the device
+ * sent it (intune.c).
  */
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "challenge.h"
+#include "intune.h"
 #include "log.h"
 #include "policy.h"
 #include "store.h"
@@ -115,6 +119,93 @@ challenge_webhook(const struct conf_profile *pc,
 	}
 }
 
+/* Intune's own words of the last call, for the logs. */
+static void
+challenge_intune_detail(struct challenge_result *res, const char *call,
+    const struct intune_result *ir)
+{
+	snprintf(res->detail, sizeof(res->detail), "intune %s: %s%s%s "
+	    "(activity %s)", call, ir->code, *ir->code ? ": " : "", ir->desc,
+	    *ir->activity ? ir->activity : "-");
+}
+
+/*
+ * Intune mode (INTUNE.md step 3): validateRequest with the CSR as the
+ * device sent it; Success issues, anything else refuses.  A request
+ * without a challenge is refused here: Intune would only say
+ * ChallengePasswordMissing, and every device could make scepd ask.
+ */
+static void
+challenge_intune(const struct server *srv, const struct conf_profile *pc,
+    const struct challenge_req *rq, struct challenge_result *res)
+{
+	struct intune_req	 ir = { .txid = rq->txid, .csr = rq->csr,
+	    .csrsz = rq->csrsz };
+	struct intune_result	 r;
+
+	res->state = POLICY_CH_BAD;
+	if (rq->ci->challenge_state == CSR_CHALLENGE_NONE) {
+		snprintf(res->why, sizeof(res->why), "challengePassword "
+		    "required (Intune's challenge)");
+		return;
+	}
+	if (rq->ci->challenge_state == CSR_CHALLENGE_BAD) {
+		snprintf(res->why, sizeof(res->why), "challengePassword "
+		    "malformed (one string of at most %d bytes)",
+		    CSR_CHALLENGE_LONG_MAX);
+		return;
+	}
+	switch (intune_validate(srv->intune, &pc->intune, &ir, &r)) {
+	case INTUNE_OK:
+		res->state = POLICY_CH_VALID;
+		res->validated = 1;
+		break;
+	case INTUNE_REFUSED:
+		snprintf(res->why, sizeof(res->why), "Intune refused the "
+		    "request: %s", r.code);
+		break;
+	default:
+		snprintf(res->why, sizeof(res->why), "the Intune validation "
+		    "service did not answer");
+		break;
+	}
+	challenge_intune_detail(res, "validateRequest", &r);
+}
+
+int
+challenge_confirm(const struct server *srv, const struct conf_profile *pc,
+    const struct challenge_req *rq, struct challenge_result *res,
+    const struct challenge_cert *c, char *why, size_t whysz)
+{
+	struct intune_req	 ir = { .txid = rq->txid, .csr = rq->csr,
+	    .csrsz = rq->csrsz };
+	struct intune_issued	 is = { .serial = c->serial,
+	    .not_after = c->not_after, .ca = c->ca };
+	struct intune_result	 r;
+	char			*issuer = NULL;
+	int			 rc = -1;
+
+	if (pc->policy.challenge_mode != CONF_CHALLENGE_INTUNE ||
+	    !res->validated)
+		return 0;
+	if (x509_thumbprint(c->der, c->dersz, is.thumbprint) == -1 ||
+	    (is.issuer = issuer = x509_issuer_txt(c->x)) == NULL) {
+		snprintf(why, whysz, "cannot describe the certificate to "
+		    "Intune");
+		goto out;
+	}
+	if (intune_notify_success(srv->intune, &pc->intune, &ir, &is, &r) ==
+	    INTUNE_OK)
+		rc = 0;
+	else
+		snprintf(why, whysz, "Intune did not take the success "
+		    "notification%s%s", *r.code ? ": " : "", r.code);
+	challenge_intune_detail(res, "successNotification", &r);
+ out:
+	free(issuer);
+	return rc;
+}
+
 int
 challenge_check(const struct server *srv, const struct conf_profile *pc,
     const struct challenge_req *rq, struct challenge_result *res)
@@ -128,7 +219,8 @@ challenge_check(const struct server *srv, const struct conf_profile *pc,
 		res->state = policy_static_challenge(&pc->policy, ci);
 		if (res->state == POLICY_CH_BAD)
 			snprintf(res->why, sizeof(res->why), "%s",
-			    ci->challenge_state == CSR_CHALLENGE_BAD ?
+			    ci->challenge_state == CSR_CHALLENGE_BAD ||
+			    ci->challenge_state == CSR_CHALLENGE_LONG ?
 			    "challengePassword malformed (RFC 2985 5.4.1: "
 			    "one DirectoryString of 1 to 255)" :
 			    "challenge mismatch");
@@ -141,10 +233,14 @@ challenge_check(const struct server *srv, const struct conf_profile *pc,
 		/* The service decides, challenge or not (Intune-style). */
 		challenge_webhook(pc, rq, res);
 		return 0;
+	case CONF_CHALLENGE_INTUNE:
+		challenge_intune(srv, pc, rq, res);
+		return 0;
 	default:
 		return 0;
 	}
-	if (ci->challenge_state == CSR_CHALLENGE_BAD) {
+	if (ci->challenge_state == CSR_CHALLENGE_BAD ||
+	    ci->challenge_state == CSR_CHALLENGE_LONG) {
 		res->state = POLICY_CH_BAD;
 		snprintf(res->why, sizeof(res->why), "challengePassword "
 		    "malformed (RFC 2985 5.4.1: one DirectoryString of 1 to "
@@ -153,20 +249,50 @@ challenge_check(const struct server *srv, const struct conf_profile *pc,
 	return 0;
 }
 
-void
-challenge_notify(const struct conf_profile *pc,
-    const struct challenge_req *rq, int issued, const char *serial,
+/*
+ * INTUNE.md step 4b: Intune said Success and no certificate came of it.
+ * Its console shows the HRESULT and the description.
+ */
+static void
+challenge_intune_failed(const struct server *srv,
+    const struct conf_profile *pc, const struct challenge_req *rq,
+    struct challenge_result *res, enum challenge_outcome how,
     const char *reason)
+{
+	struct intune_req	 ir = { .txid = rq->txid, .csr = rq->csr,
+	    .csrsz = rq->csrsz };
+	struct intune_result	 r;
+	char			 desc[INTUNE_DESC_MAX];
+
+	snprintf(desc, sizeof(desc), "scepd: %s", reason != NULL ? reason :
+	    "no certificate issued");
+	intune_notify_failure(srv->intune, &pc->intune, &ir,
+	    how == CHALLENGE_REFUSED ? INTUNE_HR_DENIED : INTUNE_HR_FAIL,
+	    desc, &r);
+	challenge_intune_detail(res, "failureNotification", &r);
+	/* Said once: a later failure of the same request is not news. */
+	res->validated = 0;
+}
+
+void
+challenge_notify(const struct server *srv, const struct conf_profile *pc,
+    const struct challenge_req *rq, struct challenge_result *res,
+    enum challenge_outcome how, const char *serial, const char *reason)
 {
 	struct webhook_conf	wc;
 	struct webhook_req	wr;
 
+	if (pc->policy.challenge_mode == CONF_CHALLENGE_INTUNE) {
+		if (how != CHALLENGE_ISSUED && res->validated)
+			challenge_intune_failed(srv, pc, rq, res, how, reason);
+		return;
+	}
 	if (pc->policy.challenge_mode != CONF_CHALLENGE_WEBHOOK ||
 	    pc->policy.webhook_notify_url == NULL)
 		return;
 	challenge_webhook_conf(&pc->policy, &wc);
 	challenge_webhook_req(pc, rq, &wr);
-	webhook_notify(&wc, &wr, issued, serial, reason);
+	webhook_notify(&wc, &wr, how == CHALLENGE_ISSUED, serial, reason);
 }
 
 int

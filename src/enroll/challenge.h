@@ -2,9 +2,9 @@
 /*
  * challenge.h: a profile's challenge modes (issue #4 item 4): the
  * static secret, one-time challenges minted by "scepd challenge new" or
- * the NDES-style page and kept hashed in the store, and the webhook
- * that asks an external service.  The engine asks challenge_check()
- * and hands the verdict to policy.c.
+ * the NDES-style page and kept hashed in the store, the webhook that
+ * asks an external service, and Microsoft Intune (intune.h).  The
+ * engine asks challenge_check() and hands the verdict to policy.c.
  */
 #ifndef SCEPD_CHALLENGE_H
 #define SCEPD_CHALLENGE_H
@@ -36,6 +36,30 @@ struct challenge_result {
 	char		 why[128];	/* for POLICY_CH_BAD */
 	int		 once;		/* consume "hash" with the issuance */
 	unsigned char	 hash[CONF_HASH_LEN];
+	/* intune: Intune said Success, so it must hear what came of it */
+	int		 validated;
+	/*
+	 * intune: Intune's code, description and activity ID of the last
+	 * call, for the log and the transaction log; "" otherwise.
+	 */
+	char		 detail[448];
+};
+
+/* What came of a request whose challenge was checked. */
+enum challenge_outcome {
+	CHALLENGE_ISSUED,	/* a certificate was recorded */
+	CHALLENGE_REFUSED,	/* the profile's policy said no */
+	CHALLENGE_FAILED,	/* scepd could not finish (store, signing) */
+};
+
+/* The certificate about to be recorded, for challenge_confirm(). */
+struct challenge_cert {
+	struct x509_st		*x;
+	const unsigned char	*der;
+	size_t			 dersz;
+	const char		*serial;	/* upper-case hex */
+	int64_t			 not_after;
+	const char		*ca;		/* scepd's CA name */
 };
 
 /*
@@ -48,10 +72,24 @@ struct challenge_result {
 int	challenge_check(const struct server *, const struct conf_profile *pc,
 	    const struct challenge_req *, struct challenge_result *);
 
-/* Webhook mode with a notify_url: say what came of the request. */
-void	challenge_notify(const struct conf_profile *,
-	    const struct challenge_req *, int issued, const char *serial,
-	    const char *reason);
+/*
+ * Say what came of the request: webhook mode with a notify_url (issued
+ * or not), intune mode when Intune had said Success and no certificate
+ * came of it (failureNotification).  "serial" and "reason" may be NULL.
+ */
+void	challenge_notify(const struct server *, const struct conf_profile *,
+	    const struct challenge_req *, struct challenge_result *,
+	    enum challenge_outcome, const char *serial, const char *reason);
+
+/*
+ * intune mode: tell Intune of the certificate "c" before it is recorded
+ * and sent (successNotification; INTUNE.md step 4a says the server must
+ * not issue when it fails).  0 to go on, -1 to refuse with "why"
+ * (res->detail says what Intune said).  0 for every other mode.
+ */
+int	challenge_confirm(const struct server *, const struct conf_profile *,
+	    const struct challenge_req *, struct challenge_result *,
+	    const struct challenge_cert *, char *why, size_t whysz);
 
 /*
  * Mint a one-time challenge for dynamic profile "pc", valid "ttl"

@@ -394,6 +394,47 @@ enroll_lost(struct enroll *e, enum store_put r, const char *what)
 		engine_unavailable(e, what);
 }
 
+/*
+ * A new enrolment ended without a certificate: the challenge's service
+ * hears of it (webhook, Intune), and the request log gets its words.
+ */
+static void
+enroll_told(struct enroll *e, enum challenge_outcome how, const char *serial,
+    const char *why)
+{
+	if (e->kind != SIGNER_SELF)
+		return;
+	challenge_notify(e->srv, e->pc, &e->creq, &e->chal, how, serial, why);
+	snprintf(e->out->challenge_detail, sizeof(e->out->challenge_detail),
+	    "%s", e->chal.detail);
+}
+
+/*
+ * Before a new certificate is recorded: intune mode tells Intune
+ * (challenge_confirm()).  0 to go on; -1 if refused, answered here.
+ */
+static int
+enroll_confirm(struct enroll *e, struct x509_st *x,
+    const struct store_cert *rec)
+{
+	struct challenge_cert	 c = { .x = x, .der = rec->der,
+	    .dersz = rec->dersz, .serial = rec->serial,
+	    .not_after = rec->not_after, .ca = e->sca->conf->name };
+	char			 why[192];
+
+	if (e->kind != SIGNER_SELF)
+		return 0;
+	if (challenge_confirm(e->srv, e->pc, &e->creq, &e->chal, &c, why,
+	    sizeof(why)) == 0) {
+		snprintf(e->out->challenge_detail,
+		    sizeof(e->out->challenge_detail), "%s", e->chal.detail);
+		return 0;
+	}
+	e_fail(e, SCEP_FAIL_BADREQUEST, why);
+	enroll_told(e, CHALLENGE_FAILED, NULL, why);
+	return -1;
+}
+
 /* Issue and record; a serial collision draws again. */
 static void
 enroll_issue(struct enroll *e)
@@ -419,19 +460,34 @@ enroll_issue(struct enroll *e)
 		if ((x = issue_sign(e->sca->ca, &e->pc->cert, &e->ci,
 		    &ic, &rec)) == NULL) {
 			engine_http(e->out, 500, "cannot sign the certificate");
+			enroll_told(e, CHALLENGE_FAILED, NULL, "cannot sign "
+			    "the certificate");
 			return;
 		}
+		/*
+		 * Intune hears of the certificate before it is recorded: a
+		 * serial collision, drawn again, tells it of a second one.
+		 */
+		if (enroll_confirm(e, x, &rec) == -1)
+			goto out;
 		snprintf(t.serial, sizeof(t.serial), "%s", rec.serial);
 		r = store_issue(e->srv->store, &rec, &t);
 	}
 	if (r == STORE_PUT_OK) {
 		e->out->result = e->kind == SIGNER_OURS ? "renewed" : "issued";
 		e_success(e, x, rec.serial);
-		if (e->kind == SIGNER_SELF)
-			challenge_notify(e->pc, &e->creq, 1, rec.serial,
-			    NULL);
-	} else
+		enroll_told(e, CHALLENGE_ISSUED, rec.serial, NULL);
+	} else {
 		enroll_lost(e, r, "store: recording the certificate");
+		/*
+		 * A transaction recorded meanwhile by another thread got its
+		 * certificate: not a failure to report.
+		 */
+		if (r != STORE_PUT_DUP_TXN)
+			enroll_told(e, r == STORE_PUT_LIMIT ? CHALLENGE_REFUSED :
+			    CHALLENGE_FAILED, NULL, e->out->reason);
+	}
+ out:
 	x509_free(x);
 	store_cert_clear(&rec);
 }
@@ -580,12 +636,12 @@ engine_enroll(struct enroll *e)
 	if (v == POLICY_ISSUE && (f = enroll_limit(e, pwhy, sizeof(pwhy))) !=
 	    SCEP_OK)
 		v = POLICY_REJECT;
-	if (v == POLICY_REJECT && f == SCEP_FAIL_INTERNAL)
+	if (v == POLICY_REJECT && f == SCEP_FAIL_INTERNAL) {
 		engine_unavailable(e, pwhy);
-	else if (v == POLICY_REJECT) {
+		enroll_told(e, CHALLENGE_FAILED, NULL, pwhy);
+	} else if (v == POLICY_REJECT) {
 		e_fail(e, f, pwhy);
-		if (e->kind == SIGNER_SELF)
-			challenge_notify(e->pc, &e->creq, 0, NULL, pwhy);
+		enroll_told(e, CHALLENGE_REFUSED, NULL, pwhy);
 	} else if (v == POLICY_PENDING)
 		enroll_pending(e);
 	else

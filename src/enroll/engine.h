@@ -32,6 +32,14 @@ struct engine_out {
 	char		 reason[192];	/* failInfoText or HTTP error text */
 	/* what it did: "issued", "renewed", "pending", or NULL */
 	const char	*result;
+	/*
+	 * What the challenge's service said, in its own words: for intune,
+	 * Intune's code, description and activity ID of its last call
+	 * ("intune validateRequest: ChallengeExpired: ... (activity ...)").
+	 * Already in the log; the one place the transaction log (issue
+	 * #11) takes it from.  "" when no service was asked.
+	 */
+	char		 challenge_detail[448];
 };
 
 /*

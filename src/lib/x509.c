@@ -254,3 +254,33 @@ x509_name_free(X509_NAME *name)
 {
 	X509_NAME_free(name);
 }
+
+/* A certificate's issuer as RFC 2253 text (malloc'd), or NULL. */
+char *
+x509_issuer_txt(const X509 *x)
+{
+	return x509_name_txt(X509_get_issuer_name(x));
+}
+
+/*
+ * SHA-1 of "der" as 40 upper-case hex digits and a NUL: the
+ * "thumbprint" Windows and Intune name a certificate by.
+ */
+int
+x509_thumbprint(const unsigned char *der, size_t n, char *hex)
+{
+	static const char	 digits[] = "0123456789ABCDEF";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdsz = 0, i;
+
+	if (!EVP_Digest(der, n, md, &mdsz, EVP_sha1(), NULL) || mdsz != 20) {
+		ERR_clear_error();
+		return -1;
+	}
+	for (i = 0; i < mdsz; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	hex[2 * mdsz] = '\0';
+	return 0;
+}

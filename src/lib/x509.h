@@ -99,4 +99,9 @@ void	 x509_free(struct x509_st *);		/* NULL is fine */
 void	 x509_crl_free(struct X509_crl_st *);	/* NULL is fine */
 void	 x509_name_free(struct X509_name_st *);	/* NULL is fine */
 
+/* Issue #16 (Intune): what a successNotification says of a certificate. */
+char	*x509_issuer_txt(const struct x509_st *);	/* RFC 2253, malloc'd */
+/* SHA-1 of "der", 40 upper-case hex digits and a NUL into "hex". 0/-1. */
+int	 x509_thumbprint(const unsigned char *der, size_t n, char *hex);
+
 #endif

@@ -142,6 +142,10 @@ csr_challenge(struct csr_info *ci, const STACK_OF(X509_ATTRIBUTE) *attrs)
 		/* LEG-17: an empty password is no password. */
 		ci->challenge_state = n == 0 ? CSR_CHALLENGE_NONE :
 		    CSR_CHALLENGE_ONE;
+	} else if (n <= CSR_CHALLENGE_LONG_MAX &&
+	    memchr(utf8, '\0', (size_t)n) == NULL) {
+		ci->challengesz = (size_t)n;
+		ci->challenge_state = CSR_CHALLENGE_LONG;
 	}
 	OPENSSL_clear_free(utf8, (size_t)n);
 }

@@ -13,6 +13,8 @@
 
 #define CSR_KID_LEN		32	/* SHA-256 of the SubjectPublicKeyInfo */
 #define CSR_CHALLENGE_MAX	255	/* RFC 2985 5.4.1 DirectoryString{255} */
+/* Intune's challenge is an encrypted blob of kilobytes (issue #16). */
+#define CSR_CHALLENGE_LONG_MAX	(16 * 1024)
 
 enum csr_key {
 	CSR_KEY_OTHER = 0,	/* DSA, Ed25519, explicit EC parameters ... */
@@ -26,6 +28,12 @@ enum csr_challenge {
 	CSR_CHALLENGE_NONE = 0,	/* absent, or empty (LEG-17) */
 	CSR_CHALLENGE_ONE,	/* exactly one usable value */
 	CSR_CHALLENGE_BAD,	/* several, too long, or not a string */
+	/*
+	 * One string over RFC 2985's 255 but within CSR_CHALLENGE_LONG_MAX:
+	 * only challengesz is set, "challenge" stays empty.  Malformed for
+	 * every mode but intune, where Intune reads it from the CSR.
+	 */
+	CSR_CHALLENGE_LONG,
 };
 
 /*

@@ -274,6 +274,7 @@ store_metrics(struct store *st, int64_t now, store_metrics_cb cb, void *arg,
 	m->errors = atomic_load_explicit(&st->errors, memory_order_relaxed);
 	return rc;
 }
+
 enum store_put
 store_request_issue_audited(struct store *st, int64_t id,
     const struct store_cert *c, const struct store_audit *a)
@@ -486,4 +487,13 @@ int
 store_stats(struct store *st, int64_t since, store_stat_cb cb, void *arg)
 {
 	return store_err(st, st->ops->stats(st->be, since, cb, arg));
+}
+
+int
+store_lease_take(struct store *st, const char *name, const char *holder,
+    int64_t now, int ttl, int *taken)
+{
+	*taken = 0;
+	return store_err(st, st->ops->lease_take(st->be, name, holder, now,
+	    now + ttl, taken));
 }

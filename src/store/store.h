@@ -444,6 +444,10 @@ struct store_ops {
 	int		 (*txlog_prune)(void *, int64_t before, int max,
 			     int64_t *);
 	int		 (*stats)(void *, int64_t since, store_stat_cb, void *);
+	/* also version 6: leases of periodic jobs (issue #16) */
+	int		 (*lease_take)(void *, const char *name,
+			     const char *holder, int64_t now, int64_t until,
+			     int *taken);
 };
 
 /*
@@ -667,6 +671,16 @@ int		 store_txlog_prune(struct store *, int64_t before, int64_t *n);
 /* Counts per day, profile and outcome since "since" (store_stat). */
 int		 store_stats(struct store *, int64_t since, store_stat_cb,
 		    void *);
+
+/*
+ * A named lease, so that of several nodes sharing a store one at a time
+ * runs a periodic job (the Intune revocation queue): "holder" takes
+ * "name" until now + "ttl" seconds if nobody holds it, its lease has
+ * run out, or "holder" has it already; *taken says whether it did.
+ * One conditional write decides between nodes.
+ */
+int		 store_lease_take(struct store *, const char *name,
+		    const char *holder, int64_t now, int ttl, int *taken);
 
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;

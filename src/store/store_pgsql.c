@@ -174,6 +174,11 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX txlog_profile ON txlog(profile, id);"
 	"CREATE INDEX requests_decided ON requests(decided_at) "
 	"  WHERE decided_at IS NOT NULL;",
+	/* 6: as SQLite's 8, leases of periodic jobs among nodes (issue #16) */
+	"CREATE TABLE leases ("
+	"  name text PRIMARY KEY,"
+	"  holder text NOT NULL,"
+	"  expires_at bigint NOT NULL);",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -2334,6 +2339,45 @@ pg_metrics(void *arg, int64_t now, store_metrics_cb cb, void *cbarg,
 	return ret;
 }
 
+/*
+ * The lease "name" for "holder", as sq_lease_take(): of nodes racing for
+ * it, the upsert's row lock lets one change the row; the others find
+ * it held and change nothing (no row returned).  Run with
+ * PQexecParams, not prepared: once a sync.
+ */
+static int
+pg_lease_take(void *arg, const char *name, const char *holder, int64_t now,
+    int64_t until, int *taken)
+{
+	static const char	 sql[] = "INSERT INTO leases (name, holder, "
+	    "expires_at) VALUES ($1, $2, $4) ON CONFLICT (name) DO UPDATE SET "
+	    "holder = excluded.holder, expires_at = excluded.expires_at "
+	    "WHERE leases.holder = excluded.holder OR leases.expires_at <= $3 "
+	    "RETURNING name";
+	struct pg		*p = arg;
+	struct pg_conn		*c;
+	struct pg_args		 a = { 0 };
+	PGresult		*r;
+	int			 ret = -1;
+
+	*taken = 0;
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	pg_text(&a, name);
+	pg_text(&a, holder);
+	pg_int(&a, now);
+	pg_int(&a, until);
+	r = PQexecParams(c->db, sql, a.n, NULL, a.v, a.len, a.fmt, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*taken = PQntuples(r) > 0;
+		ret = 0;
+	} else
+		pg_fail(c, r, "lease");
+	PQclear(r);
+	pg_put(p, c);
+	return ret;
+}
+
 const struct store_ops store_pgsql_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "postgresql",
@@ -2363,6 +2407,7 @@ const struct store_ops store_pgsql_ops = {
 	.challenge_list = pg_challenge_list,
 	.cert_count_active = pg_cert_count_active,
 	.txn_pending_other = pg_txn_pending_other,
+	.lease_take = pg_lease_take,
 	.metrics = pg_metrics,
 	.request_issue_a = pg_request_issue_a,
 	.request_reject_a = pg_request_reject_a,

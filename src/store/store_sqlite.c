@@ -194,6 +194,11 @@ static const char *const sq_migrations[] = {
 	"CREATE INDEX txlog_profile ON txlog(profile, id);"
 	"CREATE INDEX requests_decided ON requests(decided_at) "
 	"  WHERE decided_at IS NOT NULL;",
+	/* 8: leases of periodic jobs among nodes (issue #16) */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL);",
 };
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
@@ -2089,6 +2094,43 @@ sq_stats(void *arg, int64_t since, store_stat_cb fn, void *fnarg)
 	return sq_list(s, c, SQ_STATS, sq_stat_row, STORE_CB_STAT(fn, fnarg));
 }
 
+/*
+ * The lease "name" for "holder": one upsert that changes a row only if
+ * it is free, run out or "holder"'s, so sqlite3_changes() says who
+ * has it.  Prepared here, not in sq_sql[]: it runs once a sync.
+ */
+static int
+sq_lease_take(void *arg, const char *name, const char *holder, int64_t now,
+    int64_t until, int *taken)
+{
+	static const char	 sql[] = "INSERT INTO leases (name, holder, "
+	    "expires_at) VALUES (?1, ?2, ?4) ON CONFLICT (name) DO UPDATE SET "
+	    "holder = excluded.holder, expires_at = excluded.expires_at "
+	    "WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3";
+	struct sq		*s = arg;
+	struct sq_conn		*c = sq_get(s);
+	sqlite3_stmt		*st = NULL;
+	enum store_put		 r = STORE_PUT_ERROR;
+
+	*taken = 0;
+	if (sq_exec(c, SQ_BEGIN) == SQLITE_DONE &&
+	    sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 3, now) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 4, until) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE) {
+		*taken = sqlite3_changes(c->db) > 0;
+		r = STORE_PUT_OK;
+	}
+	sqlite3_finalize(st);
+	if (sq_finish(s, c, r, "lease") != STORE_PUT_OK) {
+		*taken = 0;
+		return -1;
+	}
+	return 0;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -2118,6 +2160,7 @@ const struct store_ops store_sqlite_ops = {
 	.challenge_list = sq_challenge_list,
 	.cert_count_active = sq_cert_count_active,
 	.txn_pending_other = sq_txn_pending_other,
+	.lease_take = sq_lease_take,
 	.metrics = sq_metrics,
 	.request_issue_a = sq_request_issue_a,
 	.request_reject_a = sq_request_reject_a,

@@ -9,6 +9,7 @@
  *
  * scepmsg req --cacert CA.pem --key KEY.pem [--newkey rsa:BITS|ec:CURVE]
  *	[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...
+ *	[--san-uri URI]...
  *	[--type 19|17|20|21|22|18|99] [--serial HEX]
  *	[--digest sha1|sha256|sha512|md5]
  *	[--cipher aes128|aes192|aes256|des3|des] [--txid ID]
@@ -181,7 +182,8 @@ struct req_opts {
 	const char      *newkey;        /* "rsa:2048", "ec:P-256", or NULL */
 	const char      *subject;       /* "/CN=a/O=b" */
 	const char      *challenge;     /* challengePassword, or NULL */
-	const char      *sans[SAN_MAX]; /* dNSName SANs */
+	const char      *sans[SAN_MAX]; /* dNSName SANs, or URIs: */
+	int              san_uri[SAN_MAX]; /* ... uniformResourceIdentifier */
 	int              nsans;
 	int              type;          /* messageType */
 	const char      *serial;        /* hex, for GetCert and GetCRL */
@@ -719,9 +721,9 @@ cert_forge_key(const X509 *cert)
 	return x;
 }
 
-/* Add a subjectAltName of dNSNames to the CSR's extensionRequest. */
+/* Add a subjectAltName of dNSNames and URIs to the CSR's extensionRequest. */
 static int
-csr_add_sans(X509_REQ *req, const char *const *sans, int n)
+csr_add_sans(X509_REQ *req, const char *const *sans, const int *uri, int n)
 {
 	GENERAL_NAMES                   *gens = NULL;
 	GENERAL_NAME                    *g;
@@ -742,7 +744,7 @@ csr_add_sans(X509_REQ *req, const char *const *sans, int n)
 			GENERAL_NAME_free(g);
 			goto out;
 		}
-		GENERAL_NAME_set0_value(g, GEN_DNS, s);
+		GENERAL_NAME_set0_value(g, uri[i] ? GEN_URI : GEN_DNS, s);
 		if (!sk_GENERAL_NAME_push(gens, g)) {
 			GENERAL_NAME_free(g);
 			goto out;
@@ -778,7 +780,7 @@ csr_der(const struct req_opts *o, EVP_PKEY *key, unsigned char **derp)
 	if ((req = X509_REQ_new()) == NULL ||
 	    (name = name_parse(o->subject)) == NULL)
 		goto out;
-	if (o->nsans > 0 && csr_add_sans(req, o->sans, o->nsans) == -1)
+	if (o->nsans > 0 && csr_add_sans(req, o->sans, o->san_uri, o->nsans) == -1)
 		goto out;
 	/* challengePassword: PrintableString when it fits, else UTF8String */
 	if (!X509_REQ_set_version(req, X509_REQ_VERSION_1) ||
@@ -2078,6 +2080,7 @@ usage(void)
 	    "usage: scepmsg req --cacert CA.pem --key KEY.pem "
 	    "[--newkey rsa:BITS|ec:CURVE]\n"
 	    "\t[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...\n"
+	    "\t[--san-uri URI]...\n"
 	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha512|md5]\n"
 	    "\t[--cipher aes128|aes192|aes256|des3|des] [--txid ID]\n"
 	    "\t[--signer-cert CERT --signer-key KEY] [--csr-key KEY]\n"
@@ -2165,6 +2168,7 @@ cmd_req(int argc, char *argv[])
 		{ "subject", required_argument, NULL, 's' },
 		{ "challenge", required_argument, NULL, 'c' },
 		{ "san-dns", required_argument, NULL, 'D' },
+		{ "san-uri", required_argument, NULL, 'U' },
 		{ "type", required_argument, NULL, 'T' },
 		{ "serial", required_argument, NULL, 'S' },
 		{ "digest", required_argument, NULL, 'd' },
@@ -2192,8 +2196,10 @@ cmd_req(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "o:", lopts, NULL)) != -1) {
 		if ((slot = req_opt_slot(&o, c)) != NULL)
 			*slot = optarg;
-		else if (c == 'D' && o.nsans < SAN_MAX)
+		else if ((c == 'D' || c == 'U') && o.nsans < SAN_MAX) {
+			o.san_uri[o.nsans] = c == 'U';
 			o.sans[o.nsans++] = optarg;
+		}
 		else if (c == 'T')
 			o.type = num_parse(optarg, "message type");
 		else if (c == 'm')

@@ -591,6 +591,70 @@ test_profile_errors(void **state)
 	    "ca: want a group");
 }
 
+/* challenge.mode intune: defaults, one credential, never manual approval. */
+static void
+test_intune(void **state)
+{
+#define INTUNE(x) REQUIRED "profiles = { mdm = {\n" \
+	"  challenge = { mode = \"intune\"; };\n" \
+	"  intune = { tenant = \"contoso.onmicrosoft.com\"; " \
+	"app_id = \"11111111-2222-3333-4444-555555555555\";\n" x " };\n" \
+	"}; };\n"
+	const struct conf_intune	*in;
+	struct conf			*c;
+	char				*p;
+
+	p = path("app.secret");
+	assert_int_equal(tu_write_str(p, "s3cret\n", 0600), 0);
+	c = accepted(INTUNE("secret_file = \"app.secret\";"));
+	in = &conf_profile_find(c, "mdm")->intune;
+	assert_int_equal(conf_profile_find(c, "mdm")->policy.challenge_mode,
+	    CONF_CHALLENGE_INTUNE);
+	assert_string_equal(in->secret, "s3cret");
+	assert_string_equal(in->authority, "https://login.microsoftonline.com");
+	assert_string_equal(in->graph, "https://graph.microsoft.com");
+	assert_string_equal(in->resource, "https://api.manage.microsoft.com/");
+	assert_string_equal(in->provider, "scepd/" SCEPD_VERSION);
+	assert_null(in->proxy);
+	assert_null(in->ca_file);
+	assert_int_equal(in->timeout, 15);
+	assert_int_equal(in->revocation_interval, 3600);
+	conf_free(c);
+	c = accepted(INTUNE("secret_file = \"app.secret\"; authority = "
+	    "\"https://login.microsoftonline.us\"; proxy = \"http://p:3128\";"
+	    " timeout = 5; revocation_interval = 0;"));
+	in = &conf_profile_find(c, "mdm")->intune;
+	assert_string_equal(in->proxy, "http://p:3128");
+	assert_int_equal(in->revocation_interval, 0);
+	conf_free(c);
+	refused(REQUIRED "profiles = { mdm = { challenge = { mode = "
+	    "\"intune\"; }; intune = { secret_file = \"app.secret\"; }; }; };\n",
+	    "needs intune.tenant and intune.app_id");
+	refused(INTUNE(""), "needs intune.secret_file, or intune.cert_file");
+	refused(REQUIRED "profiles = { mdm = { challenge = { mode = "
+	    "\"intune\"; }; intune = { tenant = \"a/b?c\"; app_id = \"x\"; "
+	    "secret_file = \"app.secret\"; }; }; };\n", "want a tenant ID");
+	refused(INTUNE("secret_file = \"app.secret\"; cert_file = \"a.pem\"; "
+	    "key_file = \"a.key\";"), "not both");
+	refused(INTUNE("cert_file = \"a.pem\";"), "with intune.key_file");
+	refused(REQUIRED "approval = { manual = true; };\n" "profiles = { mdm = {"
+	    " challenge = { mode = \"intune\"; }; intune = { tenant = \"t\";"
+	    " app_id = \"a\"; secret_file = \"app.secret\"; }; }; };\n",
+	    "profile mdm: challenge.mode intune cannot wait for approval");
+	refused(INTUNE("secret_file = \"app.secret\"; };\n"
+	    "  approval = { rules = { networks = [ \"10.0.0.0/8\" ]; }; "),
+	    "cannot wait for approval");
+	refused(INTUNE("secret_file = \"app.secret\"; authority = "
+	    "\"http://login\";"), "intune.authority \\\"http://login\\\": "
+	    "want an https:// URL");
+	refused(INTUNE("secret_file = \"app.secret\"; timeout = 0;"),
+	    "intune.timeout");
+	assert_int_equal(tu_write_str(p, "s3cret\n", 0644), 0);
+	refused(INTUNE("secret_file = \"app.secret\";"), "chmod 600");
+	free(p);
+#undef INTUNE
+}
+
 /* A static challenge kept only as its hash. */
 static void
 test_challenge_hashed(void **state)
@@ -621,7 +685,7 @@ static void
 test_doc_sample(void **state)
 {
 	static const char *const secrets[] = { "challenge", "ndes.pass",
-	    "webhook.secret" };
+	    "webhook.secret", "intune.secret" };
 	struct conf	*c;
 	FILE		*fp;
 	char		*line = NULL, *text = NULL, *p;
@@ -655,12 +719,14 @@ test_doc_sample(void **state)
 		free(p);
 	}
 	c = accepted(text);
-	assert_int_equal(c->nprofiles, 4);
+	assert_int_equal(c->nprofiles, 5);
 	assert_int_equal(c->ncas, 3);
 	assert_int_equal(conf_profile_find(c, "routers")->policy.challenge_mode,
 	    CONF_CHALLENGE_DYNAMIC);
 	assert_int_equal(conf_profile_find(c, "iphones")->policy.challenge_mode,
 	    CONF_CHALLENGE_WEBHOOK);
+	assert_int_equal(conf_profile_find(c, "intune")->policy.challenge_mode,
+	    CONF_CHALLENGE_INTUNE);
 	assert_false(conf_profile_find(c, "printers")->enabled);
 	conf_free(c);
 	free(text);
@@ -688,6 +754,7 @@ main(void)
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_challenge_hashed),
+		cmocka_unit_test(test_intune),
 		cmocka_unit_test(test_doc_sample),
 	};
 

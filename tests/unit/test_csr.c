@@ -367,7 +367,7 @@ test_challenge_bad(void **state)
 	struct csr_info	 ci;
 	X509_REQ	*req;
 	X509_ATTRIBUTE	*a;
-	char		 big[CSR_CHALLENGE_MAX + 2];
+	char		 big[CSR_CHALLENGE_MAX + 2], *huge;
 
 	/* Two challengePassword attributes. */
 	assert_non_null(req = req_two_challenges());
@@ -396,12 +396,18 @@ test_challenge_bad(void **state)
 	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_BAD);
 	csr_info_clear(&ci);
 
-	/* Longer than DirectoryString{255}; and 255 itself is fine. */
+	/*
+	 * Longer than DirectoryString{255}: CSR_CHALLENGE_LONG, its length
+	 * known, its text not kept (Intune's blob, issue #16); and 255
+	 * itself is fine.
+	 */
 	memset(big, 'a', sizeof(big));
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(parse_challenge(V_ASN1_UTF8STRING, big, -1, &ci),
 	    SCEP_OK);
-	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_BAD);
+	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_LONG);
+	assert_int_equal(ci.challengesz, CSR_CHALLENGE_MAX + 1);
+	assert_string_equal(ci.challenge, "");
 	csr_info_clear(&ci);
 	big[CSR_CHALLENGE_MAX] = '\0';
 	assert_int_equal(parse_challenge(V_ASN1_UTF8STRING, big, -1, &ci),
@@ -409,6 +415,29 @@ test_challenge_bad(void **state)
 	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_ONE);
 	assert_int_equal(ci.challengesz, CSR_CHALLENGE_MAX);
 	csr_info_clear(&ci);
+
+	/* Up to CSR_CHALLENGE_LONG_MAX bytes, and no more. */
+	assert_non_null(huge = malloc(CSR_CHALLENGE_LONG_MAX + 2));
+	memset(huge, 'b', CSR_CHALLENGE_LONG_MAX + 1);
+	huge[CSR_CHALLENGE_LONG_MAX] = '\0';
+	assert_int_equal(parse_challenge(V_ASN1_UTF8STRING, huge, -1, &ci),
+	    SCEP_OK);
+	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_LONG);
+	assert_int_equal(ci.challengesz, CSR_CHALLENGE_LONG_MAX);
+	csr_info_clear(&ci);
+	huge[CSR_CHALLENGE_LONG_MAX] = 'b';
+	huge[CSR_CHALLENGE_LONG_MAX + 1] = '\0';
+	assert_int_equal(parse_challenge(V_ASN1_UTF8STRING, huge, -1, &ci),
+	    SCEP_OK);
+	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_BAD);
+	csr_info_clear(&ci);
+	/* A long one with a NUL in it is as bad as a short one. */
+	huge[300] = '\0';
+	assert_int_equal(parse_challenge(V_ASN1_UTF8STRING, huge, 400, &ci),
+	    SCEP_OK);
+	assert_int_equal(ci.challenge_state, CSR_CHALLENGE_BAD);
+	csr_info_clear(&ci);
+	free(huge);
 
 	/* An embedded NUL would truncate the comparison: refused. */
 	assert_int_equal(parse_challenge(V_ASN1_UTF8STRING, "ab\0cd", 5,

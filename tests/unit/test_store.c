@@ -123,7 +123,7 @@ teardown(void **state)
 	unlink_db(srcpath);
 	if (admin != NULL)
 		pg_admin("DROP TABLE IF EXISTS txns, requests, crls, certs, "
-		    "challenges, meta, tokens, audit, audit_head, txlog "
+		    "challenges, leases, meta, tokens, audit, audit_head, txlog "
 		    "CASCADE");
 	return 0;
 }
@@ -1468,7 +1468,7 @@ test_pg_schema(void **state)
 	assert_non_null(st = store_open(&cs, 0));
 	store_close(st);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
-	    "'schema_version'") == 5);
+	    "'schema_version'") == 6);
 	/* The admin layer's tables and the chain head's one row. */
 	assert_true(pg_admin_int("SELECT count(*) FROM audit_head") == 1);
 	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
@@ -2545,6 +2545,87 @@ test_metrics(void **state)
 	store_close(st);
 }
 
+/*
+ * Leases (issue #16): one holder at a time; the holder renews its own;
+ * another takes it once it has run out; names are independent.
+ */
+static void
+test_lease(void **state)
+{
+	struct store	*st;
+	int		 got;
+
+	assert_non_null(st = store_open(&cs, 1));
+	assert_int_equal(store_lease_take(st, "intune:a", "node1", 1000, 60,
+	    &got), 0);
+	assert_int_equal(got, 1);
+	/* Held by node1 until 1060. */
+	assert_int_equal(store_lease_take(st, "intune:a", "node2", 1030, 60,
+	    &got), 0);
+	assert_int_equal(got, 0);
+	assert_int_equal(store_lease_take(st, "intune:b", "node2", 1030, 60,
+	    &got), 0);
+	assert_int_equal(got, 1);
+	/* The holder renews it, to 1110. */
+	assert_int_equal(store_lease_take(st, "intune:a", "node1", 1050, 60,
+	    &got), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_lease_take(st, "intune:a", "node2", 1100, 60,
+	    &got), 0);
+	assert_int_equal(got, 0);
+	/* Run out: anyone may take it. */
+	assert_int_equal(store_lease_take(st, "intune:a", "node2", 1110, 60,
+	    &got), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_lease_take(st, "intune:a", "node1", 1111, 60,
+	    &got), 0);
+	assert_int_equal(got, 0);
+	store_close(st);
+}
+
+struct lease_racer {
+	struct store	*st;
+	int		 i;
+	int		 got;
+};
+
+static void *
+lease_racer_run(void *arg)
+{
+	struct lease_racer	*r = arg;
+	char			 holder[16];
+
+	snprintf(holder, sizeof(holder), "node%d", r->i);
+	if (store_lease_take(r->st, "intune:race", holder, 5000, 60,
+	    &r->got) == -1)
+		r->got = -1;
+	return NULL;
+}
+
+/* Of twelve nodes asking for the same free lease at once, one gets it. */
+static void
+test_lease_race(void **state)
+{
+	struct store		*st;
+	struct lease_racer	 lr[12];
+	pthread_t		 th[12];
+	int			 i, n = 0;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 12; i++) {
+		lr[i] = (struct lease_racer){ st, i, -1 };
+		assert_int_equal(pthread_create(&th[i], NULL, lease_racer_run,
+		    &lr[i]), 0);
+	}
+	for (i = 0; i < 12; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_not_equal(lr[i].got, -1);
+		n += lr[i].got;
+	}
+	assert_int_equal(n, 1);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -2571,6 +2652,8 @@ main(void)
 		cmocka_unit_test_teardown(test_per_ca, teardown),
 		cmocka_unit_test_teardown(test_challenges, teardown),
 		cmocka_unit_test_teardown(test_challenge_race, teardown),
+		cmocka_unit_test_teardown(test_lease, teardown),
+		cmocka_unit_test_teardown(test_lease_race, teardown),
 		cmocka_unit_test_teardown(test_limit, teardown),
 		cmocka_unit_test_teardown(test_tokens, teardown),
 		cmocka_unit_test_teardown(test_audit_chain, teardown),
