@@ -19,6 +19,7 @@
 
 struct ca;
 struct ca_providers;
+struct events;
 
 /* One CA as served.  Everything but "conf" is owned by the server. */
 struct server_ca {
@@ -49,6 +50,8 @@ struct server {
 	struct store		*store;		/* not owned: outlives reloads */
 	struct ocsp_cache	*ocsp;		/* signed OCSP answers */
 	struct ca_providers	*legacy;	/* single DES, when allowed */
+	struct events		*events;	/* not owned: outlives reloads;
+						 * NULL outside "scepd serve" */
 };
 
 /*

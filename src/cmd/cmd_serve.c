@@ -17,6 +17,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
 #include "server.h"
@@ -71,13 +72,24 @@ serve_private(const struct conf_store *cs)
 	    cs->path, (unsigned int)(sb.st_mode & 07777));
 }
 
+/* The events queue "ev" serves "srv": its settings and CAs. */
+static void
+serve_events(struct events *ev, struct server *srv)
+{
+	srv->events = ev;
+	events_configure(ev, &srv->conf->events);
+	events_watch(ev, srv);
+}
+
 /*
  * SIGHUP: read the configuration again and load every CA and profile
  * into a new server; requests in flight finish on the old one.  The
- * store and the HTTP listener stay: their settings need a restart.
+ * store, the HTTP listener and the events queue stay: the first two's
+ * settings need a restart, the queue takes the new events settings.
  */
 static void
-serve_reload(struct http *h, const char *dir, struct store *st)
+serve_reload(struct http *h, const char *dir, struct store *st,
+    struct events *ev)
 {
 	struct conf	*c;
 	struct server	*srv;
@@ -89,15 +101,18 @@ serve_reload(struct http *h, const char *dir, struct store *st)
 		    "configuration");
 		return;
 	}
-	if (http_reload(h, srv) == 0)
+	srv->events = ev;
+	if (http_reload(h, srv) == 0) {
+		serve_events(ev, srv);
 		log_info("reloaded: %zu profile(s), %zu CA(s)",
 		    srv->nprofiles, srv->ncas);
+	}
 }
 
 /* Block until a signal that ends the server; reload on SIGHUP. */
 static void
 serve_wait(const sigset_t *set, struct http *h, const char *dir,
-    struct store *st)
+    struct store *st, struct events *ev)
 {
 	int sig;
 
@@ -105,7 +120,7 @@ serve_wait(const sigset_t *set, struct http *h, const char *dir,
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			serve_reload(h, dir, st);
+			serve_reload(h, dir, st, ev);
 			continue;
 		}
 		log_info("signal %d: finishing requests in flight", sig);
@@ -120,6 +135,7 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 	struct server	*srv;
 	struct store	*st;
 	struct http	*h;
+	struct events	*ev;
 	sigset_t	 set;
 	int		 port;
 
@@ -135,9 +151,23 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 		conf_free(c);
 		return 1;
 	}
+	/* Events outlive reloads, like the store: one queue, one thread. */
+	if ((ev = events_new(&c->events, EVENTS_QUEUE_DEFAULT)) == NULL ||
+	    events_run(ev) == -1) {
+		events_stop(ev);
+		store_close(st);
+		conf_free(c);
+		return 1;
+	}
 	/* From here the server owns the configuration, the HTTP the server. */
-	if ((srv = server_new(c, st)) == NULL ||
-	    (h = http_start(srv, listen, &port)) == NULL) {
+	if ((srv = server_new(c, st)) == NULL) {
+		events_stop(ev);
+		store_close(st);
+		return 1;
+	}
+	serve_events(ev, srv);
+	if ((h = http_start(srv, listen, &port)) == NULL) {
+		events_stop(ev);
 		store_close(st);
 		return 1;
 	}
@@ -147,11 +177,14 @@ serve_run(struct conf *c, const char *dir, const char *listen,
 	log_limit(1);
 	if (portfile != NULL && serve_port_file(portfile, port) == -1) {
 		http_stop(h);
+		events_stop(ev);
 		store_close(st);
 		return 1;
 	}
-	serve_wait(&set, h, dir, st);
+	serve_wait(&set, h, dir, st, ev);
+	/* Requests in flight may still queue events: stop those first. */
 	http_stop(h);
+	events_stop(ev);
 	store_close(st);
 	webhook_global_cleanup();
 	log_info("stopped");
