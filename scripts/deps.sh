@@ -19,7 +19,11 @@ check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	# test_mobileconfig: xmllint --noout checks the profile is well-formed XML
 	libxml2-utils
 	# make lint: static analysis of src/
-	cppcheck)
+	cppcheck
+	# tests/integration/service.sh: systemd-analyze verify on the installed
+	# unit (works offline), the man pages through mandoc -T lint and
+	# man --warnings (groff), col for their rendered text
+	systemd mandoc man-db bsdextrautils)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -120,7 +120,7 @@ void		 events_watch(struct events *, const struct server *srv);
  * not kept.  NULL "events" is fine (a command without a queue).
  * Thread-safe; never blocks on delivery.
  */
-void		 events_emit(struct events *, const struct event *ev);
+void		 events_emit(struct events *, const struct event *);
 /*
  * Stop: deliver what is queued (one attempt each, within
  * EVENTS_DRAIN_MS), join the thread, free everything.  NULL is fine.
