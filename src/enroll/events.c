@@ -688,6 +688,20 @@ events_run(struct events *ev)
 	return 0;
 }
 
+struct events *
+events_start(const struct conf_events *c, size_t max)
+{
+	struct events	*ev;
+
+	if (c->url == NULL || (ev = events_new(c, max)) == NULL)
+		return NULL;
+	if (events_run(ev) == -1) {
+		events_stop(ev);
+		return NULL;
+	}
+	return ev;
+}
+
 void
 events_stop(struct events *ev)
 {

@@ -107,6 +107,14 @@ struct server;
 struct events	*events_new(const struct conf_events *c, size_t max);
 /* Start the delivery thread: 0, or -1 (logged). */
 int		 events_run(struct events *);
+/*
+ * For a command that acts once (scepd request approve, cert revoke):
+ * events_new() and events_run() if "c" has a URL, else NULL, which
+ * events_emit() and events_stop() take as "no events".  NULL also when
+ * it cannot start (logged).  events_stop() then delivers what was
+ * emitted, within EVENTS_DRAIN_MS.
+ */
+struct events	*events_start(const struct conf_events *c, size_t max);
 /* New settings (SIGHUP); what is queued is sent with them. */
 void		 events_configure(struct events *, const struct conf_events *);
 /*

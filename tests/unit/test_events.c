@@ -401,6 +401,15 @@ test_deliver(void **state)
 	json_decref(j);
 	events_stop(ev);
 
+	/* A command's queue: none without a URL; what is emitted arrives. */
+	assert_null(events_start(&(struct conf_events){ .timeout = 5 }, 4));
+	assert_non_null(ev = events_start(&c, 4));
+	e.txid = "tx-start";
+	events_emit(ev, &e);
+	events_stop(ev);
+	assert_non_null(j = record_wait(fx, "transaction_id", "tx-start"));
+	json_decref(j);
+
 	/* A wrong secret is refused by the receiver: counted as failed. */
 	c.secret = (char *)"not-the-secret";
 	c.retries = 0;
