@@ -53,8 +53,10 @@ bench: all
 lint: check-deps
 	@scripts/lint.sh
 
+# DESTDIR (staging root) and PREFIX (default the configured
+# CMAKE_INSTALL_PREFIX, /usr/local) are honoured: make install PREFIX=/usr
 install: all
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(BUILD)-fuzz

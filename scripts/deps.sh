@@ -23,7 +23,11 @@ check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	# make lint: static analysis of src/
 	cppcheck
 	# tests/integration/metrics.sh: promtool check metrics on /metrics
-	prometheus)
+	prometheus
+	# tests/integration/service.sh: systemd-analyze verify on the installed
+	# unit (works offline), the man pages through mandoc -T lint and
+	# man --warnings (groff), col for their rendered text
+	systemd mandoc man-db bsdextrautils)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

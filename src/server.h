@@ -20,6 +20,7 @@
 struct ca;
 struct ca_providers;
 struct intune_cache;
+struct events;
 
 /* One CA as served.  Everything but "conf" is owned by the server. */
 struct server_ca {
@@ -56,6 +57,8 @@ struct server {
 	 * is cached (each call fetches its own).
 	 */
 	struct intune_cache	*intune;
+	struct events		*events;	/* not owned: outlives reloads;
+						 * NULL outside "scepd serve" */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "api_local.h"
 #include "challenge.h"
 #include "crl.h"
+#include "events.h"
 #include "issue.h"
 #include "log.h"
 #include "util.h"
@@ -129,6 +130,7 @@ action_ctx_api(struct action_ctx *x, struct store *st,
 	memset(x, 0, sizeof(*x));
 	x->store = st;
 	x->srv = srv;
+	x->events = srv != NULL ? srv->events : NULL;
 	x->who = who;
 	snprintf(x->actor, sizeof(x->actor), "%s:%s", who->kind, who->name);
 	snprintf(x->peer, sizeof(x->peer), "%s", peer != NULL ? peer : "");
@@ -225,6 +227,18 @@ action_allowed(const struct action_ctx *x, const char *profile)
 }
 
 /* Sign the stored CSR and record it with the audit entry, atomically. */
+/* Announce what an administrator decided (a no-op without events). */
+static void
+action_event(const struct action_ctx *x, enum event_type type,
+    const struct event *in)
+{
+	struct event ev = *in;
+
+	ev.type = type;
+	ev.actor = x->actor;
+	events_emit(x->events, &ev);
+}
+
 static enum action_rc
 approve_issue(struct action_ctx *x, const struct store_request *r,
     const char *target, char *serial)
@@ -268,6 +282,10 @@ approve_issue(struct action_ctx *x, const struct store_request *r,
 		    "by %s)", (long long)r->id, rec.serial, rec.subject,
 		    x->actor);
 		snprintf(serial, STORE_SERIAL_MAX + 1, "%s", rec.serial);
+		action_event(x, EVENT_ISSUED, &(struct event){
+		    .profile = r->profile, .ca = ic.ca, .txid = r->txid,
+		    .request_id = r->id, .serial = rec.serial,
+		    .subject = rec.subject, .peer = r->peer });
 		rc = ACTION_OK;
 	} else if (p == STORE_PUT_STALE)
 		rc = action_refuse(x, ACTION_CONFLICT, "request.approve",
@@ -353,6 +371,9 @@ action_request_reject(struct action_ctx *x, int64_t id, const char *reason)
 	case STORE_PUT_OK:
 		log_info("request %lld: rejected by %s%s%s", (long long)id,
 		    x->actor, reason ? ": " : "", reason ? reason : "");
+		action_event(x, EVENT_REJECTED, &(struct event){
+		    .profile = r.profile, .txid = r.txid, .request_id = id,
+		    .subject = r.subject, .peer = r.peer, .reason = reason });
 		break;
 	case STORE_PUT_STALE:
 		rc = action_refuse(x, ACTION_CONFLICT, "request.reject",
@@ -407,6 +428,11 @@ action_cert_revoke(struct action_ctx *x, const char *arg, const char *rname)
 			log_info("revoked %s (%s) by %s", serial, reason < 0 ?
 			    "no reason given" : crl_reason_str(reason),
 			    x->actor);
+			action_event(x, EVENT_REVOKED, &(struct event){
+			    .profile = c.profile, .ca = c.ca, .txid = c.txid,
+			    .serial = serial, .subject = c.subject,
+			    .peer = c.peer, .reason = reason < 0 ? NULL :
+			    crl_reason_str(reason) });
 			break;
 		case STORE_REVOKE_ALREADY:
 			rc = action_refuse(x, ACTION_CONFLICT, "cert.revoke",

@@ -19,6 +19,8 @@
 #include "server.h"
 #include "store.h"
 
+struct events;
+
 /* A minted API token: "scepd_" and 43 base64url characters. */
 #define ACTION_TOKEN_PREFIX	"scepd_"
 #define ACTION_TOKEN_LEN	(6 + 43)
@@ -47,6 +49,12 @@ struct action_ctx {
 	char				 actor[96];	/* "cli:alice" */
 	char				 peer[64];	/* "" from the CLI */
 	char				 why[192];
+	/*
+	 * Where approvals, rejections and revocations are announced
+	 * (enroll/events.h): the server's queue from the API, one the
+	 * command starts from the CLI; NULL: none.
+	 */
+	struct events			*events;
 };
 
 /* Fill ctx for the CLI: actor "cli:<name of the effective user>". */

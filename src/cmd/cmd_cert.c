@@ -11,6 +11,7 @@
 #include "action.h"
 #include "cmd.h"
 #include "conf.h"
+#include "events.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -78,14 +79,18 @@ cert_show(struct store *st, const char *arg)
  * admin/action.c's, audited as cli:<user>.
  */
 static int
-cert_revoke(struct store *st, const char *arg, const char *reason_name)
+cert_revoke(struct cmd_env *env, const char *arg, const char *reason_name)
 {
 	struct action_ctx	x;
 	enum action_rc		rc;
 	char			serial[STORE_SERIAL_MAX + 1];
 
-	action_ctx_cli(&x, st, NULL);
-	if ((rc = action_cert_revoke(&x, arg, reason_name)) != ACTION_OK) {
+	action_ctx_cli(&x, env->store, NULL);
+	/* The events webhook hears of it, as from the API (bounded wait). */
+	x.events = events_start(&env->conf->events, 4);
+	rc = action_cert_revoke(&x, arg, reason_name);
+	events_stop(x.events);
+	if (rc != ACTION_OK) {
 		log_warnx("%s: %s", arg, x.why);
 		return rc == ACTION_INVALID ? 2 : 1;
 	}
@@ -133,7 +138,7 @@ cmd_cert(int argc, char **argv)
 	else if (strcmp(verb, "show") == 0)
 		rc = cert_show(env.store, argv[optind + 1]);
 	else
-		rc = cert_revoke(env.store, argv[optind + 1], reason);
+		rc = cert_revoke(&env, argv[optind + 1], reason);
 	cmd_close(&env);
 	return rc;
 }

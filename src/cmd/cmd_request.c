@@ -13,6 +13,7 @@
 
 #include "action.h"
 #include "cmd.h"
+#include "events.h"
 #include "log.h"
 #include "pki.h"
 #include "server.h"
@@ -86,10 +87,12 @@ req_decide(struct cmd_env *env, const char *verb, int64_t id,
 	enum action_rc		rc;
 
 	action_ctx_cli(&x, env->store, env->srv);
+	x.events = events_start(&env->conf->events, 4);
 	if (strcmp(verb, "approve") == 0)
 		rc = action_request_approve(&x, id, serial);
 	else
 		rc = action_request_reject(&x, id, reason);
+	events_stop(x.events);
 	if (rc != ACTION_OK) {
 		log_warnx("request %lld: %s", (long long)id, x.why);
 		return rc == ACTION_INVALID ? 2 : 1;

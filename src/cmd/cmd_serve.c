@@ -5,7 +5,8 @@
  * libmicrohttpd's workers serve.  SIGINT/SIGTERM drain and exit 0.
  * Files it creates are private (umask 077).  Like the store, the Intune
  * cache (tokens, service URLs) and the thread of Intune's revocation
- * queue (intune_sync.c) live as long as the process, across SIGHUP.
+ * queue (intune_sync.c) and the events queue (events.c) live as long
+ * as the process, across SIGHUP.
  */
 #include <sys/stat.h>
 
@@ -20,6 +21,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "events.h"
 #include "http.h"
 #include "intune.h"
 #include "intune_sync.h"
@@ -92,14 +94,25 @@ struct serve_ctx {
 	struct store	*st;
 	struct intune_cache *intune;	/* shared by every server */
 	struct intune_sync *sync;	/* Intune's revocation queue */
+	struct events	*ev;		/* the events webhook's queue */
 };
+
+/* The events queue serves "srv": its settings and CAs. */
+static void
+serve_events(struct events *ev, struct server *srv)
+{
+	srv->events = ev;
+	events_configure(ev, &srv->conf->events);
+	events_watch(ev, srv);
+}
 
 /*
  * SIGHUP: read the configuration again and load every CA and profile
  * into a new server; requests in flight finish on the old one.  The
  * listeners' TLS certificates are read again too.  The store and the
  * listeners' other settings stay: they need a restart.  The
- * revocation queue's thread gets a configuration of its own.  0 or -1.
+ * revocation queue's thread gets a configuration of its own, the
+ * events queue the new events settings.  0 or -1.
  */
 static int
 serve_reload(void *arg)
@@ -117,7 +130,9 @@ serve_reload(void *arg)
 		    "configuration");
 	else {
 		srv->intune = x->intune;
+		srv->events = x->ev;
 		if (http_reload(x->h, srv) == 0) {
+			serve_events(x->ev, srv);
 			log_info("reloaded: %zu profile(s), %zu CA(s)",
 			    srv->nprofiles, srv->ncas);
 			rc = 0;
@@ -148,12 +163,19 @@ serve_wait(const sigset_t *set, struct serve_ctx *x)
 	}
 }
 
-/* The process-long Intune cache and revocation thread; -1 logged. */
+/*
+ * What lives as long as the process: the Intune cache and revocation
+ * thread, the events queue and its thread (configured from "c"); -1
+ * logged.
+ */
 static int
-serve_intune(struct serve_ctx *x)
+serve_longlived(struct serve_ctx *x, const struct conf *c0)
 {
 	struct conf	*c;
 
+	if ((x->ev = events_new(&c0->events, EVENTS_QUEUE_DEFAULT)) == NULL ||
+	    events_run(x->ev) == -1)
+		return -1;
 	if ((x->intune = intune_cache_new()) == NULL ||
 	    (c = cmd_conf(x->dir)) == NULL ||
 	    (x->sync = intune_sync_start(x->st, x->intune, c)) == NULL)
@@ -161,11 +183,13 @@ serve_intune(struct serve_ctx *x)
 	return 0;
 }
 
+/* Requests in flight may still queue events: stop the listeners first. */
 static void
-serve_intune_stop(struct serve_ctx *x)
+serve_longlived_stop(struct serve_ctx *x)
 {
 	intune_sync_stop(x->sync);
 	intune_cache_free(x->intune);
+	events_stop(x->ev);
 }
 
 /* What "scepd serve" was told on its command line. */
@@ -228,8 +252,8 @@ serve_run(struct conf *c, const struct serve_args *a)
 		return 1;
 	}
 	x.st = st;
-	if (serve_intune(&x) == -1) {
-		serve_intune_stop(&x);
+	if (serve_longlived(&x, c) == -1) {
+		serve_longlived_stop(&x);
 		conf_free(c);
 		store_close(st);
 		return 1;
@@ -237,13 +261,14 @@ serve_run(struct conf *c, const struct serve_args *a)
 	/* From here the server owns the configuration, the HTTP the server. */
 	tls = c->http.tls_cert != NULL;
 	if ((srv = server_new(c, st)) == NULL) {
-		serve_intune_stop(&x);
+		serve_longlived_stop(&x);
 		store_close(st);
 		return 1;
 	}
 	srv->intune = x.intune;
+	serve_events(x.ev, srv);
 	if ((h = http_start(srv, a->listen, &port)) == NULL) {
-		serve_intune_stop(&x);
+		serve_longlived_stop(&x);
 		store_close(st);
 		return 1;
 	}
@@ -255,7 +280,7 @@ serve_run(struct conf *c, const struct serve_args *a)
 	if ((a->portfile != NULL && serve_port_file(a->portfile, port) == -1) ||
 	    serve_admin(&x, c, a) == -1) {
 		http_stop(h);
-		serve_intune_stop(&x);
+		serve_longlived_stop(&x);
 		store_close(st);
 		pthread_mutex_destroy(&x.mtx);
 		return 1;
@@ -264,7 +289,7 @@ serve_run(struct conf *c, const struct serve_args *a)
 	log_limit(1);
 	serve_wait(&set, &x);
 	http_stop(h);
-	serve_intune_stop(&x);
+	serve_longlived_stop(&x);
 	pthread_mutex_destroy(&x.mtx);
 	store_close(st);
 	webhook_global_cleanup();

@@ -77,6 +77,13 @@ static const struct conf_key conf_global_keys[] = {
 	/* The transaction log (GET /api/v1/transactions), pruned hourly. */
 	CONF_K_INT("log.transactions_days", C(log.transactions_days), 1,
 	    3650, 90),
+	/* Unset: no events are sent (docs/events.md). */
+	CONF_K_STR("events.url", C(events.url), NULL),
+	CONF_K_PATH("events.secret_file", C(events.secret_file)),
+	CONF_K_INT("events.timeout", C(events.timeout), 1, 60, 5),
+	CONF_K_INT("events.retries", C(events.retries), 0, 20, 5),
+	CONF_K_INT("events.ca_expiry_days", C(events.ca_expiry_days), 0,
+	    3650, 30),
 	CONF_K_END
 };
 
@@ -771,6 +778,30 @@ conf_tls_check(const struct conf *c)
 	return rc;
 }
 
+/* The events webhook: an http(s) URL needs its secret; never unsigned. */
+static int
+conf_events_check(const struct conf *c, struct conf_events *ev)
+{
+	if (ev->url == NULL) {
+		if (ev->secret_file != NULL)
+			log_warnx("%s: events.secret_file without events.url: "
+			    "no events are sent", c->path);
+		return 0;
+	}
+	if (strncmp(ev->url, "http://", 7) != 0 &&
+	    strncmp(ev->url, "https://", 8) != 0) {
+		log_warnx("%s: events.url \"%s\": want http:// or https://",
+		    c->path, ev->url);
+		return -1;
+	}
+	if (ev->secret_file == NULL) {
+		log_warnx("%s: events.url needs events.secret_file (the "
+		    "HMAC-SHA256 key that signs each event)", c->path);
+		return -1;
+	}
+	return conf_secret(c, ev->secret_file, &ev->secret);
+}
+
 /* Cross-field rules, once every value is in. */
 static int
 conf_check(struct conf *c)
@@ -823,6 +854,8 @@ conf_check(struct conf *c)
 		    c->path, c->public_url);
 		rc = -1;
 	}
+	if (conf_events_check(c, &c->events) == -1)
+		rc = -1;
 	for (i = 0; i < c->nprofiles; i++) {
 		/* Every profile, so that one run reports every mistake. */
 		if (conf_profile_check(c, &c->profiles[i]) == -1)
@@ -985,5 +1018,8 @@ conf_free(struct conf *c)
 	free(c->admin.listen);
 	free(c->admin.tls_cert);
 	free(c->admin.tls_key);
+	free(c->events.url);
+	free(c->events.secret_file);
+	conf_secret_free(c->events.secret);
 	free(c);
 }

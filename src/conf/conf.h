@@ -239,6 +239,19 @@ struct conf_pki {
 	int	 ocsp_validity;	/* seconds from thisUpdate to nextUpdate */
 };
 
+/*
+ * The events webhook (enroll/events.h): where outcomes are POSTed,
+ * signed like the challenge webhook.  No url: no events.
+ */
+struct conf_events {
+	char	*url;		/* http(s) URL, or NULL */
+	char	*secret_file;	/* HMAC-SHA256 key, mode 0600 */
+	char	*secret;	/* its content, read by conf_check() */
+	int	 timeout;	/* seconds per delivery attempt */
+	int	 retries;	/* attempts after the first one */
+	int	 ca_expiry_days; /* warn this long before a CA expires; 0 never */
+};
+
 struct conf {
 	char			*path;		/* the file read */
 	char			*dir;		/* its directory */
@@ -253,6 +266,7 @@ struct conf {
 	struct conf_auth	 auth;
 	struct conf_admin	 admin;
 	struct conf_log		 log;
+	struct conf_events	 events;
 };
 
 /*

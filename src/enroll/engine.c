@@ -16,6 +16,7 @@
 #include "ca.h"
 #include "challenge.h"
 #include "engine.h"
+#include "events.h"
 #include "issue.h"
 #include "log.h"
 #include "pki.h"
@@ -129,10 +130,36 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	out->ctype = "application/x-pki-message";
 }
 
+/*
+ * Queue the event of an outcome (events.h: a copy, no I/O).  A FAILURE
+ * is an event for PKCSReq and RenewalReq only: a refused CertPoll or
+ * GetCert is no enrolment failing.
+ */
+static void
+engine_event(const struct enroll *e, enum event_type type,
+    const char *serial, int64_t request_id)
+{
+	const struct engine_out	*out = e->out;
+	struct event		 ev;
+
+	if (e->srv->events == NULL || (type == EVENT_FAILED &&
+	    e->rq->type != SCEP_MSG_PKCSREQ &&
+	    e->rq->type != SCEP_MSG_RENEWALREQ))
+		return;
+	ev = (struct event){ .type = type, .profile = e->pc->name,
+	    .ca = e->sca->conf->name, .txid = e->rq->txid,
+	    .request_id = request_id, .serial = serial,
+	    .subject = out->subject, .peer = e->peer, .reason = out->reason,
+	    .fail_info = type == EVENT_FAILED ? scep_fail_str(out->fail) :
+	    NULL };
+	events_emit(e->srv->events, &ev);
+}
+
 static void
 e_fail(struct enroll *e, enum scep_fail f, const char *why)
 {
 	engine_send(e, SCEP_STATUS_FAILURE, f, why, NULL, NULL);
+	engine_event(e, EVENT_FAILED, NULL, 0);
 }
 
 static void
@@ -477,6 +504,8 @@ enroll_issue(struct enroll *e)
 		e->out->result = e->kind == SIGNER_OURS ? "renewed" : "issued";
 		e_success(e, x, rec.serial);
 		enroll_told(e, CHALLENGE_ISSUED, rec.serial, NULL);
+		engine_event(e, e->kind == SIGNER_SELF ? EVENT_ISSUED :
+		    EVENT_RENEWED, rec.serial, 0);
 	} else {
 		enroll_lost(e, r, "store: recording the certificate");
 		/*
@@ -519,6 +548,7 @@ enroll_pending(struct enroll *e)
 		    "waiting for approval as request %lld", (long long)r.id);
 		engine_send(e, SCEP_STATUS_PENDING, SCEP_OK, NULL, NULL,
 		    NULL);
+		engine_event(e, EVENT_PENDING, NULL, r.id);
 	} else
 		enroll_lost(e, p, "store: recording the pending request");
 }

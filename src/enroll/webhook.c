@@ -73,11 +73,8 @@ webhook_write(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
-/*
- * "hex" (2 * HMAC_SHA256_LEN + 1 bytes) receives the lower-case hex of
- * HMAC-SHA256(secret, ts "." body): see webhook.h for why ts is signed.
- */
-static int
+/* webhook.h: why the timestamp is signed with the body. */
+int
 webhook_sign(const char *secret, const char *ts, const char *body,
     char *hex)
 {
@@ -202,9 +199,13 @@ webhook_header_add(struct curl_slist **h, const char *line)
 	return 0;
 }
 
-/* The request headers, signature included; NULL on failure. */
+/*
+ * The request headers, signature included, then the lines of "extra"
+ * (NULL-terminated, or NULL); NULL on failure.
+ */
 static struct curl_slist *
-webhook_headers(const char *secret, const char *body)
+webhook_headers(const char *secret, const char *body,
+    const char *const *extra)
 {
 	struct curl_slist	*h = NULL;
 	char			 ts[32], hex[2 * HMAC_SHA256_LEN + 1];
@@ -221,11 +222,26 @@ webhook_headers(const char *secret, const char *body)
 	    webhook_header_add(&h, "Accept: application/json") == -1 ||
 	    webhook_header_add(&h, "Expect:") == -1 ||
 	    webhook_header_add(&h, tsline) == -1 ||
-	    webhook_header_add(&h, sigline) == -1) {
-		curl_slist_free_all(h);
-		return NULL;
-	}
+	    webhook_header_add(&h, sigline) == -1)
+		goto fail;
+	for (; extra != NULL && *extra != NULL; extra++)
+		if (webhook_header_add(&h, *extra) == -1)
+			goto fail;
 	return h;
+ fail:
+	curl_slist_free_all(h);
+	return NULL;
+}
+
+/* CURLOPT_XFERINFOFUNCTION: nonzero cuts the transfer (abort_at). */
+static int
+webhook_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	const struct webhook_conf	*wc = arg;
+	long long			 at = atomic_load(wc->abort_at);
+
+	return at > 0 && now_ms() >= (double)at;
 }
 
 /*
@@ -265,6 +281,13 @@ webhook_setopt(CURL *c, const struct webhook_conf *wc, const char *url,
 	if (wc->cafile != NULL)
 		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, wc->cafile) !=
 		    CURLE_OK;
+	if (wc->abort_at != NULL) {
+		bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION,
+		    webhook_progress) != CURLE_OK;
+		bad |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, wc) !=
+		    CURLE_OK;
+		bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -276,6 +299,8 @@ webhook_fail(CURLcode cc, const char *err, const struct webhook_answer *a,
 	if (a->toobig || cc == CURLE_FILESIZE_EXCEEDED)
 		webhook_reason(reason, reasonsz, "answer over %d bytes",
 		    WEBHOOK_ANSWER_MAX);
+	else if (cc == CURLE_ABORTED_BY_CALLBACK)
+		webhook_reason(reason, reasonsz, "given up: scepd is stopping");
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		webhook_reason(reason, reasonsz, "no answer within %d ms",
 		    wc->timeout_ms > 0 ? wc->timeout_ms :
@@ -291,8 +316,8 @@ webhook_fail(CURLcode cc, const char *err, const struct webhook_answer *a,
  */
 static int
 webhook_post(const struct webhook_conf *wc, const char *url,
-    const char *body, struct webhook_answer *a, long *status, char *reason,
-    size_t reasonsz)
+    const char *body, const char *const *extra, struct webhook_answer *a,
+    long *status, char *reason, size_t reasonsz)
 {
 	CURL			*c = NULL;
 	struct curl_slist	*hdr = NULL;
@@ -301,7 +326,7 @@ webhook_post(const struct webhook_conf *wc, const char *url,
 	int			 rc = -1;
 
 	err[0] = '\0';
-	if ((hdr = webhook_headers(wc->secret, body)) == NULL) {
+	if ((hdr = webhook_headers(wc->secret, body, extra)) == NULL) {
 		webhook_reason(reason, reasonsz, "cannot sign the request");
 		goto out;
 	}
@@ -392,7 +417,7 @@ webhook_check(const struct webhook_conf *wc, const struct webhook_req *rq,
 	webhook_reason(reason, reasonsz, "%s", "");
 	if (webhook_conf_ok(wc, wc->url, reason, reasonsz) == -1 ||
 	    (body = webhook_body(rq, NULL, reason, reasonsz)) == NULL ||
-	    webhook_post(wc, wc->url, body, &a, &status, reason,
+	    webhook_post(wc, wc->url, body, NULL, &a, &status, reason,
 	    reasonsz) == -1)
 		goto out;
 	v = webhook_verdict_parse(status, &a.b, reason, reasonsz);
@@ -423,7 +448,7 @@ webhook_notify(const struct webhook_conf *wc, const struct webhook_req *rq,
 	ev.reason = why;
 	if (webhook_conf_ok(wc, wc->notify_url, reason, sizeof(reason)) ==
 	    -1 || (body = webhook_body(rq, &ev, reason, sizeof(reason))) ==
-	    NULL || webhook_post(wc, wc->notify_url, body, &a, &status,
+	    NULL || webhook_post(wc, wc->notify_url, body, NULL, &a, &status,
 	    reason, sizeof(reason)) == -1)
 		goto out;
 	/* The answer's content is of no interest, only that it arrived. */
@@ -439,6 +464,22 @@ webhook_notify(const struct webhook_conf *wc, const struct webhook_req *rq,
 		    rq->txid != NULL ? rq->txid : "-", ev.event, reason);
 	buf_free(&a.b);
 	free(body);
+}
+
+int
+webhook_send(const struct webhook_conf *wc, const char *url,
+    const char *body, const char *const *extra, long *status, char *reason,
+    size_t reasonsz)
+{
+	struct webhook_answer	 a = { .b = { .max = WEBHOOK_ANSWER_MAX } };
+	int			 rc;
+
+	webhook_reason(reason, reasonsz, "%s", "");
+	if (webhook_conf_ok(wc, url, reason, reasonsz) == -1)
+		return -1;
+	rc = webhook_post(wc, url, body, extra, &a, status, reason, reasonsz);
+	buf_free(&a.b);
+	return rc;
 }
 
 int

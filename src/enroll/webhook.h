@@ -27,6 +27,7 @@
 #ifndef SCEPD_WEBHOOK_H
 #define SCEPD_WEBHOOK_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define WEBHOOK_ANSWER_MAX	(64 * 1024)	/* bytes of answer read */
@@ -40,6 +41,12 @@ struct webhook_conf {
 	int		 timeout_ms;	/* whole request; timeout = deny */
 	const char	*notify_url;	/* optional: success/failure notifications, or NULL */
 	const char	*cafile;	/* PEM CAs for an https URL, or NULL: the system's */
+	/*
+	 * Optional: a transfer still running when now_ms() (util.h) reaches
+	 * a nonzero *abort_at is cut short, within about a second.  Lets a
+	 * stopping server bound a call that started with a longer timeout.
+	 */
+	const atomic_llong *abort_at;
 };
 
 /* What is asked about; nothing is owned.  NULL strings are sent as null. */
@@ -87,6 +94,27 @@ struct buf;
 enum webhook_verdict	webhook_verdict_parse(long status,
 			    const struct buf *b, char *reason,
 			    size_t reasonsz);
+
+/*
+ * POST "body" to "url" signed with wc->secret exactly as the calls
+ * above (the same headers), plus the header lines of "extra"
+ * (NULL-terminated, or NULL), within wc->timeout_ms.  The answer is read
+ * (at most WEBHOOK_ANSWER_MAX bytes) and dropped.  0 with *status set to
+ * the HTTP status, or -1 with "reason" set (not logged).  events.c
+ * delivers its events through this.
+ */
+int			webhook_send(const struct webhook_conf *,
+			    const char *url, const char *body,
+			    const char *const *extra, long *status,
+			    char *reason, size_t reasonsz);
+
+/*
+ * "hex" (2 * HMAC_SHA256_LEN + 1 bytes) receives the lower-case hex of
+ * HMAC-SHA256(secret, ts "." body), the X-Scepd-Signature value after
+ * "sha256=".  0, or -1 (logged).
+ */
+int			webhook_sign(const char *secret, const char *ts,
+			    const char *body, char *hex);
 
 /* Once at start-up, before any thread exists: 0 or -1. */
 int			webhook_global_init(void);

@@ -685,7 +685,7 @@ static void
 test_doc_sample(void **state)
 {
 	static const char *const secrets[] = { "challenge", "ndes.pass",
-	    "webhook.secret", "intune.secret" };
+	    "webhook.secret", "intune.secret", "events.secret" };
 	struct conf	*c;
 	FILE		*fp;
 	char		*line = NULL, *text = NULL, *p;
@@ -732,12 +732,52 @@ test_doc_sample(void **state)
 	free(text);
 }
 
+/* events: off by default; a URL needs a private secret; http(s) only. */
+static void
+test_events_settings(void **state)
+{
+	struct conf	*c;
+	char		*p;
+
+	c = accepted(REQUIRED);
+	assert_null(c->events.url);
+	assert_null(c->events.secret);
+	assert_int_equal(c->events.timeout, 5);
+	assert_int_equal(c->events.retries, 5);
+	assert_int_equal(c->events.ca_expiry_days, 30);
+	conf_free(c);
+	p = path("ev.secret");
+	assert_int_equal(tu_write_str(p, "k3y\n", 0600), 0);
+	c = accepted(REQUIRED "events: { url = \"https://h.example/e\"; "
+	    "secret_file = \"ev.secret\"; timeout = 2; retries = 0; "
+	    "ca_expiry_days = 0; };\n");
+	assert_string_equal(c->events.url, "https://h.example/e");
+	assert_string_equal(c->events.secret, "k3y");
+	assert_int_equal(c->events.timeout, 2);
+	assert_int_equal(c->events.retries, 0);
+	assert_int_equal(c->events.ca_expiry_days, 0);
+	conf_free(c);
+	refused(REQUIRED "events: { url = \"https://h.example/e\"; };\n",
+	    "events.url needs events.secret_file");
+	refused(REQUIRED "events: { url = \"ftp://h.example/e\"; "
+	    "secret_file = \"ev.secret\"; };\n", "want http:// or https://");
+	refused(REQUIRED "events: { url = \"http://h/\"; secret_file = "
+	    "\"ev.secret\"; retries = 21; };\n", "events.retries");
+	refused(REQUIRED "events: { url = \"http://h/\"; secret_file = "
+	    "\"ev.secret\"; timeout = 0; };\n", "events.timeout");
+	assert_int_equal(tu_write_str(p, "k3y\n", 0644), 0);
+	refused(REQUIRED "events: { url = \"http://h/\"; secret_file = "
+	    "\"ev.secret\"; };\n", "chmod 600");
+	free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_tls_admin),
+		cmocka_unit_test(test_events_settings),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_curves_and_int64),
 		cmocka_unit_test(test_unknown_key),
