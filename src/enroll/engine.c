@@ -596,6 +596,8 @@ enroll_new(struct enroll *e, enum scep_fail *f, char *why, size_t whysz)
 		*f = SCEP_FAIL_INTERNAL;
 		return POLICY_REJECT;
 	}
+	snprintf(e->out->challenge_detail, sizeof(e->out->challenge_detail),
+	    "%s", e->chal.detail);
 	rq.challenge = e->chal.state;
 	rq.challenge_why = e->chal.why;
 	return policy_enroll(e->pc, &rq, f, why, whysz);
@@ -816,6 +818,25 @@ engine_getcrl(struct enroll *e)
  * that cannot take it costs the row, not the enrollment: the answer
  * is built and goes out whatever happens here.
  */
+/* Append "; what" to the string in buf (cut to fit). */
+static void
+engine_append(char *buf, size_t sz, const char *what)
+{
+	size_t n = strlen(buf), m;
+
+	if (n + 3 >= sz)
+		return;
+	if (n > 0) {
+		memcpy(buf + n, "; ", 2);
+		n += 2;
+	}
+	m = strlen(what);
+	if (m > sz - n - 1)
+		m = sz - n - 1;
+	memcpy(buf + n, what, m);
+	buf[n + m] = '\0';
+}
+
 static void
 engine_txlog(const struct enroll *e, double t0)
 {
@@ -835,7 +856,12 @@ engine_txlog(const struct enroll *e, double t0)
 	if (strcmp(t.outcome, "FAILURE") == 0)
 		snprintf(t.fail_info, sizeof(t.fail_info), "%s",
 		    scep_fail_str(out->fail));
+	/* What Intune (or another challenge service) said, beside why. */
 	snprintf(t.reason, sizeof(t.reason), "%s", out->reason);
+	if (out->challenge_detail[0] != '\0' &&
+	    strstr(out->reason, out->challenge_detail) == NULL)
+		engine_append(t.reason, sizeof(t.reason),
+		    out->challenge_detail);
 	snprintf(t.subject, sizeof(t.subject), "%s", out->subject);
 	snprintf(t.peer, sizeof(t.peer), "%s", e->peer);
 	snprintf(t.serial, sizeof(t.serial), "%s", out->serial);

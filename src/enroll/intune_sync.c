@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "intune_sync.h"
 #include "log.h"
 
@@ -68,17 +70,30 @@ intune_sync_serial(const char *in, char *out, size_t sz)
 }
 
 /*
- * A certificate revoked at Intune's request.
- * XXX issue #11: the audit log's entry (actor "intune") goes here,
- * once the audit log exists; until then this log line is the record.
+ * The audit entry of a certificate revoked at Intune's request (actor
+ * "intune"), written in the revocation's own transaction.
  */
 static void
 intune_sync_audit(const struct conf_profile *pc,
-    const struct intune_revocation *r, const char *serial)
+    const struct intune_revocation *r, const char *serial,
+    struct store_audit *a)
 {
-	log_info("intune: revoked serial %s (profile %s, actor intune, "
-	    "reason cessationOfOperation, issuer \"%s\")", serial, pc->name,
-	    r->issuer);
+	json_t	*j;
+	char	*d = NULL;
+
+	memset(a, 0, sizeof(*a));
+	a->at = (int64_t)time(NULL);
+	snprintf(a->actor, sizeof(a->actor), "intune");
+	snprintf(a->action, sizeof(a->action), "cert.revoke");
+	snprintf(a->target, sizeof(a->target), "cert:%s", serial);
+	snprintf(a->outcome, sizeof(a->outcome), "ok");
+	j = json_pack("{s:s, s:s, s:s}", "reason", "cessationOfOperation",
+	    "profile", pc->name, "issuer", r->issuer);
+	if (j != NULL)
+		d = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	snprintf(a->details, sizeof(a->details), "%s", d != NULL ? d : "{}");
+	free(d);
 }
 
 /* One result, as uploadRevocationResults wants it. */
@@ -97,6 +112,7 @@ intune_sync_one(struct store *st, const struct conf_profile *pc,
     struct intune_revocation *r, struct intune_sync_counts *n)
 {
 	struct store_cert	 c;
+	struct store_audit	 a;
 	char			 serial[STORE_SERIAL_MAX + 1];
 	int			 found, mine;
 
@@ -122,11 +138,15 @@ intune_sync_one(struct store *st, const struct conf_profile *pc,
 		    "profile");
 		return;
 	}
-	switch (store_cert_revoke(st, serial, INTUNE_REVOKE_REASON,
-	    (int64_t)time(NULL))) {
+	/* The revocation and its audit entry (actor "intune"), at once. */
+	intune_sync_audit(pc, r, serial, &a);
+	switch (store_cert_revoke_audited(st, serial, INTUNE_REVOKE_REASON,
+	    a.at, &a)) {
 	case STORE_REVOKE_DONE:
 		n->revoked++;
-		intune_sync_audit(pc, r, serial);
+		log_info("intune: revoked serial %s (profile %s, reason "
+		    "cessationOfOperation, issuer \"%s\")", serial, pc->name,
+		    r->issuer);
 		intune_sync_answer(r, 1, "None", "revoked");
 		break;
 	case STORE_REVOKE_ALREADY:

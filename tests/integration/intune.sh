@@ -405,9 +405,15 @@ check "a request for a certificate revoked already: succeeded, \"revoked already
 check "scepd intune sync beside the serving node: the node holds the lease, exit 1" \
 	eval '! "$SCEPD" intune sync --profile intune -d "$D" >"$T/sync.out" 2>&1 &&
 		grep -q "another node holds the lease" "$T/sync.out"'
-check "the log names the revocations (actor intune)" \
-	eval 'grep -q "intune: revoked serial $SA (profile intune, actor intune" "$T/scepd.log"'
+check "the log names the revocations" \
+	eval 'grep -q "intune: revoked serial $SA (profile intune" "$T/scepd.log"'
+check "the audit log has them, actor intune, and its chain verifies" \
+	eval '"$SCEPD" audit list --json -d "$D" | grep "\"cert:$SA\"" | grep -q "\"intune\"" &&
+		"$SCEPD" audit verify -d "$D" >/dev/null'
 ctl '{"secret": "app-s3cret"}'
+
+check "the transaction log keeps what Intune said of a refusal" \
+	eval '"$SCEPD" txlog list -d "$D" >"$T/txlog.out"; grep -q "intune validateRequest: " "$T/txlog.out" || { tail -n 5 "$T/txlog.out"; false; }'
 
 check "scepd still serves and stops cleanly" eval 'get_is 200 "$URL?operation=GetCACaps"'
 scepd_stop
