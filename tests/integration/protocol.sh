@@ -7,6 +7,8 @@
 #   cipher x digest pair, mirrored in the CertRep; EC keys (PWRI reply).
 #   The issued certificate: chain, SANs, KU/EKU, validity, serial.
 #   A resent PKCSReq gets the same certificate (TXN-02); `scepd cert` sees it.
+#   FAILURE and PENDING: eContent empty by default, absent with
+#   compat.failure_content = false (REP-03/04), never a pkcsPKIEnvelope.
 # Every CertRep goes through "scepmsg rep" (CHK-REP, checklist 7.4).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client.sh"
@@ -214,6 +216,33 @@ check "PKCSReq rebuilt (same transactionID and key, new nonce): the same serial"
 check "a second transaction, same key: a different serial" new_txn
 check "scepd cert list shows the issued serials" all_listed
 check "scepd cert show SERIAL prints the issued certificate" shown_ok post-pki
+
+# --- FAILURE and PENDING: no pkcsPKIEnvelope; eContent empty by default ---------
+# (RFC 8894 3.3.2.2/3; compat.failure_content, checklist REP-03/04)
+ECONTENT=empty
+check "FAILURE (wrong challenge), default profile: eContent empty, no envelope" \
+	enroll ec-fail "status=FAILURE failinfo=badRequest" --challenge wrong
+scepd_stop
+cp "$D/scepd.conf" "$D/scepd.conf.orig"
+echo 'approval: { manual = true; };' >>"$D/scepd.conf"
+scepd_start "$D"
+check "PENDING (manual approval), default profile: eContent empty, no envelope" \
+	enroll ec-pend status=PENDING --subject /CN=ec-pend
+scepd_stop
+echo 'compat: { failure_content = false; };' >>"$D/scepd.conf"
+scepd_start "$D"
+ECONTENT=absent
+check "PENDING with compat.failure_content = false: eContent absent" \
+	enroll ec-pend-abs status=PENDING --subject /CN=ec-pend-abs
+check "FAILURE with compat.failure_content = false: eContent absent" \
+	enroll ec-fail-abs "status=FAILURE failinfo=badRequest" --challenge wrong
+ECONTENT=empty
+check "an absent eContent is not taken for an empty one (scepmsg rep --econtent empty refuses it)" \
+	eval '! expect ec-fail-abs status=FAILURE 2>/dev/null'
+ECONTENT=
+scepd_stop
+cp "$D/scepd.conf.orig" "$D/scepd.conf"
+scepd_start "$D"
 check "scepd still running" kill -0 "$SCEPD_PID"
 
 finish

@@ -43,7 +43,8 @@
  *   certificates, the CRL written to --crl-out (DER).  The CertRep
  *   must be signed by a certificate of --cacert, or with --signer-cert
  *   (RA mode, RFC 8894 2.1.1) by one of that file's instead; what it
- *   carries is still checked against --cacert.
+ *   carries is still checked against --cacert.  A FAILURE or PENDING
+ *   may have an absent or an empty eContent; --econtent requires one.
  *
  * scepmsg b64 -i IN.der [--wrap N] [--crlf] [--urlsafe] [--no-pad]
  *	[--escape] [--plus-space]
@@ -1967,13 +1968,42 @@ rep_load(const char *statepath, const char *cacert, const char *in,
 }
 
 /*
+ * REP-03/04: a SUCCESS has eContent (the pkcsPKIEnvelope); a FAILURE or
+ * PENDING has none: eContent absent, or empty (scepd's default, for
+ * certmonger).  "form" ("absent", "empty", or NULL for either) says
+ * which of the two a FAILURE or PENDING must use.
+ */
+static int
+rep_econtent_check(BIO *content, int status, const char *form)
+{
+	const char      *got;
+
+	if (status == 0) {
+		if (content != NULL)
+			return 0;
+		warnx("CertRep: eContent absent with pkiStatus 0");
+		return -1;
+	}
+	got = content == NULL ? "absent" : BIO_pending(content) == 0 ?
+	    "empty" : "present";
+	if (strcmp(got, "present") == 0 ||
+	    (form != NULL && strcmp(got, form) != 0)) {
+		warnx("CertRep: eContent %s with pkiStatus %d%s%s", got,
+		    status, form != NULL ? ", want " : "",
+		    form != NULL ? form : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Run CHK-REP; 0 when the reply is a well-formed CertRep.  "signer"
  * names the certificates that may sign it (an RA), NULL for the CA's.
  */
 static int
 rep_run(const char *statepath, const char *cacert, const char *signer,
     const char *in, const char *certout, const char *crlout,
-    const char *chainout)
+    const char *chainout, const char *form)
 {
 	struct state             st;
 	struct reply             r;
@@ -1992,11 +2022,8 @@ rep_run(const char *statepath, const char *cacert, const char *signer,
 	    rep_attrs_ids(si, &st) == -1 || rep_attrs_status(si, &r) == -1 ||
 	    rep_digest_check(si, &st, r.status) == -1)
 		goto out;
-	if ((r.status == 0) != (content != NULL)) {
-		warnx("CertRep: eContent %s with pkiStatus %d",
-		    content != NULL ? "present" : "absent", r.status);
+	if (rep_econtent_check(content, r.status, form) == -1)
 		goto out;
-	}
 	if (r.status == 0 && ((plain = BIO_new(BIO_s_mem())) == NULL ||
 	    rep_envelope(content, &st, plain) == -1 ||
 	    rep_inner(plain, &st, cas, certout, crlout, chainout) == -1))
@@ -2086,7 +2113,7 @@ usage(void)
 	    "       scepmsg rep --state STATE --cacert CA.pem -i REPLY "
 	    "[--signer-cert RA.pem]\n"
 	    "\t[--cert-out CERT.pem] [--crl-out CRL.der]\n"
-	    "\t[--chain-out ALL.pem]\n"
+	    "\t[--chain-out ALL.pem] [--econtent absent|empty]\n"
 	    "       scepmsg b64 -i IN [--wrap N] [--crlf] [--urlsafe] "
 	    "[--no-pad] [--escape] [--plus-space]\n"
 	    "mutations:\n");
@@ -2219,11 +2246,12 @@ cmd_rep(int argc, char *argv[])
 		{ "crl-out", required_argument, NULL, 'L' },
 		{ "signer-cert", required_argument, NULL, 'S' },
 		{ "chain-out", required_argument, NULL, 'H' },
+		{ "econtent", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char      *state = NULL, *cacert = NULL, *in = NULL;
 	const char      *certout = NULL, *crlout = NULL, *signer = NULL;
-	const char      *chainout = NULL;
+	const char      *chainout = NULL, *form = NULL;
 	int              c;
 
 	while ((c = getopt_long(argc, argv, "i:", lopts, NULL)) != -1) {
@@ -2235,13 +2263,16 @@ cmd_rep(int argc, char *argv[])
 		case 'L': crlout = optarg; break;
 		case 'S': signer = optarg; break;
 		case 'H': chainout = optarg; break;
+		case 'E': form = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc || state == NULL || cacert == NULL || in == NULL)
+	if (optind != argc || state == NULL || cacert == NULL || in == NULL ||
+	    (form != NULL && strcmp(form, "absent") != 0 &&
+	    strcmp(form, "empty") != 0))
 		usage();
 	return rep_run(state, cacert, signer, in, certout, crlout,
-	    chainout) == 0 ? 0 : 1;
+	    chainout, form) == 0 ? 0 : 1;
 }
 
 static int

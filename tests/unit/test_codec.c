@@ -866,8 +866,9 @@ test_rep_pending(void **state)
 	free(der);
 
 	/*
-	 * compat.failure_content (certmonger): an empty eContent, still no
-	 * pkcsPKIEnvelope, and the same attributes; FAILURE likewise.
+	 * compat.failure_content, the profile default (certmonger): an
+	 * empty eContent, still no pkcsPKIEnvelope, and the same attributes;
+	 * FAILURE likewise.  Above: the absent form (failure_content false).
 	 */
 	rep.content_always = 1;
 	assert_non_null(der = ca_certrep(ca, &rep, &n));
