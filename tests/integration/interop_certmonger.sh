@@ -189,7 +189,7 @@ check "scepd cert list shows the certmonger certificate" listed interop-certmong
 
 # --- 3. the algorithms certmonger can be told to use ------------------------------
 # good: cipher digest
-for pair in "DES3 SHA256" "AES128 SHA1" "AES256 SHA512"; do
+for pair in "DES3 SHA256" "AES128 SHA1" "AES192 SHA384" "AES256 SHA512"; do
 	set -- $pair
 	id=cm-$(echo "$1-$2" | tr 'A-Z' 'a-z')
 	set_algs "$1" "$2"

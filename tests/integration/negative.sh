@@ -36,6 +36,7 @@ check "RSA signer, EC CSR key (decision 5: signer must hold the CSR key): FAILUR
 	enroll neg-eccsr "$BADREQ" --csr-key "$T/ec.key"
 check "MD5 digest: FAILURE badAlg" enroll neg-md5 "$BADALG" --digest md5
 check "single DES: FAILURE badAlg" enroll neg-des "$BADALG" --cipher des
+check "CSR signed with MD5 (RFC 8894 2.9): FAILURE badAlg" enroll neg-csrmd5 "$BADALG" --csr-digest md5
 check "messageType 99: FAILURE badRequest" enroll neg-type99 "$BADREQ" --type 99
 check "messageType 18 (UpdateReq): FAILURE badRequest" enroll neg-type18 "$BADREQ" --type 18
 check "CSR without envelope (raw-csr): FAILURE badRequest" enroll neg-raw "$BADREQ" --mutate raw-csr

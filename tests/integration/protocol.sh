@@ -106,11 +106,18 @@ check "8-byte senderNonce echoed verbatim as recipientNonce (ATTR-07): SUCCESS" 
 
 # --- algorithms ------------------------------------------------------------------
 for c in aes128 aes192 aes256 des3; do
-	for d in sha1 sha256 sha512; do
+	for d in sha1 sha256 sha384 sha512; do
 		check "PKCSReq $c/$d: SUCCESS, CertRep mirrors $c and $d" \
 			enroll "alg-$c-$d" status=SUCCESS --key "$T/alg.key" --cipher "$c" --digest "$d"
 	done
 done
+
+for d in sha1 sha384 sha512; do
+	check "PKCSReq whose CSR is signed with $d (sha256 pkiMessage): SUCCESS" \
+		enroll "csr-$d" status=SUCCESS --key "$T/alg.key" --csr-digest "$d"
+done
+check "sha384 throughout (pkiMessage, CSR): SUCCESS, CertRep in sha384" \
+	enroll csr-all384 status=SUCCESS --key "$T/alg.key" --digest sha384 --csr-digest sha384 --cipher aes256
 
 # pwri_reply NAME: the CertRep envelope of NAME is for the challenge (PWRI).
 pwri_reply() {

@@ -10,7 +10,7 @@
  * scepmsg req --cacert CA.pem --key KEY.pem [--newkey rsa:BITS|ec:CURVE]
  *	[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...
  *	[--type 19|17|20|21|22|18|99] [--serial HEX]
- *	[--digest sha1|sha256|sha512|md5]
+ *	[--digest sha1|sha256|sha384|sha512|md5] [--csr-digest ALG]
  *	[--cipher aes128|aes192|aes256|des3|des] [--txid ID]
  *	[--signer-cert CERT.pem --signer-key KEY.pem] [--csr-key KEY.pem]
  *	[--recipient CERT.pem] [--issuer /CN=x] [--mutate NAME[,NAME]...]...
@@ -23,7 +23,7 @@
  *   Types 19, 17, 18 and 99 carry the CSR; 20 carries IssuerAndSubject
  *   (CA name, --subject); 21 and 22 IssuerAndSerialNumber (CA name,
  *   --serial).  --issuer names another issuer in those three.
- *   Defaults: /CN=scepmsg, type 19, sha256, aes128, a
+ *   Defaults: /CN=scepmsg, type 19, sha256 (pkiMessage and CSR), aes128, a
  *   random 32-hex-digit transactionID.  Mutations: mutations[] below,
  *   or "scepmsg help".  STATE holds key=value lines: txid, nonce (hex),
  *   signer_key (path), cipher, digest, signer_cert and csr_spki (hex
@@ -119,7 +119,8 @@ struct alg {
 };
 
 static const struct alg digests[] = {
-	{ "sha1", "SHA1" }, { "sha256", "SHA256" }, { "sha512", "SHA512" },
+	{ "sha1", "SHA1" }, { "sha256", "SHA256" }, { "sha384", "SHA384" },
+	{ "sha512", "SHA512" },
 	{ "md5", "MD5" },
 };
 
@@ -187,6 +188,7 @@ struct req_opts {
 	int              type;          /* messageType */
 	const char      *serial;        /* hex, for GetCert and GetCRL */
 	const char      *digest;        /* our name, see digests[] */
+	const char      *csr_digest;    /* the CSR's signature, ditto */
 	const char      *cipher;        /* our name, see ciphers[] */
 	const char      *txid;          /* NULL: random */
 	const char      *signer_cert;   /* NULL: self-signed over key */
@@ -211,6 +213,7 @@ struct req_parts {
 	X509            *signer;        /* signs the pkiMessage */
 	EVP_PKEY        *signkey;       /* its key */
 	EVP_MD          *md;
+	EVP_MD          *csrmd;         /* signs the CSR */
 	EVP_CIPHER      *ciph;
 	char             txid[129];
 	unsigned char    nonce[NONCE_LEN];
@@ -770,7 +773,8 @@ csr_add_sans(X509_REQ *req, const char *const *sans, int n)
  * frees with OPENSSL_free).  Returns the length, or -1.
  */
 static int
-csr_der(const struct req_opts *o, EVP_PKEY *key, unsigned char **derp)
+csr_der(const struct req_opts *o, EVP_PKEY *key, const EVP_MD *md,
+    unsigned char **derp)
 {
 	X509_REQ        *req = NULL;
 	X509_NAME       *name = NULL;
@@ -788,7 +792,7 @@ csr_der(const struct req_opts *o, EVP_PKEY *key, unsigned char **derp)
 	    (o->challenge != NULL && !X509_REQ_add1_attr_by_NID(req,
 	    NID_pkcs9_challengePassword, MBSTRING_UTF8,
 	    (const unsigned char *)o->challenge, -1)) ||
-	    !X509_REQ_sign(req, key, EVP_sha256()) ||
+	    !X509_REQ_sign(req, key, md) ||
 	    (len = i2d_X509_REQ(req, derp)) <= 0) {
 		crypto_warnx("CSR");
 		len = -1;
@@ -873,7 +877,7 @@ msgdata_der(const struct req_opts *o, struct req_parts *rp,
 	case 22:
 		return issuer_serial_der(o, rp->ca, derp);
 	default:
-		return csr_der(o, rp->csrkey, derp);
+		return csr_der(o, rp->csrkey, rp->csrmd, derp);
 	}
 }
 
@@ -1089,6 +1093,7 @@ req_parts_free(struct req_parts *rp)
 	X509_free(rp->signer);
 	EVP_PKEY_free(rp->signkey);
 	EVP_MD_free(rp->md);
+	EVP_MD_free(rp->csrmd);
 	EVP_CIPHER_free(rp->ciph);
 }
 
@@ -1135,6 +1140,7 @@ req_parts_load(const struct req_opts *o, struct req_parts *rp)
 	if (rp->rcpt == NULL || req_parts_keys(o, rp) == -1)
 		return -1;
 	if ((rp->md = digest_fetch(o->digest)) == NULL ||
+	    (rp->csrmd = digest_fetch(o->csr_digest)) == NULL ||
 	    (rp->ciph = cipher_fetch(o->cipher)) == NULL)
 		return -1;
 	rp->noncelen = (o->mut & MUT_NONCE_8) ? 8 : NONCE_LEN;
@@ -2105,7 +2111,8 @@ usage(void)
 	    "usage: scepmsg req --cacert CA.pem --key KEY.pem "
 	    "[--newkey rsa:BITS|ec:CURVE]\n"
 	    "\t[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...\n"
-	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha512|md5]\n"
+	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha384|sha512|md5]\n"
+	    "\t[--csr-digest ALG]\n"
 	    "\t[--cipher aes128|aes192|aes256|des3|des] [--txid ID]\n"
 	    "\t[--signer-cert CERT --signer-key KEY] [--csr-key KEY]\n"
 	    "\t[--recipient CERT] [--issuer /CN=x] [--mutate NAME[,NAME]...] "
@@ -2169,6 +2176,7 @@ req_opt_slot(struct req_opts *o, int c)
 	case 'c': return &o->challenge;
 	case 'S': return &o->serial;
 	case 'd': return &o->digest;
+	case 'G': return &o->csr_digest;
 	case 'e': return &o->cipher;
 	case 't': return &o->txid;
 	case 'x': return &o->signer_cert;
@@ -2195,6 +2203,7 @@ cmd_req(int argc, char *argv[])
 		{ "type", required_argument, NULL, 'T' },
 		{ "serial", required_argument, NULL, 'S' },
 		{ "digest", required_argument, NULL, 'd' },
+		{ "csr-digest", required_argument, NULL, 'G' },
 		{ "cipher", required_argument, NULL, 'e' },
 		{ "txid", required_argument, NULL, 't' },
 		{ "signer-cert", required_argument, NULL, 'x' },
@@ -2215,6 +2224,7 @@ cmd_req(int argc, char *argv[])
 	o.subject = "/CN=scepmsg";
 	o.type = 19;
 	o.digest = "sha256";
+	o.csr_digest = "sha256";
 	o.cipher = "aes128";
 	while ((c = getopt_long(argc, argv, "o:", lopts, NULL)) != -1) {
 		if ((slot = req_opt_slot(&o, c)) != NULL)
