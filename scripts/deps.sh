@@ -19,7 +19,10 @@ check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	# test_mobileconfig: xmllint --noout checks the profile is well-formed XML
 	libxml2-utils
 	# make lint: static analysis of src/
-	cppcheck)
+	cppcheck
+	# interop_strongswan.sh: strongSwan's pki --scep (the curl plugin that
+	# does its HTTP is in the extra plugins)
+	strongswan-pki libstrongswan-extra-plugins)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

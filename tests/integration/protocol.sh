@@ -31,7 +31,7 @@ caps_ok() {
 		return 1
 	fi
 	diff <(LC_ALL=C sort "$T/body") <(printf '%s\n' AES DES3 POSTPKIOperation \
-		Renewal SCEPStandard SHA-1 SHA-256 SHA-512 | LC_ALL=C sort) >&2
+		Renewal SCEPStandard SHA-1 SHA-256 SHA-384 SHA-512 | LC_ALL=C sort) >&2
 }
 
 # cacert_ok URL [QUERY-SUFFIX [OPERATION]]: the whole body is DIR/ca.pem in DER.
@@ -46,7 +46,7 @@ cacert_stable() {
 		cmp -s "$T/cacert1" "$T/body"
 }
 
-check "GetCACaps: 200 text/plain, exactly AES DES3 POSTPKIOperation Renewal SCEPStandard SHA-1 SHA-256 SHA-512, LF only" \
+check "GetCACaps: 200 text/plain, exactly AES DES3 POSTPKIOperation Renewal SCEPStandard SHA-1 SHA-256 SHA-384 SHA-512, LF only" \
 	caps_ok "$URL"
 check "GetCACaps: operation=getcacaps (lower case)" caps_ok "$URL" "" getcacaps
 check "GetCACaps: operation=GETCACAPS (upper case)" caps_ok "$URL" "" GETCACAPS
