@@ -158,6 +158,7 @@ struct conf_policy {
 	char	*webhook_notify_url;
 	int	 webhook_timeout_ms;
 	int	 legacy;	/* accept single DES and MD5 (draft clients) */
+	int	 pss_replies;	/* a PSS-signed request gets a PSS CertRep */
 	int	 failure_content; /* FAILURE/PENDING with an empty eContent
 				  * (default), else eContent absent */
 	int	 manual;	/* new enrolments wait for an administrator */

@@ -100,6 +100,7 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
 		rep.password = e->ci.challenge;
 	rep.content_always = e->pc->policy.failure_content;
+	rep.pss = e->rq->sig_pss && e->pc->policy.pss_replies;
 	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
 	    !x509_key_is_rsa(e->rq->signer)) {
 		/* ENC-11: never an unencrypted SUCCESS. */

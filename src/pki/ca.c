@@ -21,6 +21,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
+#include <openssl/rsa.h>
 #include <openssl/store.h>
 #include <openssl/x509v3.h>
 
@@ -650,25 +651,46 @@ ca_ocsp_sign(const struct ca *ca, OCSP_BASICRESP *bs)
 	return 0;
 }
 
+/* What ca_certrep() tells its scep_signer hook. */
+struct ca_certrep_arg {
+	const struct ca	*ca;
+	int		 pss;	/* sign with RSASSA-PSS (scep_rep.pss) */
+};
+
 /*
  * The scep_signer of ca_certrep(): the codec calls this where it would
- * call CMS_add1_signer(), so the SCEP key never leaves this file.
+ * call CMS_add1_signer(), so the SCEP key never leaves this file.  With
+ * "pss" (a PSS request, algorithms.pss_replies) an RSA key signs with
+ * RSASSA-PSS (RFC 4056: salt as long as the digest, MGF1 with it too).
  */
 static CMS_SignerInfo *
 ca_certrep_signer(void *arg, CMS_ContentInfo *cms, const EVP_MD *md,
     unsigned int flags)
 {
-	const struct ca	*ca = arg;
+	const struct ca_certrep_arg	*a = arg;
+	EVP_PKEY			*key = ca_scep_key(a->ca);
+	CMS_SignerInfo			*si;
+	EVP_PKEY_CTX			*pctx;
+	int				 pss;
 
-	return CMS_add1_signer(cms, ca_scep_cert(ca), ca_scep_key(ca), md,
-	    flags);
+	pss = a->pss && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+	if ((si = CMS_add1_signer(cms, ca_scep_cert(a->ca), key, md,
+	    flags | (pss ? CMS_KEY_PARAM : 0))) == NULL || !pss)
+		return si;
+	if ((pctx = CMS_SignerInfo_get0_pkey_ctx(si)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0
+	    || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) <= 0)
+		return NULL;	/* the SignerInfo belongs to cms */
+	return si;
 }
 
 unsigned char *
 ca_certrep(const struct ca *ca, const struct scep_rep *rep, size_t *len)
 {
 	struct scep_rep		r = *rep;
-	struct scep_signer	s = { ca_certrep_signer, (void *)ca };
+	struct ca_certrep_arg	a = { ca, rep->pss };
+	struct scep_signer	s = { ca_certrep_signer, &a };
 
 	/*
 	 * A sub-CA with its chain configured: the device gets the chain

@@ -35,6 +35,10 @@ struct scep_req {
 	struct CMS_ContentInfo_st *env;		/* pkcsPKIEnvelope, sealed */
 	const struct evp_cipher_st *cipher;	/* its content cipher */
 	int			 env_ktri;	/* has a KeyTransRecipientInfo */
+	int			 sig_pss;	/* signed with RSASSA-PSS */
+	const struct evp_md_st	*oaep_md;	/* a KTRI is RSAES-OAEP under
+						 * this hash, else NULL */
+	const struct evp_md_st	*oaep_mgf1_md;	/* and this MGF1 hash */
 	const char		*why;		/* static text: what failed */
 };
 
@@ -62,6 +66,8 @@ struct scep_rep {
 	const char		*password;	/* PWRI if "recipient" is not RSA */
 	int			 content_always; /* empty eContent in FAILURE
 						 * and PENDING (certmonger) */
+	int			 pss;		/* sign RSASSA-PSS if the key
+						 * is RSA (rq->sig_pss asked) */
 };
 
 /*

@@ -90,6 +90,7 @@ get() {
 # verdict NAME: CHK-REP on NAME.rep: HTTP 200, application/x-pki-message, and
 # "scepmsg rep" (which writes NAME.crt on SUCCESS); sets VERDICT to its line.
 # ECONTENT=absent|empty: the form a FAILURE or PENDING must have (else either).
+# REPSIG=pss|pkcs1: the RSA signature the CertRep must have (else either).
 verdict() {
 	local name=$1
 	VERDICT=
@@ -98,7 +99,7 @@ verdict() {
 		{ echo "$name: Content-Type \"$CTYPE\"" >&2; return 1; }
 	VERDICT=$("$SCEPMSG" rep --state "$T/$name.st" --cacert "$CA" \
 		-i "$T/$name.rep" --cert-out "$T/$name.crt" \
-		${ECONTENT:+--econtent "$ECONTENT"}) || return 1
+		${ECONTENT:+--econtent "$ECONTENT"} ${REPSIG:+--sig "$REPSIG"}) || return 1
 	echo "# $name: $VERDICT"
 }
 

@@ -4,7 +4,8 @@
 #   operation names in any case, a draft-era &message=, the three SCEP paths.
 #   PKIOperation PKCSReq (3.3.1, 4.3) over POST with any Content-Type and over
 #   GET with every base64 spelling clients send (checklist HTTP-02); every
-#   cipher x digest pair, mirrored in the CertRep; EC keys (PWRI reply).
+#   cipher x digest pair, mirrored in the CertRep; RSASSA-PSS and RSAES-OAEP
+#   requests answered in kind; EC keys (PWRI reply).
 #   The issued certificate: chain, SANs, KU/EKU, validity, serial.
 #   A resent PKCSReq gets the same certificate (TXN-02); `scepd cert` sees it.
 #   FAILURE and PENDING: eContent empty by default, absent with
@@ -111,6 +112,21 @@ for c in aes128 aes192 aes256 des3; do
 			enroll "alg-$c-$d" status=SUCCESS --key "$T/alg.key" --cipher "$c" --digest "$d"
 	done
 done
+
+# RSASSA-PSS and RSAES-OAEP requests (strongSwan --rsa-padding pss). OAEP is
+# answered in kind ("scepmsg rep" wants an OAEP KTRI back); the CertRep is
+# PKCS#1 v1.5-signed unless algorithms.pss_replies (strongSwan < 5.9.11
+# verifies nothing else), see the end of this file for PSS replies.
+REPSIG=pkcs1
+for d in sha1 sha256 sha384 sha512; do
+	check "PKCSReq signed RSASSA-PSS/$d: SUCCESS, CertRep in $d, PKCS#1 v1.5 (default)" \
+		enroll "pss-$d" status=SUCCESS --key "$T/alg.key" --pss --digest "$d"
+done
+check "PKCSReq whose key transport is RSAES-OAEP (SHA-256): SUCCESS, the CertRep envelope is OAEP too" \
+	enroll oaep status=SUCCESS --key "$T/alg.key" --oaep
+check "PSS and OAEP together, aes256/sha512: SUCCESS" \
+	enroll pss-oaep status=SUCCESS --key "$T/alg.key" --pss --oaep --cipher aes256 --digest sha512
+REPSIG=
 
 for d in sha1 sha384 sha512; do
 	check "PKCSReq whose CSR is signed with $d (sha256 pkiMessage): SUCCESS" \
@@ -247,6 +263,23 @@ ECONTENT=empty
 check "an absent eContent is not taken for an empty one (scepmsg rep --econtent empty refuses it)" \
 	eval '! expect ec-fail-abs status=FAILURE 2>/dev/null'
 ECONTENT=
+
+# --- algorithms.pss_replies: a PSS request gets a PSS CertRep --------------------
+scepd_stop
+cp "$D/scepd.conf.orig" "$D/scepd.conf"
+sed -i 's/^\( *legacy = false;\)/\1 pss_replies = true;/' "$D/scepd.conf"   # in the algorithms group
+scepd_start "$D"
+REPSIG=pss
+for d in sha256 sha512; do
+	check "pss_replies: PSS/$d request: SUCCESS, the CertRep is RSASSA-PSS/$d" \
+		enroll "pssr-$d" status=SUCCESS --key "$T/alg.key" --pss --digest "$d"
+done
+check "pss_replies: a FAILURE to a PSS request is PSS-signed too" \
+	enroll pssr-fail "status=FAILURE failinfo=badRequest" --key "$T/alg.key" --pss --challenge wrong
+REPSIG=pkcs1
+check "pss_replies: a PKCS#1 v1.5 request still gets a PKCS#1 v1.5 CertRep" \
+	enroll pssr-v15 status=SUCCESS --key "$T/alg.key"
+REPSIG=
 scepd_stop
 cp "$D/scepd.conf.orig" "$D/scepd.conf"
 scepd_start "$D"

@@ -138,6 +138,7 @@ test_defaults(void **state)
 	assert_int_equal(c->profiles[0].policy.legacy, 0);
 	/* ARCHITECTURE: FAILURE/PENDING carry an empty eContent by default. */
 	assert_int_equal(c->profiles[0].policy.failure_content, 1);
+	assert_int_equal(c->profiles[0].policy.pss_replies, 0);
 	conf_free(c);
 }
 
