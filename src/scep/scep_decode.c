@@ -86,6 +86,41 @@ msgtype_parse(const ASN1_STRING *s)
 }
 
 /*
+ * ATTR-09, NEG-19: every other SCEP attribute present (messageType, and
+ * pkiStatus, failInfo, recipientNonce, failInfoText, which a request has
+ * no business sending) appears once with exactly one value, or the
+ * request is badRequest before its algorithms or signature are judged.
+ */
+static enum scep_fail
+req_attrs_single(struct scep_req *rq, CMS_SignerInfo *si)
+{
+	static const char *const why[SCEP_OID__MAX] = {
+		[SCEP_OID_MESSAGETYPE] = "RFC 8894 3.2.1: messageType does "
+		    "not hold exactly one value",
+		[SCEP_OID_PKISTATUS] = "RFC 8894 3.2.1: pkiStatus does not "
+		    "hold exactly one value",
+		[SCEP_OID_FAILINFO] = "RFC 8894 3.2.1: failInfo does not hold "
+		    "exactly one value",
+		[SCEP_OID_RECIPIENTNONCE] = "RFC 8894 3.2.1: recipientNonce "
+		    "does not hold exactly one value",
+		[SCEP_OID_FAILINFOTEXT] = "RFC 8894 3.2.1: failInfoText does "
+		    "not hold exactly one value",
+	};
+	int	 i, dup;
+
+	for (i = 0; i < SCEP_OID__MAX; i++) {
+		if (why[i] == NULL)
+			continue;	/* transactionID, senderNonce: 400 */
+		(void)attr_one(si, i, &dup);
+		if (dup) {
+			rq->why = why[i];
+			return SCEP_FAIL_BADREQUEST;
+		}
+	}
+	return SCEP_OK;
+}
+
+/*
  * transactionID and senderNonce: without both no CertRep can be built,
  * so their absence or ambiguity is SCEP_FAIL_HTTP.  messageType is read
  * here but judged later, after the signature.
@@ -121,6 +156,8 @@ req_attrs(struct scep_req *rq, CMS_SignerInfo *si)
 	    (size_t)n);
 	rq->noncesz = (size_t)n;
 
+	if (req_attrs_single(rq, si) != SCEP_OK)
+		return SCEP_FAIL_BADREQUEST;
 	t = attr_one(si, SCEP_OID_MESSAGETYPE, &dup);
 	if ((s = attr_text(t)) != NULL) {
 		rq->type_seen = 1;

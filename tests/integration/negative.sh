@@ -51,6 +51,27 @@ two_txids() {
 }
 check "two transactionID attributes: 400 or FAILURE badRequest, never issued" two_txids
 
+# ATTR-09, NEG-19: every other SCEP attribute whose SET holds other than one
+# value is badRequest, judged before the algorithms and the signature.
+check "messageType SET with two values: FAILURE badRequest" \
+	enroll neg-type2 "$BADREQ" --mutate type-set2
+check "messageType with an empty SET: FAILURE badRequest" \
+	enroll neg-type0 "$BADREQ" --mutate type-set0
+check "two messageType attributes: FAILURE badRequest" \
+	enroll neg-twotype "$BADREQ" --mutate two-type
+check "two recipientNonce attributes: FAILURE badRequest" \
+	enroll neg-twornonce "$BADREQ" --mutate two-rnonce
+check "a pkiStatus SET with two values: FAILURE badRequest" \
+	enroll neg-status2 "$BADREQ" --mutate status-set2
+check "messageType SET of two and an MD5 digest: badRequest, not badAlg (attributes first)" \
+	enroll neg-type2md5 "$BADREQ" --mutate type-set2 --digest md5
+check "messageType SET of two and a broken signature: badRequest, not badMessageCheck" \
+	enroll neg-type2sig "$BADREQ" --mutate type-set2,flip-sig
+nonce_set2() {
+	mkreq neg-nonce2 --mutate nonce-set2 && post neg-nonce2 && http_is 400
+}
+check "senderNonce SET with two values: 400 (no senderNonce to echo, NEG-21)" nonce_set2
+
 # same_answer NAME MUTATION: FAILURE badRequest, word for word the answer to
 # the envelope for another CA.
 same_answer() {
