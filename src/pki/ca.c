@@ -216,10 +216,12 @@ ca_ra_load(struct ca *ca, const struct conf_ca *cc)
 	if (cc->ra_cert == NULL) {
 		if (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_RSA)
 			return 0;
-		log_warnx("%s: SCEP without an RA needs an RSA CA key "
-		    "(RFC 8894 3.1): add ra_cert and ra_key (scepd ca "
-		    "create-ra)", cc->key);
-		return -1;
+		/* RFC 8894 3.2.2: clients must then use PWRI. */
+		log_info("%s: an EC CA without an RA opens only "
+		    "PasswordRecipientInfo requests, keyed by a profile's "
+		    "static challenge; for key transport add ra_cert and "
+		    "ra_key (scepd ca create-ra)", cc->key);
+		return 0;
 	}
 	if (ca_pair_load(cc->ra_cert, cc->ra_key, &ca->ra_cert,
 	    &ca->ra_key) == -1)
@@ -349,6 +351,47 @@ ca_open_envelope(const struct ca *ca, CMS_ContentInfo *env,
 		*outsz = (size_t)n;
 		rc = 0;
 	}
+	ERR_clear_error();
+	BIO_free(b);
+	return rc;
+}
+
+int
+ca_takes_ktri(const struct ca *ca)
+{
+	return EVP_PKEY_get_base_id(ca_scep_key(ca)) == EVP_PKEY_RSA;
+}
+
+/*
+ * RFC 8894 3.2.2, RFC 3211: a PasswordRecipientInfo under "pw".  The
+ * codec has bounded its PBKDF2 (scep_env_pwri()) before this runs.  A
+ * wrong password, a failed key unwrap and bad CBC padding are the same
+ * -1, as for ca_open_envelope(); OpenSSL checks the unwrapped key's
+ * check bytes without branching on them.
+ */
+int
+ca_open_envelope_password(CMS_ContentInfo *env, const char *pw,
+    unsigned char **out, size_t *outsz)
+{
+	BIO	*b;
+	char	*p;
+	long	 n;
+	int	 rc = -1;
+
+	*out = NULL;
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	if (CMS_decrypt_set1_password(env, (unsigned char *)pw,
+	    (ossl_ssize_t)strlen(pw)) > 0 &&
+	    CMS_decrypt(env, NULL, NULL, NULL, b, CMS_BINARY) > 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0 &&
+	    (*out = malloc((size_t)n)) != NULL) {
+		memcpy(*out, p, (size_t)n);
+		*outsz = (size_t)n;
+		rc = 0;
+	}
+	/* The password stays set in env; nothing else reads it. */
+	(void)CMS_decrypt_set1_password(env, NULL, 0);
 	ERR_clear_error();
 	BIO_free(b);
 	return rc;

@@ -289,7 +289,8 @@ req_ktri_oaep(struct scep_req *rq, CMS_RecipientInfo *ri)
 /*
  * RFC 8894 3.2.2: the signed content is a ContentInfo of EnvelopedData
  * whose encrypted content is id-data; its cipher must be allowed and
- * some recipient must be a KeyTransRecipientInfo (3.1).
+ * some recipient must be a KeyTransRecipientInfo (3.1) or a bounded
+ * PasswordRecipientInfo (3.2.2, for a CA that cannot take key transport).
  */
 static enum scep_fail
 req_envelope(struct scep_req *rq, const unsigned char *p, size_t n,
@@ -312,11 +313,15 @@ req_envelope(struct scep_req *rq, const unsigned char *p, size_t n,
 		return SCEP_FAIL_BADREQUEST;
 	}
 	rq->cipher = scep_cipher_allowed(alg, legacy);
-	scep_env_free(owner);
 	if (rq->cipher == NULL) {
+		scep_env_free(owner);
 		rq->why = "RFC 8894 2.9: content cipher not allowed";
 		return SCEP_FAIL_BADALG;
 	}
+	i = scep_env_pwri(owner, legacy, &rq->env_pwri, &rq->why);
+	scep_env_free(owner);
+	if (i == -1)
+		return SCEP_FAIL_BADALG;
 	ris = CMS_get0_RecipientInfos(rq->env);
 	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
 		ri = sk_CMS_RecipientInfo_value(ris, i);
@@ -329,8 +334,9 @@ req_envelope(struct scep_req *rq, const unsigned char *p, size_t n,
 			return SCEP_FAIL_BADALG;
 		}
 	}
-	if (!rq->env_ktri) {
-		rq->why = "RFC 8894 3.1: no KeyTransRecipientInfo";
+	if (!rq->env_ktri && !rq->env_pwri) {
+		rq->why = "RFC 8894 3.2.2: neither a KeyTransRecipientInfo "
+		    "nor a PasswordRecipientInfo";
 		return SCEP_FAIL_BADALG;
 	}
 	return SCEP_OK;

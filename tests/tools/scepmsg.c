@@ -14,7 +14,7 @@
  *	[--cipher aes128|aes192|aes256|des3|des] [--txid ID]
  *	[--signer-cert CERT.pem --signer-key KEY.pem] [--csr-key KEY.pem]
  *	[--recipient CERT.pem] [--issuer /CN=x] [--mutate NAME[,NAME]...]...
- *	[--pss] [--oaep] [--pwri PW [--pwri-iter N]]
+ *	[--pss] [--oaep] [--pwri PW [--pwri-iter N] [--pwri-iter-claim N]]
  *	-o OUT.der --state STATE
  *   Writes a pkiMessage to OUT.der and what "rep" needs to STATE.
  *   --newkey creates KEY.pem (mode 0600) if it does not exist.  The
@@ -218,6 +218,7 @@ struct req_opts {
 	const char      *issuer;        /* NULL: the CA's name (20, 21, 22) */
 	const char      *pwri;          /* envelope to this password (PWRI) */
 	int              pwri_iter;     /* its PBKDF2 iterations, -1: default */
+	int              pwri_claim;    /* iterations stated instead, or 0 */
 	int              pss;           /* sign the pkiMessage RSASSA-PSS */
 	int              oaep;          /* key transport RSAES-OAEP/SHA-256 */
 	unsigned int     mut;           /* enum mut bits */
@@ -342,6 +343,34 @@ ASN1_SEQUENCE(EnvelopedContentInfo) = {
 IMPLEMENT_ASN1_FUNCTIONS(EncryptedContentInfo)
 IMPLEMENT_ASN1_FUNCTIONS(EnvelopedData)
 IMPLEMENT_ASN1_FUNCTIONS(EnvelopedContentInfo)
+
+/*
+ * RFC 5652 6.2.4 PasswordRecipientInfo, [3] IMPLICIT in RecipientInfo:
+ * for --pwri-iter-claim, which rewrites the PBKDF2 iteration count an
+ * envelope states without deriving anything with it.
+ */
+typedef struct {
+	ASN1_INTEGER            *version;
+	X509_ALGOR              *keyDerivationAlgorithm;
+	X509_ALGOR              *keyEncryptionAlgorithm;
+	ASN1_OCTET_STRING       *encryptedKey;
+} PasswordRecipientInfo;
+
+DECLARE_ASN1_ITEM(PasswordRecipientInfo)
+DECLARE_ASN1_ITEM(PwriTagged)
+
+ASN1_SEQUENCE(PasswordRecipientInfo) = {
+	ASN1_SIMPLE(PasswordRecipientInfo, version, ASN1_INTEGER),
+	ASN1_IMP_OPT(PasswordRecipientInfo, keyDerivationAlgorithm,
+	    X509_ALGOR, 0),
+	ASN1_SIMPLE(PasswordRecipientInfo, keyEncryptionAlgorithm, X509_ALGOR),
+	ASN1_SIMPLE(PasswordRecipientInfo, encryptedKey, ASN1_OCTET_STRING),
+} ASN1_SEQUENCE_END(PasswordRecipientInfo)
+
+ASN1_ITEM_TEMPLATE(PwriTagged) =
+	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_IMPLICIT, 3, PwriTagged,
+	    PasswordRecipientInfo)
+ASN1_ITEM_TEMPLATE_END(PwriTagged)
 
 static void crypto_warnx(const char *, ...)
     __attribute__((format(printf, 1, 2)));
@@ -946,6 +975,70 @@ envelope_recipient(const struct req_opts *o, CMS_ContentInfo *cms,
 	return 0;
 }
 
+/* Rewrite the PBKDF2 iterationCount of one PWRI to "iter". */
+static int
+pwri_claim_one(ASN1_TYPE *t, int iter)
+{
+	PasswordRecipientInfo   *pw = NULL;
+	PBKDF2PARAM             *kp = NULL;
+	const unsigned char     *p;
+	unsigned char           *der = NULL;
+	int                      len, rc = -1;
+
+	p = ASN1_STRING_get0_data(t->value.asn1_string);
+	if ((pw = (PasswordRecipientInfo *)ASN1_item_d2i(NULL, &p,
+	    ASN1_STRING_length(t->value.asn1_string),
+	    ASN1_ITEM_rptr(PwriTagged))) == NULL ||
+	    pw->keyDerivationAlgorithm == NULL ||
+	    (kp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+	    pw->keyDerivationAlgorithm->parameter)) == NULL ||
+	    !ASN1_INTEGER_set(kp->iter, iter) ||
+	    ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), kp,
+	    &pw->keyDerivationAlgorithm->parameter) == NULL ||
+	    (len = ASN1_item_i2d((ASN1_VALUE *)pw, &der,
+	    ASN1_ITEM_rptr(PwriTagged))) <= 0 ||
+	    !ASN1_STRING_set(t->value.asn1_string, der, len))
+		goto out;
+	rc = 0;
+ out:
+	OPENSSL_free(der);
+	PBKDF2PARAM_free(kp);
+	ASN1_item_free((ASN1_VALUE *)pw, ASN1_ITEM_rptr(PasswordRecipientInfo));
+	return rc;
+}
+
+/*
+ * --pwri-iter-claim: the envelope in *derp with every PWRI stating
+ * "iter" PBKDF2 iterations (the key was derived with fewer), as a
+ * denial-of-service attempt looks.  Returns the new length, or -1.
+ */
+static int
+pwri_claim(unsigned char **derp, int len, int iter)
+{
+	EnvelopedContentInfo    *eci;
+	const unsigned char     *p = *derp;
+	unsigned char           *der = NULL;
+	ASN1_TYPE               *t;
+	int                      i, n = -1;
+
+	if ((eci = d2i_EnvelopedContentInfo(NULL, &p, len)) == NULL)
+		goto out;
+	for (i = 0; i < sk_ASN1_TYPE_num(eci->content->recipientInfos); i++) {
+		t = sk_ASN1_TYPE_value(eci->content->recipientInfos, i);
+		if (t->type == V_ASN1_OTHER && pwri_claim_one(t, iter) == -1)
+			goto out;
+	}
+	if ((n = i2d_EnvelopedContentInfo(eci, &der)) > 0) {
+		OPENSSL_free(*derp);
+		*derp = der;
+	}
+ out:
+	if (n <= 0)
+		crypto_warnx("--pwri-iter-claim");
+	EnvelopedContentInfo_free(eci);
+	return n <= 0 ? -1 : n;
+}
+
 /*
  * RFC 8894 3.2.2: the pkcsPKIEnvelope, a ContentInfo of EnvelopedData
  * whose content is "data", for rp->rcpt under rp->ciph.  Returns the
@@ -977,6 +1070,9 @@ envelope_der(const struct req_opts *o, struct req_parts *rp,
 	/* encryptedContent [0] ends the encoding: its last block. */
 	if (o->mut & MUT_ENV_BAD_PAD)
 		(*derp)[len - 1] ^= 0x01;
+	if (o->pwri_claim > 0 && (len = pwri_claim(derp, len,
+	    o->pwri_claim)) == -1)
+		goto out;
  out:
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
@@ -2298,7 +2394,8 @@ usage(void)
 	    "[--newkey rsa:BITS|ec:CURVE]\n"
 	    "\t[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...\n"
 	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha384|sha512|md5]\n"
-	    "\t[--csr-digest ALG] [--pss] [--oaep] [--pwri PW [--pwri-iter N]]\n"
+	    "\t[--csr-digest ALG] [--pss] [--oaep]\n"
+	    "\t[--pwri PW [--pwri-iter N] [--pwri-iter-claim N]]\n"
 	    "\t[--cipher aes128|aes192|aes256|des3|des] [--txid ID]\n"
 	    "\t[--signer-cert CERT --signer-key KEY] [--csr-key KEY]\n"
 	    "\t[--recipient CERT] [--issuer /CN=x] [--mutate NAME[,NAME]...] "
@@ -2414,6 +2511,7 @@ cmd_req(int argc, char *argv[])
 		{ "issuer", required_argument, NULL, 'I' },
 		{ "pwri", required_argument, NULL, 'W' },
 		{ "pwri-iter", required_argument, NULL, 'N' },
+		{ "pwri-iter-claim", required_argument, NULL, 'Q' },
 		{ "pss", no_argument, NULL, 'P' },
 		{ "oaep", no_argument, NULL, 'A' },
 		{ "mutate", required_argument, NULL, 'm' },
@@ -2443,6 +2541,8 @@ cmd_req(int argc, char *argv[])
 			mutate_parse(optarg, &o.mut);
 		else if (c == 'N')
 			o.pwri_iter = iter_parse(optarg);
+		else if (c == 'Q')
+			o.pwri_claim = iter_parse(optarg);
 		else if (c == 'P')
 			o.pss = 1;
 		else if (c == 'A')
