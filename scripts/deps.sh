@@ -27,7 +27,10 @@ check_pkgs=(libcmocka-dev clang libclang-rt-14-dev curl scep certmonger sqlite3
 	# tests/integration/service.sh: systemd-analyze verify on the installed
 	# unit (works offline), the man pages through mandoc -T lint and
 	# man --warnings (groff), col for their rendered text
-	systemd mandoc man-db bsdextrautils)
+	systemd mandoc man-db bsdextrautils
+	# interop_strongswan.sh: strongSwan's pki --scep (the curl plugin that
+	# does its HTTP is in the extra plugins)
+	strongswan-pki libstrongswan-extra-plugins)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

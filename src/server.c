@@ -18,11 +18,15 @@
  * Exactly what works (CAPS-05), LF only (CAPS-04).  GetNextCACert is
  * not advertised: CA rollover is not implemented yet.  A
  * profile that accepts single DES or MD5 is not SCEPStandard (2.9).
+ * SHA-384 is not an RFC 8894 3.5.2 keyword (clients must ignore what
+ * they do not know), but strongSwan's pki reads it: 5.9.11 and later
+ * use --digest sha384 only when it is offered, and 5.9.8-5.9.10 test
+ * its bit where they mean AES, so without it they refuse AES at all.
  */
 static const char server_caps[] = "AES\nDES3\nPOSTPKIOperation\n"
-    "Renewal\nSHA-1\nSHA-256\nSHA-512\nSCEPStandard\n";
+    "Renewal\nSHA-1\nSHA-256\nSHA-384\nSHA-512\nSCEPStandard\n";
 static const char server_caps_legacy[] = "AES\nDES3\nPOSTPKIOperation\n"
-    "Renewal\nSHA-1\nSHA-256\nSHA-512\n";
+    "Renewal\nSHA-1\nSHA-256\nSHA-384\nSHA-512\n";
 
 /* OCSP answers kept, per serial, until their status changes. */
 #define SERVER_OCSP_CACHE	65536

@@ -145,7 +145,9 @@ ca_create_cmd(const struct ca_opts *o, const char *name)
 	    "    cert = \"%s.pem\";\n    key = \"%s.key\";\n", cert, key, name,
 	    name, name);
 	if (o->key != NULL && strncmp(o->key, "ec:", 3) == 0)
-		printf("    # an EC CA needs an RA: scepd ca create-ra --ca %s\n",
+		printf("    # an EC CA needs an RA for key transport "
+		    "(scepd ca create-ra --ca %s);\n    # without one, "
+		    "clients must send PWRI under a static challenge\n",
 		    name);
 	printf("  };\n};\n");
 	rc = 0;

@@ -164,7 +164,13 @@ static const struct conf_key conf_profile_keys[] = {
 	CONF_K_FN_INT("keys.ec_curves", P(policy.ec_curves), cv_curves,
 	    CONF_EC_P256 | CONF_EC_P384),
 	CONF_K_BOOL("algorithms.legacy", P(policy.legacy), 0),
-	CONF_K_BOOL("compat.failure_content", P(policy.failure_content), 0),
+	/* Off: strongSwan before 5.9.11 cannot verify a PSS CertRep. */
+	CONF_K_BOOL("algorithms.pss_replies", P(policy.pss_replies), 0),
+	/*
+	 * On by default: certmonger cannot verify a CertRep without content;
+	 * false restores the absent eContent older scepd releases sent.
+	 */
+	CONF_K_BOOL("compat.failure_content", P(policy.failure_content), 1),
 	CONF_K_BOOL("approval.manual", P(policy.manual), 0),
 	CONF_K_INT("approval.pending_ttl", P(policy.pending_ttl), 1,
 	    365 * 86400, 7 * 86400),

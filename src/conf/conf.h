@@ -173,7 +173,9 @@ struct conf_policy {
 	char	*webhook_notify_url;
 	int	 webhook_timeout_ms;
 	int	 legacy;	/* accept single DES and MD5 (draft clients) */
-	int	 failure_content; /* FAILURE/PENDING with an empty eContent */
+	int	 pss_replies;	/* a PSS-signed request gets a PSS CertRep */
+	int	 failure_content; /* FAILURE/PENDING with an empty eContent
+				  * (default), else eContent absent */
 	int	 manual;	/* new enrolments wait for an administrator */
 	int	 pending_ttl;	/* seconds a pending request lives */
 	int	 renew_window;	/* days before expiry renewal opens, 0 any */

@@ -102,6 +102,7 @@ engine_send(struct enroll *e, enum scep_status st, enum scep_fail f,
 	if (e->ci.challenge_state == CSR_CHALLENGE_ONE)
 		rep.password = e->ci.challenge;
 	rep.content_always = e->pc->policy.failure_content;
+	rep.pss = e->rq->sig_pss && e->pc->policy.pss_replies;
 	if (st == SCEP_STATUS_SUCCESS && rep.password == NULL &&
 	    !x509_key_is_rsa(e->rq->signer)) {
 		/* ENC-11: never an unencrypted SUCCESS. */
@@ -235,12 +236,35 @@ signer_classify(struct enroll *e, const char **why)
 	return SCEP_FAIL_BADREQUEST;
 }
 
-/* ENC-08: one answer for every way decryption fails. */
+/*
+ * ENC-08: one answer for every way decryption fails.  Key transport
+ * when the CA's SCEP key can take it, else a PasswordRecipientInfo
+ * under the profile's static challenge: the server must hold the secret
+ * itself to derive the key (RFC 3211), which a one-time, webhook or
+ * hashed ("sha256:") challenge does not give it.
+ */
 static enum scep_fail
 open_inner(struct enroll *e, const char **why)
 {
-	if (ca_open_envelope(e->sca->ca, e->rq->env, &e->inner,
-	    &e->innersz) == -1) {
+	const struct conf_policy	*po = &e->pc->policy;
+	int				 rc;
+
+	if (e->rq->env_ktri && ca_takes_ktri(e->sca->ca))
+		rc = ca_open_envelope(e->sca->ca, e->rq->env, &e->inner,
+		    &e->innersz);
+	else if (!e->rq->env_pwri) {
+		*why = "RFC 8894 3.1: this CA takes no key transport (an EC "
+		    "CA without an RA): send a PasswordRecipientInfo";
+		return SCEP_FAIL_BADALG;
+	} else if (po->challenge_mode != CONF_CHALLENGE_STATIC ||
+	    po->challenge == NULL) {
+		*why = "RFC 8894 3.2.2: a PasswordRecipientInfo needs a "
+		    "static challenge whose secret this profile holds";
+		return SCEP_FAIL_BADALG;
+	} else
+		rc = ca_open_envelope_password(e->rq->env, po->challenge,
+		    &e->inner, &e->innersz);
+	if (rc == -1) {
 		*why = ENGINE_UNDECRYPTABLE;
 		return SCEP_FAIL_BADREQUEST;
 	}

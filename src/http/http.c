@@ -31,8 +31,10 @@
 
 #include <microhttpd.h>
 
+#include "cache.h"
 #include "challenge.h"
 #include "http_local.h"
+#include "crl.h"
 #include "log.h"
 #include "pki.h"
 
@@ -289,6 +291,33 @@ http_ok(struct http_req *r, const char *ctype, void *body, size_t len,
 	return http_send(r, 200, ctype, body, len, mode);
 }
 
+/*
+ * A 200 answer with validators and freshness (cache.c), or 304 when the
+ * request's If-None-Match already names it.  "c" NULL: http_ok().
+ */
+static enum MHD_Result
+http_ok_cached(struct http_req *r, const char *ctype, void *body,
+    size_t len, enum MHD_ResponseMemoryMode mode, const struct http_cache *c)
+{
+	struct MHD_Response	*rsp;
+
+	if (c == NULL)
+		return http_ok(r, ctype, body, len, mode);
+	if (http_cache_fresh(r->conn, c)) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		http_log(r, 304, 0, NULL);
+		return http_queue(r, 304, http_cache_304(c));
+	}
+	http_log(r, 200, len, NULL);
+	if ((rsp = http_response(ctype, body, len, mode)) != NULL)
+		http_cache_headers(rsp, c);
+	return http_queue(r, 200, rsp);
+}
+
+/* The CA certificate changes only with a reload: an hour, revalidated. */
+#define HTTP_CACERT_MAX_AGE	3600
+
 /* 503 for r->sp, switched off in its configuration. */
 static enum MHD_Result
 http_disabled(struct http_req *r)
@@ -448,9 +477,13 @@ http_getcacaps(struct http_req *r)
 static enum MHD_Result
 http_getcacert(struct http_req *r)
 {
+	struct http_cache	 c;
+
 	r->op = "GetCACert";
-	return http_ok(r, r->sp->cacert_type, r->sp->cacert, r->sp->cacertsz,
-	    MHD_RESPMEM_PERSISTENT);
+	return http_ok_cached(r, r->sp->cacert_type, r->sp->cacert,
+	    r->sp->cacertsz, MHD_RESPMEM_PERSISTENT, http_cache_init(&c,
+	    r->sp->cacert, r->sp->cacertsz, 0, 0, HTTP_CACERT_MAX_AGE) == 0 ?
+	    &c : NULL);
 }
 
 /* XXX there is no CA rollover yet, so never a next CA certificate. */
@@ -464,21 +497,64 @@ http_getnextcacert(struct http_req *r)
 static enum MHD_Result
 http_crl(struct http_req *r)
 {
-	unsigned char	*der;
-	size_t		 len;
+	struct http_cache	 c;
+	unsigned char		*der;
+	size_t			 len;
+	int64_t			 tu, nu;
 
 	if (pki_crl_current(r->srv, r->sca, &der, &len) == -1)
 		return http_error(r, 503, "CRL unavailable, try again");
-	return http_ok(r, "application/pkix-crl", der, len,
-	    MHD_RESPMEM_MUST_FREE);
+	/* RFC 5019 6.2: fresh until nextUpdate, modified at thisUpdate. */
+	return http_ok_cached(r, "application/pkix-crl", der, len,
+	    MHD_RESPMEM_MUST_FREE, crl_der_times(der, len, &tu, &nu) == 0 &&
+	    http_cache_init(&c, der, len, tu, nu, 0) == 0 ? &c : NULL);
 }
 
 /* The CA certificate itself, DER, at /ca.crt or /ca/<ca>.crt. */
 static enum MHD_Result
 http_cader(struct http_req *r)
 {
-	return http_ok(r, "application/pkix-cert", r->sca->cader,
-	    r->sca->caderlen, MHD_RESPMEM_PERSISTENT);
+	struct http_cache	 c;
+
+	return http_ok_cached(r, "application/pkix-cert", r->sca->cader,
+	    r->sca->caderlen, MHD_RESPMEM_PERSISTENT, http_cache_init(&c,
+	    r->sca->cader, r->sca->caderlen, 0, 0, HTTP_CACERT_MAX_AGE) == 0 ?
+	    &c : NULL);
+}
+
+/*
+ * RFC 5019 6.2: an OCSP answer over GET may be cached until its
+ * nextUpdate, unless it answers a nonce (then it is this request's
+ * only); POST answers are not cacheable by HTTP caches anyway.
+ */
+static int
+http_ocsp_cacheable(const struct http_req *r, const struct ocsp_result *res,
+    struct http_cache *c)
+{
+	int64_t	 tu, nu;
+
+	return r->meth == HTTP_GET && res->http == 200 && !res->nonce &&
+	    ocsp_times(res->der, res->dersz, &tu, &nu) == 0 &&
+	    http_cache_init(c, res->der, res->dersz, tu, nu, 0) == 0;
+}
+
+/* The cacheable OCSP answer, or 304; logged with its outcome. */
+static enum MHD_Result
+http_ocsp_cached(struct http_req *r, struct ocsp_result *res,
+    const struct engine_out *eo, const struct http_cache *c)
+{
+	struct MHD_Response	*rsp;
+	int			 fresh = http_cache_fresh(r->conn, c);
+
+	http_log(r, fresh ? 304 : 200, fresh ? 0 : res->dersz, eo);
+	if (fresh) {
+		free(res->der);
+		return http_queue(r, 304, http_cache_304(c));
+	}
+	if ((rsp = http_response("application/ocsp-response", res->der,
+	    res->dersz, MHD_RESPMEM_MUST_FREE)) != NULL)
+		http_cache_headers(rsp, c);
+	return http_queue(r, 200, rsp);
 }
 
 /*
@@ -489,6 +565,7 @@ static enum MHD_Result
 http_ocsp(struct http_req *r)
 {
 	struct ocsp_result	 res;
+	struct http_cache	 c;
 	struct engine_out	 eo = { .msgtype = "", .txid = "" };
 	struct pki_ocsp_arg	 arg = { r->srv, NULL };
 	unsigned char		*der = NULL;
@@ -509,9 +586,13 @@ http_ocsp(struct http_req *r)
 		free(der);
 	eo.outcome = res.outcome;
 	snprintf(eo.serial, sizeof(eo.serial), "%s", res.serial);
-	http_log(r, res.http, res.dersz, &eo);
-	if (res.der == NULL)
+	if (res.der == NULL) {
+		http_log(r, res.http, res.dersz, &eo);
 		return http_error(r, 500, "cannot answer");
+	}
+	if (http_ocsp_cacheable(r, &res, &c))
+		return http_ocsp_cached(r, &res, &eo, &c);
+	http_log(r, res.http, res.dersz, &eo);
 	return http_send(r, res.http, "application/ocsp-response", res.der,
 	    res.dersz, MHD_RESPMEM_MUST_FREE);
 }

@@ -21,6 +21,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
+#include <openssl/rsa.h>
 #include <openssl/store.h>
 #include <openssl/x509v3.h>
 
@@ -215,10 +216,12 @@ ca_ra_load(struct ca *ca, const struct conf_ca *cc)
 	if (cc->ra_cert == NULL) {
 		if (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_RSA)
 			return 0;
-		log_warnx("%s: SCEP without an RA needs an RSA CA key "
-		    "(RFC 8894 3.1): add ra_cert and ra_key (scepd ca "
-		    "create-ra)", cc->key);
-		return -1;
+		/* RFC 8894 3.2.2: clients must then use PWRI. */
+		log_info("%s: an EC CA without an RA opens only "
+		    "PasswordRecipientInfo requests, keyed by a profile's "
+		    "static challenge; for key transport add ra_cert and "
+		    "ra_key (scepd ca create-ra)", cc->key);
+		return 0;
 	}
 	if (ca_pair_load(cc->ra_cert, cc->ra_key, &ca->ra_cert,
 	    &ca->ra_key) == -1)
@@ -348,6 +351,47 @@ ca_open_envelope(const struct ca *ca, CMS_ContentInfo *env,
 		*outsz = (size_t)n;
 		rc = 0;
 	}
+	ERR_clear_error();
+	BIO_free(b);
+	return rc;
+}
+
+int
+ca_takes_ktri(const struct ca *ca)
+{
+	return EVP_PKEY_get_base_id(ca_scep_key(ca)) == EVP_PKEY_RSA;
+}
+
+/*
+ * RFC 8894 3.2.2, RFC 3211: a PasswordRecipientInfo under "pw".  The
+ * codec has bounded its PBKDF2 (scep_env_pwri()) before this runs.  A
+ * wrong password, a failed key unwrap and bad CBC padding are the same
+ * -1, as for ca_open_envelope(); OpenSSL checks the unwrapped key's
+ * check bytes without branching on them.
+ */
+int
+ca_open_envelope_password(CMS_ContentInfo *env, const char *pw,
+    unsigned char **out, size_t *outsz)
+{
+	BIO	*b;
+	char	*p;
+	long	 n;
+	int	 rc = -1;
+
+	*out = NULL;
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	if (CMS_decrypt_set1_password(env, (unsigned char *)pw,
+	    (ossl_ssize_t)strlen(pw)) > 0 &&
+	    CMS_decrypt(env, NULL, NULL, NULL, b, CMS_BINARY) > 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0 &&
+	    (*out = malloc((size_t)n)) != NULL) {
+		memcpy(*out, p, (size_t)n);
+		*outsz = (size_t)n;
+		rc = 0;
+	}
+	/* The password stays set in env; nothing else reads it. */
+	(void)CMS_decrypt_set1_password(env, NULL, 0);
 	ERR_clear_error();
 	BIO_free(b);
 	return rc;
@@ -650,25 +694,46 @@ ca_ocsp_sign(const struct ca *ca, OCSP_BASICRESP *bs)
 	return 0;
 }
 
+/* What ca_certrep() tells its scep_signer hook. */
+struct ca_certrep_arg {
+	const struct ca	*ca;
+	int		 pss;	/* sign with RSASSA-PSS (scep_rep.pss) */
+};
+
 /*
  * The scep_signer of ca_certrep(): the codec calls this where it would
- * call CMS_add1_signer(), so the SCEP key never leaves this file.
+ * call CMS_add1_signer(), so the SCEP key never leaves this file.  With
+ * "pss" (a PSS request, algorithms.pss_replies) an RSA key signs with
+ * RSASSA-PSS (RFC 4056: salt as long as the digest, MGF1 with it too).
  */
 static CMS_SignerInfo *
 ca_certrep_signer(void *arg, CMS_ContentInfo *cms, const EVP_MD *md,
     unsigned int flags)
 {
-	const struct ca	*ca = arg;
+	const struct ca_certrep_arg	*a = arg;
+	EVP_PKEY			*key = ca_scep_key(a->ca);
+	CMS_SignerInfo			*si;
+	EVP_PKEY_CTX			*pctx;
+	int				 pss;
 
-	return CMS_add1_signer(cms, ca_scep_cert(ca), ca_scep_key(ca), md,
-	    flags);
+	pss = a->pss && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA;
+	if ((si = CMS_add1_signer(cms, ca_scep_cert(a->ca), key, md,
+	    flags | (pss ? CMS_KEY_PARAM : 0))) == NULL || !pss)
+		return si;
+	if ((pctx = CMS_SignerInfo_get0_pkey_ctx(si)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0
+	    || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) <= 0)
+		return NULL;	/* the SignerInfo belongs to cms */
+	return si;
 }
 
 unsigned char *
 ca_certrep(const struct ca *ca, const struct scep_rep *rep, size_t *len)
 {
 	struct scep_rep		r = *rep;
-	struct scep_signer	s = { ca_certrep_signer, (void *)ca };
+	struct ca_certrep_arg	a = { ca, rep->pss };
+	struct scep_signer	s = { ca_certrep_signer, &a };
 
 	/*
 	 * A sub-CA with its chain configured: the device gets the chain

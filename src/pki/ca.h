@@ -42,7 +42,8 @@ void		 ca_free(struct ca *);		/* NULL is fine */
 
 /*
  * Create a self-signed CA: "keyspec" is "rsa:BITS" (2048, 3072, 4096)
- * or "ec:P-256"/"ec:P-384" (an EC CA needs an RA to speak SCEP);
+ * or "ec:P-256"/"ec:P-384" (an EC CA needs an RA for key transport;
+ * without one it serves PasswordRecipientInfo requests only);
  * writes the key (mode 0600) and certificate as PEM, refusing to
  * overwrite either.  (ca_make.c)
  */
@@ -93,6 +94,15 @@ int		 ca_import(const char *certpath, const char *keypath,
 int		 ca_open_envelope(const struct ca *,
 		    struct CMS_ContentInfo_st *, unsigned char **out,
 		    size_t *outsz);
+/*
+ * The same for a PasswordRecipientInfo keyed by "pw" (RFC 3211), which
+ * needs no key of ours; and whether the CA's SCEP key (RA, else CA) can
+ * take key transport at all (RSA).  An EC CA without an RA serves only
+ * PWRI requests.
+ */
+int		 ca_open_envelope_password(struct CMS_ContentInfo_st *,
+		    const char *pw, unsigned char **out, size_t *outsz);
+int		 ca_takes_ktri(const struct ca *);
 
 /*
  * Sign a certificate for "ci" under the template "tc" (subject kept or

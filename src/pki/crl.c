@@ -272,3 +272,25 @@ crl_build(const struct ca *ca, const struct crl_entry *ents, size_t n,
 	X509_CRL_free(crl);
 	return ret;
 }
+
+int
+crl_der_times(const unsigned char *der, size_t len, int64_t *this_update,
+    int64_t *next_update)
+{
+	const unsigned char	*p = der;
+	X509_CRL		*crl;
+	int			 rc = -1;
+
+	if (len > LONG_MAX || (crl = d2i_X509_CRL(NULL, &p, (long)len)) ==
+	    NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (X509_CRL_get0_nextUpdate(crl) != NULL) {
+		*this_update = x509_time(X509_CRL_get0_lastUpdate(crl));
+		*next_update = x509_time(X509_CRL_get0_nextUpdate(crl));
+		rc = *this_update == 0 || *next_update == 0 ? -1 : 0;
+	}
+	X509_CRL_free(crl);
+	return rc;
+}

@@ -48,6 +48,14 @@ unsigned char	*crl_build(const struct ca *, const struct crl_entry *,
 		    time_t next_update, size_t *len);
 
 /*
+ * thisUpdate and nextUpdate of a CRL's DER, Unix seconds, for HTTP
+ * caching (RFC 5019 6.2).  0, or -1 if it does not parse or has no
+ * nextUpdate.
+ */
+int		 crl_der_times(const unsigned char *, size_t,
+		    int64_t *this_update, int64_t *next_update);
+
+/*
  * RFC 5280 5.3.1 names <-> codes: "unspecified" 0, "keyCompromise" 1,
  * "cACompromise" 2, "affiliationChanged" 3, "superseded" 4,
  * "cessationOfOperation" 5, "certificateHold" 6, "removeFromCRL" 8,

@@ -9,6 +9,7 @@
  * log.c.  What a serial's status is comes from the caller's lookup
  * function, never the store.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -510,4 +511,55 @@ ocsp_respond_cached(struct ocsp_cache *c, const struct ca *ca,
  out:
 	free(key);
 	OCSP_REQUEST_free(job.req);
+}
+
+/* One SingleResponse's times into the running *this and earliest *next. */
+static int
+ocsp_single_times(OCSP_SINGLERESP *sr, int64_t *this_update,
+    int64_t *next_update)
+{
+	ASN1_GENERALIZEDTIME	*tu = NULL, *nu = NULL;
+	int64_t			 t, n;
+
+	(void)OCSP_single_get0_status(sr, NULL, NULL, &tu, &nu);
+	if (tu == NULL || nu == NULL || (t = x509_time(tu)) == 0 ||
+	    (n = x509_time(nu)) == 0)
+		return -1;
+	if (t > *this_update)
+		*this_update = t;
+	if (*next_update == -1 || n < *next_update)
+		*next_update = n;
+	return 0;
+}
+
+int
+ocsp_times(const unsigned char *der, size_t len, int64_t *this_update,
+    int64_t *next_update)
+{
+	const unsigned char	*p = der;
+	OCSP_RESPONSE		*rsp;
+	OCSP_BASICRESP		*bs = NULL;
+	int			 i, n, rc = -1;
+
+	*this_update = 0;
+	*next_update = -1;
+	if (len > LONG_MAX || (rsp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) ==
+	    NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (OCSP_response_status(rsp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (bs = OCSP_response_get1_basic(rsp)) == NULL ||
+	    (n = OCSP_resp_count(bs)) <= 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (ocsp_single_times(OCSP_resp_get0(bs, i), this_update,
+		    next_update) == -1)
+			goto out;
+	rc = 0;
+ out:
+	ERR_clear_error();
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(rsp);
+	return rc;
 }

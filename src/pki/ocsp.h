@@ -80,6 +80,15 @@ void	ocsp_respond(const struct ca *, const unsigned char *req,
 	    struct ocsp_result *);
 
 /*
+ * thisUpdate and the earliest nextUpdate over the SingleResponses of a
+ * successful OCSPResponse's DER, Unix seconds, for HTTP caching (RFC
+ * 5019 6.2).  0, or -1 if it is not a successful basic response or a
+ * SingleResponse has no nextUpdate (nothing to cache then).
+ */
+int	ocsp_times(const unsigned char *, size_t, int64_t *this_update,
+	    int64_t *next_update);
+
+/*
  * Does the first CertID of the OCSPRequest "req" name CA "ca" (issuer
  * name and key hashes)?  1 yes, 0 no or unparseable.  With several CAs
  * this picks the one to answer for.

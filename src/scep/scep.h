@@ -35,6 +35,12 @@ struct scep_req {
 	struct CMS_ContentInfo_st *env;		/* pkcsPKIEnvelope, sealed */
 	const struct evp_cipher_st *cipher;	/* its content cipher */
 	int			 env_ktri;	/* has a KeyTransRecipientInfo */
+	int			 env_pwri;	/* has a PasswordRecipientInfo
+						 * (its PBKDF2 bounded) */
+	int			 sig_pss;	/* signed with RSASSA-PSS */
+	const struct evp_md_st	*oaep_md;	/* a KTRI is RSAES-OAEP under
+						 * this hash, else NULL */
+	const struct evp_md_st	*oaep_mgf1_md;	/* and this MGF1 hash */
 	const char		*why;		/* static text: what failed */
 };
 
@@ -62,6 +68,8 @@ struct scep_rep {
 	const char		*password;	/* PWRI if "recipient" is not RSA */
 	int			 content_always; /* empty eContent in FAILURE
 						 * and PENDING (certmonger) */
+	int			 pss;		/* sign RSASSA-PSS if the key
+						 * is RSA (rq->sig_pss asked) */
 };
 
 /*
@@ -106,6 +114,17 @@ enum {
 const struct X509_algor_st *scep_env_cipher(const unsigned char *, size_t,
 		    void **owner);
 void		 scep_env_free(void *);
+/*
+ * The PasswordRecipientInfos of that envelope ("owner" from
+ * scep_env_cipher()): *found says whether there is one; -1 with *why
+ * (static text) when one's PBKDF2 or key wrap is not allowed: more than
+ * SCEP_PWRI_MAX_ITER iterations, a salt over SCEP_PWRI_MAX_SALT bytes,
+ * an unknown PRF or cipher.  Nothing is derived or decrypted here.
+ */
+#define SCEP_PWRI_MAX_ITER	20000	/* about 10 ms of HMAC-SHA1 */
+#define SCEP_PWRI_MAX_SALT	64
+int		 scep_env_pwri(const void *owner, int legacy, int *found,
+		    const char **why);
 
 /*
  * RFC 8894 3.3.3 IssuerAndSubject (CertPoll) and 3.3.4

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <openssl/asn1t.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
@@ -199,6 +200,116 @@ void
 scep_env_free(void *owner)
 {
 	SCEP_ENV_CONTENT_INFO_free(owner);
+}
+
+/*
+ * RFC 5652 6.2.4 PasswordRecipientInfo, the [3] IMPLICIT alternative of
+ * RecipientInfo: read before any decryption so that its PBKDF2 cost is
+ * bounded (OpenSSL's CMS code takes any iteration count).
+ */
+typedef struct {
+	ASN1_INTEGER		*version;
+	X509_ALGOR		*keyDerivationAlgorithm;
+	X509_ALGOR		*keyEncryptionAlgorithm;
+	ASN1_OCTET_STRING	*encryptedKey;
+} SCEP_PWRI;
+
+DECLARE_ASN1_ITEM(SCEP_PWRI)
+DECLARE_ASN1_ITEM(SCEP_PWRI_TAGGED)
+
+ASN1_SEQUENCE(SCEP_PWRI) = {
+	ASN1_SIMPLE(SCEP_PWRI, version, ASN1_INTEGER),
+	ASN1_IMP_OPT(SCEP_PWRI, keyDerivationAlgorithm, X509_ALGOR, 0),
+	ASN1_SIMPLE(SCEP_PWRI, keyEncryptionAlgorithm, X509_ALGOR),
+	ASN1_SIMPLE(SCEP_PWRI, encryptedKey, ASN1_OCTET_STRING),
+} ASN1_SEQUENCE_END(SCEP_PWRI)
+
+ASN1_ITEM_TEMPLATE(SCEP_PWRI_TAGGED) =
+	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_IMPLICIT, 3, SCEP_PWRI_TAGGED,
+	    SCEP_PWRI)
+ASN1_ITEM_TEMPLATE_END(SCEP_PWRI_TAGGED)
+
+/* RFC 8018 A.2: PBKDF2 with an HMAC of an allowed digest, bounded. */
+static const char *
+scep_pwri_kdf(const X509_ALGOR *kdf)
+{
+	PBKDF2PARAM	*kp;
+	const char	*why = NULL;
+	long		 iter;
+	int		 prf = NID_hmacWithSHA1;
+
+	if (kdf == NULL || OBJ_obj2nid(kdf->algorithm) != NID_id_pbkdf2 ||
+	    (kp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+	    kdf->parameter)) == NULL)
+		return "RFC 3211 2.2: key derivation is not PBKDF2";
+	if (kp->prf != NULL)
+		prf = OBJ_obj2nid(kp->prf->algorithm);
+	iter = ASN1_INTEGER_get(kp->iter);
+	if (kp->salt == NULL || kp->salt->type != V_ASN1_OCTET_STRING ||
+	    ASN1_STRING_length(kp->salt->value.octet_string) >
+	    SCEP_PWRI_MAX_SALT)
+		why = "RFC 8018 A.2: PBKDF2 salt not an OCTET STRING of at "
+		    "most 64 bytes";
+	else if (iter < 1 || iter > SCEP_PWRI_MAX_ITER)
+		why = "RFC 8018 A.2: PBKDF2 iteration count above 20000 "
+		    "(denial-of-service bound) or below 1";
+	else if (prf != NID_hmacWithSHA1 && prf != NID_hmacWithSHA256 &&
+	    prf != NID_hmacWithSHA384 && prf != NID_hmacWithSHA512)
+		why = "RFC 8018 B.1: PBKDF2 PRF not allowed";
+	PBKDF2PARAM_free(kp);
+	return why;
+}
+
+/* RFC 3211 2.3: id-alg-PWRI-KEK around an allowed CBC cipher. */
+static const char *
+scep_pwri_kek(const X509_ALGOR *kek, int legacy)
+{
+	X509_ALGOR	*inner;
+	const char	*why = NULL;
+
+	if (OBJ_obj2nid(kek->algorithm) != NID_id_alg_PWRI_KEK ||
+	    (inner = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+	    kek->parameter)) == NULL)
+		return "RFC 3211 2.3: key encryption is not id-alg-PWRI-KEK";
+	if (scep_cipher_allowed(inner, legacy) == NULL)
+		why = "RFC 8894 2.9: PWRI key-encryption cipher not allowed";
+	X509_ALGOR_free(inner);
+	return why;
+}
+
+int
+scep_env_pwri(const void *owner, int legacy, int *found, const char **why)
+{
+	const SCEP_ENV_CONTENT_INFO	*ci = owner;
+	STACK_OF(ASN1_TYPE)		*ris = ci->content->recipientInfos;
+	const ASN1_TYPE			*t;
+	const unsigned char		*p;
+	SCEP_PWRI			*pw;
+	int				 i;
+
+	*found = 0;
+	*why = NULL;
+	for (i = 0; i < sk_ASN1_TYPE_num(ris); i++) {
+		t = sk_ASN1_TYPE_value(ris, i);
+		if (t->type != V_ASN1_OTHER)	/* ktri, kari: universal */
+			continue;
+		p = ASN1_STRING_get0_data(t->value.asn1_string);
+		if ((pw = (SCEP_PWRI *)ASN1_item_d2i(NULL, &p,
+		    ASN1_STRING_length(t->value.asn1_string),
+		    ASN1_ITEM_rptr(SCEP_PWRI_TAGGED))) == NULL) {
+			ERR_clear_error();
+			continue;		/* [1] kari, [2] kekri, [4] ori */
+		}
+		*found = 1;
+		if ((*why = scep_pwri_kdf(pw->keyDerivationAlgorithm)) ==
+		    NULL)
+			*why = scep_pwri_kek(pw->keyEncryptionAlgorithm,
+			    legacy);
+		ASN1_item_free((ASN1_VALUE *)pw, ASN1_ITEM_rptr(SCEP_PWRI));
+		if (*why != NULL)
+			return -1;
+	}
+	return 0;
 }
 
 /* RFC 8894 3.3.3: the messageData of a CertPoll. */

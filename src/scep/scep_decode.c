@@ -14,6 +14,8 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "log.h"
 #include "scep.h"
@@ -84,6 +86,41 @@ msgtype_parse(const ASN1_STRING *s)
 }
 
 /*
+ * ATTR-09, NEG-19: every other SCEP attribute present (messageType, and
+ * pkiStatus, failInfo, recipientNonce, failInfoText, which a request has
+ * no business sending) appears once with exactly one value, or the
+ * request is badRequest before its algorithms or signature are judged.
+ */
+static enum scep_fail
+req_attrs_single(struct scep_req *rq, CMS_SignerInfo *si)
+{
+	static const char *const why[SCEP_OID__MAX] = {
+		[SCEP_OID_MESSAGETYPE] = "RFC 8894 3.2.1: messageType does "
+		    "not hold exactly one value",
+		[SCEP_OID_PKISTATUS] = "RFC 8894 3.2.1: pkiStatus does not "
+		    "hold exactly one value",
+		[SCEP_OID_FAILINFO] = "RFC 8894 3.2.1: failInfo does not hold "
+		    "exactly one value",
+		[SCEP_OID_RECIPIENTNONCE] = "RFC 8894 3.2.1: recipientNonce "
+		    "does not hold exactly one value",
+		[SCEP_OID_FAILINFOTEXT] = "RFC 8894 3.2.1: failInfoText does "
+		    "not hold exactly one value",
+	};
+	int	 i, dup;
+
+	for (i = 0; i < SCEP_OID__MAX; i++) {
+		if (why[i] == NULL)
+			continue;	/* transactionID, senderNonce: 400 */
+		(void)attr_one(si, i, &dup);
+		if (dup) {
+			rq->why = why[i];
+			return SCEP_FAIL_BADREQUEST;
+		}
+	}
+	return SCEP_OK;
+}
+
+/*
  * transactionID and senderNonce: without both no CertRep can be built,
  * so their absence or ambiguity is SCEP_FAIL_HTTP.  messageType is read
  * here but judged later, after the signature.
@@ -119,6 +156,8 @@ req_attrs(struct scep_req *rq, CMS_SignerInfo *si)
 	    (size_t)n);
 	rq->noncesz = (size_t)n;
 
+	if (req_attrs_single(rq, si) != SCEP_OK)
+		return SCEP_FAIL_BADREQUEST;
 	t = attr_one(si, SCEP_OID_MESSAGETYPE, &dup);
 	if ((s = attr_text(t)) != NULL) {
 		rq->type_seen = 1;
@@ -148,6 +187,8 @@ req_algs(struct scep_req *rq, CMS_SignerInfo *si, int legacy)
 		rq->why = "RFC 8894 2.9: signature algorithm not allowed";
 		return SCEP_FAIL_BADALG;
 	}
+	/* RFC 4056 (strongSwan --rsa-padding pss); algorithms.pss_replies. */
+	rq->sig_pss = signid == NID_rsassaPss;
 	return SCEP_OK;
 }
 
@@ -198,15 +239,65 @@ req_verify(struct scep_req *rq, CMS_ContentInfo *cms, CMS_SignerInfo *si,
 }
 
 /*
+ * RFC 4055 4.1: a KTRI under RSAES-OAEP, so that the CertRep can use the
+ * same key transport.  Its hash and MGF1 hash must be allowed digests
+ * (both default to SHA-1) and pSourceFunc empty; PKCS#1 v1.5 leaves
+ * rq->oaep_md NULL.  Returns -1 for parameters we would not send back.
+ */
+static int
+req_ktri_oaep(struct scep_req *rq, CMS_RecipientInfo *ri)
+{
+	X509_ALGOR		*kalg;
+	RSA_OAEP_PARAMS		*op = NULL;
+	X509_ALGOR		*mgfalg = NULL;
+	const ASN1_OBJECT	*obj;
+	const EVP_MD		*md = EVP_sha1(), *mgf = EVP_sha1();
+	int			 ptype, rc = -1;
+	const void		*pval;
+
+	if (!CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &kalg))
+		return -1;
+	X509_ALGOR_get0(&obj, &ptype, &pval, kalg);
+	if (OBJ_obj2nid(obj) != NID_rsaesOaep)
+		return 0;
+	if (ptype == V_ASN1_SEQUENCE && (op = ASN1_TYPE_unpack_sequence(
+	    ASN1_ITEM_rptr(RSA_OAEP_PARAMS), kalg->parameter)) == NULL)
+		goto out;
+	if (op != NULL && op->hashFunc != NULL &&
+	    (md = scep_md_allowed(OBJ_obj2nid(op->hashFunc->algorithm),
+	    0)) == NULL)
+		goto out;
+	if (op != NULL && op->maskGenFunc != NULL) {
+		if (OBJ_obj2nid(op->maskGenFunc->algorithm) != NID_mgf1 ||
+		    (mgfalg = ASN1_TYPE_unpack_sequence(
+		    ASN1_ITEM_rptr(X509_ALGOR), op->maskGenFunc->parameter)) ==
+		    NULL || (mgf = scep_md_allowed(OBJ_obj2nid(
+		    mgfalg->algorithm), 0)) == NULL)
+			goto out;
+	}
+	if (op != NULL && op->pSourceFunc != NULL)
+		goto out;	/* a label: nobody sends one */
+	rq->oaep_md = md;
+	rq->oaep_mgf1_md = mgf;
+	rc = 0;
+ out:
+	X509_ALGOR_free(mgfalg);
+	RSA_OAEP_PARAMS_free(op);
+	return rc;
+}
+
+/*
  * RFC 8894 3.2.2: the signed content is a ContentInfo of EnvelopedData
  * whose encrypted content is id-data; its cipher must be allowed and
- * some recipient must be a KeyTransRecipientInfo (3.1).
+ * some recipient must be a KeyTransRecipientInfo (3.1) or a bounded
+ * PasswordRecipientInfo (3.2.2, for a CA that cannot take key transport).
  */
 static enum scep_fail
 req_envelope(struct scep_req *rq, const unsigned char *p, size_t n,
     int legacy)
 {
 	STACK_OF(CMS_RecipientInfo)	*ris;
+	CMS_RecipientInfo		*ri;
 	const X509_ALGOR		*alg;
 	const unsigned char		*q = p;
 	void				*owner;
@@ -222,18 +313,30 @@ req_envelope(struct scep_req *rq, const unsigned char *p, size_t n,
 		return SCEP_FAIL_BADREQUEST;
 	}
 	rq->cipher = scep_cipher_allowed(alg, legacy);
-	scep_env_free(owner);
 	if (rq->cipher == NULL) {
+		scep_env_free(owner);
 		rq->why = "RFC 8894 2.9: content cipher not allowed";
 		return SCEP_FAIL_BADALG;
 	}
+	i = scep_env_pwri(owner, legacy, &rq->env_pwri, &rq->why);
+	scep_env_free(owner);
+	if (i == -1)
+		return SCEP_FAIL_BADALG;
 	ris = CMS_get0_RecipientInfos(rq->env);
-	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++)
-		if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(ris,
-		    i)) == CMS_RECIPINFO_TRANS)
-			rq->env_ktri = 1;
-	if (!rq->env_ktri) {
-		rq->why = "RFC 8894 3.1: no KeyTransRecipientInfo";
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS)
+			continue;
+		rq->env_ktri = 1;
+		if (req_ktri_oaep(rq, ri) == -1) {
+			rq->why = "RFC 8017 A.2.1: RSAES-OAEP parameters not "
+			    "allowed";
+			return SCEP_FAIL_BADALG;
+		}
+	}
+	if (!rq->env_ktri && !rq->env_pwri) {
+		rq->why = "RFC 8894 3.2.2: neither a KeyTransRecipientInfo "
+		    "nor a PasswordRecipientInfo";
 		return SCEP_FAIL_BADALG;
 	}
 	return SCEP_OK;

@@ -17,6 +17,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 
 #include "log.h"
 #include "scep.h"
@@ -66,6 +67,31 @@ scep_crl_only(X509_CRL *crl, size_t *len)
 	return scep_degenerate(NULL, crl, len);
 }
 
+/*
+ * The KeyTransRecipientInfo for the requester: RSAES-OAEP with the
+ * request's own hashes when its envelope used OAEP (RFC 4055 4.1),
+ * else PKCS#1 v1.5 as every other client expects.
+ */
+static int
+rep_ktri(CMS_ContentInfo *cms, const struct scep_rep *rep)
+{
+	const struct scep_req	*rq = rep->rq;
+	CMS_RecipientInfo	*ri;
+	EVP_PKEY_CTX		*pctx;
+
+	if ((ri = CMS_add1_recipient_cert(cms, rep->recipient,
+	    rq->oaep_md != NULL ? CMS_KEY_PARAM : 0)) == NULL)
+		return -1;
+	if (rq->oaep_md == NULL)
+		return 0;
+	if ((pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, rq->oaep_md) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, rq->oaep_mgf1_md) <= 0)
+		return -1;
+	return 0;
+}
+
 /* The pkcsPKIEnvelope of a SUCCESS: "inner" for the requester only. */
 static unsigned char *
 rep_envelope(const struct scep_rep *rep, const unsigned char *inner,
@@ -82,10 +108,8 @@ rep_envelope(const struct scep_rep *rep, const unsigned char *inner,
 		goto out;
 	if (EVP_PKEY_get_base_id(X509_get0_pubkey(rep->recipient)) ==
 	    EVP_PKEY_RSA) {
-		if (!sk_X509_push(to, rep->recipient))
-			goto out;
 		if ((cms = CMS_encrypt(to, NULL, rep->rq->cipher, flags)) ==
-		    NULL)
+		    NULL || rep_ktri(cms, rep) == -1)
 			goto out;
 	} else {
 		/* RFC 8894 3.1: a key that cannot encrypt gets PWRI. */

@@ -4,7 +4,8 @@
  * road engine.c takes it: scep_req_parse() (RFC 8894 3.2); for anything
  * a CertRep can answer, scep_rep_encode() of the FAILURE that echoes its
  * transactionID and nonce (3.3.2); for a well-formed request, the CA
- * opens the envelope and csr_parse() and policy_enroll() judge the CSR.
+ * opens the envelope (key transport, or a PWRI under "s3cret") and
+ * csr_parse() and policy_enroll() judge the CSR.
  *
  * Input: the low bit of byte 0 selects legacy mode (single DES, MD5);
  * the rest is the message.  The CA is the PEM pair named by
@@ -101,7 +102,9 @@ fz_enroll(const struct scep_req *rq)
 	size_t			 n;
 	char			 why[256];
 
-	if (ca_open_envelope(fz_ca, rq->env, &inner, &n) == -1) {
+	/* A PWRI (pwri.sh, record.sh) is under the seeds' "s3cret". */
+	if ((rq->env_ktri ? ca_open_envelope(fz_ca, rq->env, &inner, &n) :
+	    ca_open_envelope_password(rq->env, "s3cret", &inner, &n)) == -1) {
 		if (inner != NULL)
 			abort();
 		return;
@@ -143,7 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (f == SCEP_OK) {
 		if (rq->env == NULL || rq->signer == NULL || rq->md == NULL ||
-		    rq->cipher == NULL || !rq->env_ktri)
+		    rq->cipher == NULL || (!rq->env_ktri && !rq->env_pwri))
 			abort();
 		fz_enroll(rq);
 	}

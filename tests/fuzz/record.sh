@@ -155,6 +155,17 @@ for a in "--type 20 --subject /CN=poll" "--type 21 --serial 64" "--type 22 --ser
 	seed fuzz_engine "tests/tools/scepmsg req $a, decrypted" "$T/inner" "${b}0005"
 done
 
+echo "record: scepmsg PSS, OAEP, PWRI and attribute-SET requests"
+for a in "--pss --digest sha384" "--oaep" "--pwri s3cret --challenge s3cret" \
+	"--pwri s3cret --pwri-iter-claim 2000000000" "--mutate type-set2" \
+	"--mutate two-rnonce"; do
+	# shellcheck disable=SC2086
+	"$build/tests/scepmsg" req --cacert "$ca/ca.pem" --key "$T/m.key" \
+	    --newkey rsa:2048 $a -o "$T/m.der" --state "$T/state" >/dev/null 2>&1 ||
+	    continue
+	seed fuzz_pkiop "tests/tools/scepmsg req $a" "$T/m.der" 00
+done
+
 # Hand-written: webhook answers, HTTP routes, the documented config.
 echo "record: hand-written webhook, http, conf seeds"
 for j in '{"allow":true}' '{"allow":false,"reason":"not in inventory"}' \

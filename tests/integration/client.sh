@@ -89,6 +89,8 @@ get() {
 
 # verdict NAME: CHK-REP on NAME.rep: HTTP 200, application/x-pki-message, and
 # "scepmsg rep" (which writes NAME.crt on SUCCESS); sets VERDICT to its line.
+# ECONTENT=absent|empty: the form a FAILURE or PENDING must have (else either).
+# REPSIG=pss|pkcs1: the RSA signature the CertRep must have (else either).
 verdict() {
 	local name=$1
 	VERDICT=
@@ -96,7 +98,8 @@ verdict() {
 	[ "$CTYPE" = application/x-pki-message ] ||
 		{ echo "$name: Content-Type \"$CTYPE\"" >&2; return 1; }
 	VERDICT=$("$SCEPMSG" rep --state "$T/$name.st" --cacert "$CA" \
-		-i "$T/$name.rep" --cert-out "$T/$name.crt") || return 1
+		-i "$T/$name.rep" --cert-out "$T/$name.crt" \
+		${ECONTENT:+--econtent "$ECONTENT"} ${REPSIG:+--sig "$REPSIG"}) || return 1
 	echo "# $name: $VERDICT"
 }
 

@@ -18,7 +18,13 @@
 #      SHA384 SHA256 SHA1 MD5), which it reads from the CA record at start-up
 #      (no getcert option sets them): DES3/SHA256, AES128/SHA1 and
 #      AES256/SHA512 must enroll, MD5 must be refused (RFC 8894 section 2.9).
-#   4. a wrong challenge is refused: no certificate, nothing issued.
+#   4. a wrong challenge is refused: no certificate, nothing issued, and
+#      certmonger reports CA_REJECTED (it can verify the FAILURE because scepd
+#      sends an empty eContent by default, compat.failure_content).
+#   7. the old form (compat.failure_content = false: eContent absent, as
+#      RFC 8894 3.3.2.2 permits): certmonger 0.79 cannot verify the FAILURE
+#      ("PKCS7 routines::no content") and reports CA_UNREACHABLE. This is
+#      why the default is an empty eContent.
 # Each request's pkiMessage (certmonger stores it as scep_req) is decoded and
 # its digest and content cipher printed ("# ..." lines), so the report says
 # what went over the wire.
@@ -130,12 +136,13 @@ issued() {
 		<(openssl pkey -in "$CM/$id.key" -pubout) || { echo "$id: public key mismatch" >&2; return 1; }
 }
 
-# refused ID CN: not issued, and scepd issued nothing for CN.
+# refused ID CN [STATE]: not issued, scepd issued nothing for CN, and
+# certmonger's status is STATE (default CA_REJECTED: it read the FAILURE).
 refused() {
-	local id=$1 cn=$2 st
+	local id=$1 cn=$2 want=${3:-CA_REJECTED} st
 	st=$(status "$id")
 	echo "# $id: status $st, $(gc list -i "$id" | sed -n 's/^[[:space:]]*ca-error: //p' | head -n1)"
-	[ "$st" != MONITORING ] && [ ! -s "$CM/$id.pem" ] && ! listed "$cn"
+	[ "$st" = "$want" ] && [ ! -s "$CM/$id.pem" ] && ! listed "$cn"
 }
 
 # listed CN: `scepd cert list` has a line naming CN (whole word).
@@ -182,7 +189,7 @@ check "scepd cert list shows the certmonger certificate" listed interop-certmong
 
 # --- 3. the algorithms certmonger can be told to use ------------------------------
 # good: cipher digest
-for pair in "DES3 SHA256" "AES128 SHA1" "AES256 SHA512"; do
+for pair in "DES3 SHA256" "AES128 SHA1" "AES192 SHA384" "AES256 SHA512"; do
 	set -- $pair
 	id=cm-$(echo "$1-$2" | tr 'A-Z' 'a-z')
 	set_algs "$1" "$2"
@@ -198,7 +205,7 @@ for pair in "AES128 MD5"; do
 	set_algs "$1" "$2"
 	st=$(enroll "$id" "interop-$id" "${CHALLENGE:-s3cret}")
 	echo "# $id: $st; on the wire: $(wire "$id")"
-	check "certmonger with scep_cipher=$1 scep_digest=$2 is refused, nothing issued" refused "$id" "interop-$id"
+	check "certmonger with scep_cipher=$1 scep_digest=$2 is refused: CA_REJECTED, nothing issued" refused "$id" "interop-$id"
 	# else the restart below would resubmit it with the daemon's new settings
 	gc stop-tracking -i "$id" >/dev/null
 done
@@ -206,7 +213,7 @@ set_algs "" ""
 
 # --- 4. wrong challenge -------------------------------------------------------------
 st=$(enroll cm-wrong interop-certmonger-wrong "not-the-challenge")
-check "wrong challenge: refused, no certificate, nothing issued" refused cm-wrong interop-certmonger-wrong
+check "wrong challenge: CA_REJECTED, no certificate, nothing issued" refused cm-wrong interop-certmonger-wrong
 gc stop-tracking -i cm-wrong >/dev/null
 check "scepd still running" kill -0 "$SCEPD_PID"
 
@@ -257,6 +264,15 @@ if wait_ca scepd-noN; then
 		"issued by scepd: $(listed interop-certmonger-nonN && echo yes || echo no)"
 	gc stop-tracking -i cm-nonN >/dev/null || true
 fi
+
+# --- 7. the old form: compat.failure_content = false -----------------------------
+scepd_stop
+echo 'compat: { failure_content = false; };   # interop_certmonger.sh, part 7' >>"$CADIR/scepd.conf"
+scepd_start "$CADIR" --listen "127.0.0.1:$PORT"
+st=$(enroll cm-absent interop-certmonger-absent "not-the-challenge")
+check "failure_content = false (eContent absent): certmonger cannot read the FAILURE, CA_UNREACHABLE, nothing issued" \
+	refused cm-absent interop-certmonger-absent CA_UNREACHABLE
+gc stop-tracking -i cm-absent >/dev/null || true
 
 grep -i "pkioperation" "$T/scepd.log" 2>/dev/null | tail -n 8 | sed 's/^/# scepd: /' || true
 finish

@@ -17,10 +17,10 @@
 #      certmonger 0.79 verifies every CertRep with PKCS7_verify() and no
 #      detached content, so a PENDING or FAILURE CertRep without eContent
 #      (RFC 8894 3.3.2.2/3, checklist REP-03/04) fails there with "PKCS7
-#      routines::no content" and lands in CA_UNREACHABLE. This profile sets
-#      compat.failure_content (an empty eContent), so certmonger waits
-#      (CA_WORKING) and then asks again with its PKCSReq, and shows a
-#      refusal as CA_REJECTED.
+#      routines::no content" and lands in CA_UNREACHABLE. scepd's default
+#      (compat.failure_content = true: an empty eContent) lets certmonger
+#      wait (CA_WORKING), ask again with its PKCSReq, and show a refusal as
+#      CA_REJECTED; this profile sets nothing but manual approval.
 #   3. certmonger renews: `getcert rekey` (new key) sends a request signed by
 #      its certificate, which scepd issues at once as a renewal, even under
 #      manual approval; `getcert resubmit` (same key, hence the same
@@ -110,7 +110,6 @@ scepd_stop
 cat >>"$CADIR/scepd.conf" <<'EOF'
 # interop_lifecycle.sh
 approval: { manual = true; pending_ttl = 600; };
-compat: { failure_content = true; };
 EOF
 scepd_start "$CADIR"
 
@@ -158,7 +157,7 @@ echo "# certmonger after the first submission: $ST; $(gc list -i cm-pend | sed -
 REQ=$(req_line "$CN")
 CM_TXID=$(echo "$REQ" | cut -f2)
 check "scepd answered certmonger's PKCSReq with PENDING" eval '[[ "$(sent "$CM_TXID")" == PKCSReq=PENDING* ]]'
-check "with compat.failure_content, certmonger verifies the PENDING CertRep and waits: CA_WORKING, no certificate" \
+check "by default (empty eContent), certmonger verifies the PENDING CertRep and waits: CA_WORKING, no certificate" \
 	eval '[ "$ST" = CA_WORKING ] && [ ! -s "$CM/cm-pend.pem" ]'
 check "scepd request list: one pending request for the certmonger subject" \
 	eval '[ "$(echo "$REQ" | grep -c .)" = 1 ] && [ "$(echo "$REQ" | cut -f4)" = pending ]'

@@ -36,6 +36,7 @@ check "RSA signer, EC CSR key (decision 5: signer must hold the CSR key): FAILUR
 	enroll neg-eccsr "$BADREQ" --csr-key "$T/ec.key"
 check "MD5 digest: FAILURE badAlg" enroll neg-md5 "$BADALG" --digest md5
 check "single DES: FAILURE badAlg" enroll neg-des "$BADALG" --cipher des
+check "CSR signed with MD5 (RFC 8894 2.9): FAILURE badAlg" enroll neg-csrmd5 "$BADALG" --csr-digest md5
 check "messageType 99: FAILURE badRequest" enroll neg-type99 "$BADREQ" --type 99
 check "messageType 18 (UpdateReq): FAILURE badRequest" enroll neg-type18 "$BADREQ" --type 18
 check "CSR without envelope (raw-csr): FAILURE badRequest" enroll neg-raw "$BADREQ" --mutate raw-csr
@@ -49,6 +50,27 @@ two_txids() {
 	expect neg-twotxid "$BADREQ"
 }
 check "two transactionID attributes: 400 or FAILURE badRequest, never issued" two_txids
+
+# ATTR-09, NEG-19: every other SCEP attribute whose SET holds other than one
+# value is badRequest, judged before the algorithms and the signature.
+check "messageType SET with two values: FAILURE badRequest" \
+	enroll neg-type2 "$BADREQ" --mutate type-set2
+check "messageType with an empty SET: FAILURE badRequest" \
+	enroll neg-type0 "$BADREQ" --mutate type-set0
+check "two messageType attributes: FAILURE badRequest" \
+	enroll neg-twotype "$BADREQ" --mutate two-type
+check "two recipientNonce attributes: FAILURE badRequest" \
+	enroll neg-twornonce "$BADREQ" --mutate two-rnonce
+check "a pkiStatus SET with two values: FAILURE badRequest" \
+	enroll neg-status2 "$BADREQ" --mutate status-set2
+check "messageType SET of two and an MD5 digest: badRequest, not badAlg (attributes first)" \
+	enroll neg-type2md5 "$BADREQ" --mutate type-set2 --digest md5
+check "messageType SET of two and a broken signature: badRequest, not badMessageCheck" \
+	enroll neg-type2sig "$BADREQ" --mutate type-set2,flip-sig
+nonce_set2() {
+	mkreq neg-nonce2 --mutate nonce-set2 && post neg-nonce2 && http_is 400
+}
+check "senderNonce SET with two values: 400 (no senderNonce to echo, NEG-21)" nonce_set2
 
 # same_answer NAME MUTATION: FAILURE badRequest, word for word the answer to
 # the envelope for another CA.

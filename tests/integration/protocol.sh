@@ -4,9 +4,12 @@
 #   operation names in any case, a draft-era &message=, the three SCEP paths.
 #   PKIOperation PKCSReq (3.3.1, 4.3) over POST with any Content-Type and over
 #   GET with every base64 spelling clients send (checklist HTTP-02); every
-#   cipher x digest pair, mirrored in the CertRep; EC keys (PWRI reply).
+#   cipher x digest pair, mirrored in the CertRep; RSASSA-PSS and RSAES-OAEP
+#   requests answered in kind; EC keys (PWRI reply).
 #   The issued certificate: chain, SANs, KU/EKU, validity, serial.
 #   A resent PKCSReq gets the same certificate (TXN-02); `scepd cert` sees it.
+#   FAILURE and PENDING: eContent empty by default, absent with
+#   compat.failure_content = false (REP-03/04), never a pkcsPKIEnvelope.
 # Every CertRep goes through "scepmsg rep" (CHK-REP, checklist 7.4).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client.sh"
@@ -29,7 +32,7 @@ caps_ok() {
 		return 1
 	fi
 	diff <(LC_ALL=C sort "$T/body") <(printf '%s\n' AES DES3 POSTPKIOperation \
-		Renewal SCEPStandard SHA-1 SHA-256 SHA-512 | LC_ALL=C sort) >&2
+		Renewal SCEPStandard SHA-1 SHA-256 SHA-384 SHA-512 | LC_ALL=C sort) >&2
 }
 
 # cacert_ok URL [QUERY-SUFFIX [OPERATION]]: the whole body is DIR/ca.pem in DER.
@@ -44,7 +47,7 @@ cacert_stable() {
 		cmp -s "$T/cacert1" "$T/body"
 }
 
-check "GetCACaps: 200 text/plain, exactly AES DES3 POSTPKIOperation Renewal SCEPStandard SHA-1 SHA-256 SHA-512, LF only" \
+check "GetCACaps: 200 text/plain, exactly AES DES3 POSTPKIOperation Renewal SCEPStandard SHA-1 SHA-256 SHA-384 SHA-512, LF only" \
 	caps_ok "$URL"
 check "GetCACaps: operation=getcacaps (lower case)" caps_ok "$URL" "" getcacaps
 check "GetCACaps: operation=GETCACAPS (upper case)" caps_ok "$URL" "" GETCACAPS
@@ -104,11 +107,33 @@ check "8-byte senderNonce echoed verbatim as recipientNonce (ATTR-07): SUCCESS" 
 
 # --- algorithms ------------------------------------------------------------------
 for c in aes128 aes192 aes256 des3; do
-	for d in sha1 sha256 sha512; do
+	for d in sha1 sha256 sha384 sha512; do
 		check "PKCSReq $c/$d: SUCCESS, CertRep mirrors $c and $d" \
 			enroll "alg-$c-$d" status=SUCCESS --key "$T/alg.key" --cipher "$c" --digest "$d"
 	done
 done
+
+# RSASSA-PSS and RSAES-OAEP requests (strongSwan --rsa-padding pss). OAEP is
+# answered in kind ("scepmsg rep" wants an OAEP KTRI back); the CertRep is
+# PKCS#1 v1.5-signed unless algorithms.pss_replies (strongSwan < 5.9.11
+# verifies nothing else), see the end of this file for PSS replies.
+REPSIG=pkcs1
+for d in sha1 sha256 sha384 sha512; do
+	check "PKCSReq signed RSASSA-PSS/$d: SUCCESS, CertRep in $d, PKCS#1 v1.5 (default)" \
+		enroll "pss-$d" status=SUCCESS --key "$T/alg.key" --pss --digest "$d"
+done
+check "PKCSReq whose key transport is RSAES-OAEP (SHA-256): SUCCESS, the CertRep envelope is OAEP too" \
+	enroll oaep status=SUCCESS --key "$T/alg.key" --oaep
+check "PSS and OAEP together, aes256/sha512: SUCCESS" \
+	enroll pss-oaep status=SUCCESS --key "$T/alg.key" --pss --oaep --cipher aes256 --digest sha512
+REPSIG=
+
+for d in sha1 sha384 sha512; do
+	check "PKCSReq whose CSR is signed with $d (sha256 pkiMessage): SUCCESS" \
+		enroll "csr-$d" status=SUCCESS --key "$T/alg.key" --csr-digest "$d"
+done
+check "sha384 throughout (pkiMessage, CSR): SUCCESS, CertRep in sha384" \
+	enroll csr-all384 status=SUCCESS --key "$T/alg.key" --digest sha384 --csr-digest sha384 --cipher aes256
 
 # pwri_reply NAME: the CertRep envelope of NAME is for the challenge (PWRI).
 pwri_reply() {
@@ -214,6 +239,50 @@ check "PKCSReq rebuilt (same transactionID and key, new nonce): the same serial"
 check "a second transaction, same key: a different serial" new_txn
 check "scepd cert list shows the issued serials" all_listed
 check "scepd cert show SERIAL prints the issued certificate" shown_ok post-pki
+
+# --- FAILURE and PENDING: no pkcsPKIEnvelope; eContent empty by default ---------
+# (RFC 8894 3.3.2.2/3; compat.failure_content, checklist REP-03/04)
+ECONTENT=empty
+check "FAILURE (wrong challenge), default profile: eContent empty, no envelope" \
+	enroll ec-fail "status=FAILURE failinfo=badRequest" --challenge wrong
+scepd_stop
+cp "$D/scepd.conf" "$D/scepd.conf.orig"
+echo 'approval: { manual = true; };' >>"$D/scepd.conf"
+scepd_start "$D"
+check "PENDING (manual approval), default profile: eContent empty, no envelope" \
+	enroll ec-pend status=PENDING --subject /CN=ec-pend
+scepd_stop
+echo 'compat: { failure_content = false; };' >>"$D/scepd.conf"
+scepd_start "$D"
+ECONTENT=absent
+check "PENDING with compat.failure_content = false: eContent absent" \
+	enroll ec-pend-abs status=PENDING --subject /CN=ec-pend-abs
+check "FAILURE with compat.failure_content = false: eContent absent" \
+	enroll ec-fail-abs "status=FAILURE failinfo=badRequest" --challenge wrong
+ECONTENT=empty
+check "an absent eContent is not taken for an empty one (scepmsg rep --econtent empty refuses it)" \
+	eval '! expect ec-fail-abs status=FAILURE 2>/dev/null'
+ECONTENT=
+
+# --- algorithms.pss_replies: a PSS request gets a PSS CertRep --------------------
+scepd_stop
+cp "$D/scepd.conf.orig" "$D/scepd.conf"
+sed -i 's/^\( *legacy = false;\)/\1 pss_replies = true;/' "$D/scepd.conf"   # in the algorithms group
+scepd_start "$D"
+REPSIG=pss
+for d in sha256 sha512; do
+	check "pss_replies: PSS/$d request: SUCCESS, the CertRep is RSASSA-PSS/$d" \
+		enroll "pssr-$d" status=SUCCESS --key "$T/alg.key" --pss --digest "$d"
+done
+check "pss_replies: a FAILURE to a PSS request is PSS-signed too" \
+	enroll pssr-fail "status=FAILURE failinfo=badRequest" --key "$T/alg.key" --pss --challenge wrong
+REPSIG=pkcs1
+check "pss_replies: a PKCS#1 v1.5 request still gets a PKCS#1 v1.5 CertRep" \
+	enroll pssr-v15 status=SUCCESS --key "$T/alg.key"
+REPSIG=
+scepd_stop
+cp "$D/scepd.conf.orig" "$D/scepd.conf"
+scepd_start "$D"
 check "scepd still running" kill -0 "$SCEPD_PID"
 
 finish

@@ -11,10 +11,11 @@
  *	[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...
  *	[--san-uri URI]...
  *	[--type 19|17|20|21|22|18|99] [--serial HEX]
- *	[--digest sha1|sha256|sha512|md5]
+ *	[--digest sha1|sha256|sha384|sha512|md5] [--csr-digest ALG]
  *	[--cipher aes128|aes192|aes256|des3|des] [--txid ID]
  *	[--signer-cert CERT.pem --signer-key KEY.pem] [--csr-key KEY.pem]
  *	[--recipient CERT.pem] [--issuer /CN=x] [--mutate NAME[,NAME]...]...
+ *	[--pss] [--oaep] [--pwri PW [--pwri-iter N] [--pwri-iter-claim N]]
  *	-o OUT.der --state STATE
  *   Writes a pkiMessage to OUT.der and what "rep" needs to STATE.
  *   --newkey creates KEY.pem (mode 0600) if it does not exist.  The
@@ -23,8 +24,11 @@
  *   KEY.  The envelope goes to --recipient, else to the CA certificate.
  *   Types 19, 17, 18 and 99 carry the CSR; 20 carries IssuerAndSubject
  *   (CA name, --subject); 21 and 22 IssuerAndSerialNumber (CA name,
- *   --serial).  --issuer names another issuer in those three.
- *   Defaults: /CN=scepmsg, type 19, sha256, aes128, a
+ *   --serial).  --issuer names another issuer in those three.  --pss
+ *   signs with RSASSA-PSS, --oaep wraps the key with RSAES-OAEP (SHA-256),
+ *   --pwri envelopes to a password instead of the CA (PWRI, RFC 3211);
+ *   "rep" then requires the CertRep to answer in kind.
+ *   Defaults: /CN=scepmsg, type 19, sha256 (pkiMessage and CSR), aes128, a
  *   random 32-hex-digit transactionID.  Mutations: mutations[] below,
  *   or "scepmsg help".  STATE holds key=value lines: txid, nonce (hex),
  *   signer_key (path), cipher, digest, signer_cert and csr_spki (hex
@@ -44,7 +48,10 @@
  *   certificates, the CRL written to --crl-out (DER).  The CertRep
  *   must be signed by a certificate of --cacert, or with --signer-cert
  *   (RA mode, RFC 8894 2.1.1) by one of that file's instead; what it
- *   carries is still checked against --cacert.
+ *   carries is still checked against --cacert.  A FAILURE or PENDING
+ *   may have an absent or an empty eContent; --econtent requires one.
+ *   An RSA CertRep is RSASSA-PSS only to a PSS request; --sig requires
+ *   one form.  An OAEP request's reply envelope must be OAEP.
  *
  * scepmsg b64 -i IN.der [--wrap N] [--crlf] [--urlsafe] [--no-pad]
  *	[--escape] [--plus-space]
@@ -119,7 +126,8 @@ struct alg {
 };
 
 static const struct alg digests[] = {
-	{ "sha1", "SHA1" }, { "sha256", "SHA256" }, { "sha512", "SHA512" },
+	{ "sha1", "SHA1" }, { "sha256", "SHA256" }, { "sha384", "SHA384" },
+	{ "sha512", "SHA512" },
 	{ "md5", "MD5" },
 };
 
@@ -146,6 +154,12 @@ enum mut {
 	MUT_ENV_BAD_PAD = 1 << 12,
 	MUT_ENV_GARBAGE = 1 << 13,
 	MUT_NONCE_8 = 1 << 14,
+	MUT_TYPE_SET2 = 1 << 15,
+	MUT_TYPE_SET0 = 1 << 16,
+	MUT_TWO_TYPE = 1 << 17,
+	MUT_TWO_RNONCE = 1 << 18,
+	MUT_STATUS_SET2 = 1 << 19,
+	MUT_NONCE_SET2 = 1 << 20,
 };
 
 static const struct {
@@ -160,6 +174,14 @@ static const struct {
 	{ "no-nonce", MUT_NO_NONCE, "leave out senderNonce" },
 	{ "no-type", MUT_NO_TYPE, "leave out messageType" },
 	{ "two-txid", MUT_TWO_TXID, "add a second transactionID attribute" },
+	{ "type-set2", MUT_TYPE_SET2, "messageType's SET holds two values" },
+	{ "type-set0", MUT_TYPE_SET0, "messageType's SET is empty" },
+	{ "two-type", MUT_TWO_TYPE, "add a second messageType attribute" },
+	{ "two-rnonce", MUT_TWO_RNONCE,
+	    "two recipientNonce attributes (none belongs in a request)" },
+	{ "status-set2", MUT_STATUS_SET2,
+	    "a pkiStatus attribute whose SET holds two values" },
+	{ "nonce-set2", MUT_NONCE_SET2, "senderNonce's SET holds two values" },
 	{ "no-signer-cert", MUT_NO_SIGNER_CERT,
 	    "leave the signer certificate out of certificates" },
 	{ "csr-bad-sig", MUT_CSR_BAD_SIG, "flip a bit of the CSR signature" },
@@ -188,6 +210,7 @@ struct req_opts {
 	int              type;          /* messageType */
 	const char      *serial;        /* hex, for GetCert and GetCRL */
 	const char      *digest;        /* our name, see digests[] */
+	const char      *csr_digest;    /* the CSR's signature, ditto */
 	const char      *cipher;        /* our name, see ciphers[] */
 	const char      *txid;          /* NULL: random */
 	const char      *signer_cert;   /* NULL: self-signed over key */
@@ -195,6 +218,11 @@ struct req_opts {
 	const char      *csr_key;       /* NULL: key */
 	const char      *recipient;     /* NULL: cacert */
 	const char      *issuer;        /* NULL: the CA's name (20, 21, 22) */
+	const char      *pwri;          /* envelope to this password (PWRI) */
+	int              pwri_iter;     /* its PBKDF2 iterations, -1: default */
+	int              pwri_claim;    /* iterations stated instead, or 0 */
+	int              pss;           /* sign the pkiMessage RSASSA-PSS */
+	int              oaep;          /* key transport RSAES-OAEP/SHA-256 */
 	unsigned int     mut;           /* enum mut bits */
 	const char      *out;
 	const char      *state;
@@ -212,6 +240,7 @@ struct req_parts {
 	X509            *signer;        /* signs the pkiMessage */
 	EVP_PKEY        *signkey;       /* its key */
 	EVP_MD          *md;
+	EVP_MD          *csrmd;         /* signs the CSR */
 	EVP_CIPHER      *ciph;
 	char             txid[129];
 	unsigned char    nonce[NONCE_LEN];
@@ -232,6 +261,8 @@ struct state {
 	char            *digest;
 	EVP_PKEY        *csrpub;        /* key in the CSR */
 	char            *challenge;     /* for a PWRI reply, or NULL */
+	int              pss;           /* the request was PSS-signed */
+	int              oaep;          /* its key transport was OAEP */
 	int              type;          /* messageType sent, 0 if unknown */
 	BIGNUM          *serial;        /* --serial sent (21, 22), or NULL */
 };
@@ -314,6 +345,34 @@ ASN1_SEQUENCE(EnvelopedContentInfo) = {
 IMPLEMENT_ASN1_FUNCTIONS(EncryptedContentInfo)
 IMPLEMENT_ASN1_FUNCTIONS(EnvelopedData)
 IMPLEMENT_ASN1_FUNCTIONS(EnvelopedContentInfo)
+
+/*
+ * RFC 5652 6.2.4 PasswordRecipientInfo, [3] IMPLICIT in RecipientInfo:
+ * for --pwri-iter-claim, which rewrites the PBKDF2 iteration count an
+ * envelope states without deriving anything with it.
+ */
+typedef struct {
+	ASN1_INTEGER            *version;
+	X509_ALGOR              *keyDerivationAlgorithm;
+	X509_ALGOR              *keyEncryptionAlgorithm;
+	ASN1_OCTET_STRING       *encryptedKey;
+} PasswordRecipientInfo;
+
+DECLARE_ASN1_ITEM(PasswordRecipientInfo)
+DECLARE_ASN1_ITEM(PwriTagged)
+
+ASN1_SEQUENCE(PasswordRecipientInfo) = {
+	ASN1_SIMPLE(PasswordRecipientInfo, version, ASN1_INTEGER),
+	ASN1_IMP_OPT(PasswordRecipientInfo, keyDerivationAlgorithm,
+	    X509_ALGOR, 0),
+	ASN1_SIMPLE(PasswordRecipientInfo, keyEncryptionAlgorithm, X509_ALGOR),
+	ASN1_SIMPLE(PasswordRecipientInfo, encryptedKey, ASN1_OCTET_STRING),
+} ASN1_SEQUENCE_END(PasswordRecipientInfo)
+
+ASN1_ITEM_TEMPLATE(PwriTagged) =
+	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_IMPLICIT, 3, PwriTagged,
+	    PasswordRecipientInfo)
+ASN1_ITEM_TEMPLATE_END(PwriTagged)
 
 static void crypto_warnx(const char *, ...)
     __attribute__((format(printf, 1, 2)));
@@ -771,7 +830,8 @@ csr_add_sans(X509_REQ *req, const char *const *sans, const int *uri, int n)
  * frees with OPENSSL_free).  Returns the length, or -1.
  */
 static int
-csr_der(const struct req_opts *o, EVP_PKEY *key, unsigned char **derp)
+csr_der(const struct req_opts *o, EVP_PKEY *key, const EVP_MD *md,
+    unsigned char **derp)
 {
 	X509_REQ        *req = NULL;
 	X509_NAME       *name = NULL;
@@ -789,7 +849,7 @@ csr_der(const struct req_opts *o, EVP_PKEY *key, unsigned char **derp)
 	    (o->challenge != NULL && !X509_REQ_add1_attr_by_NID(req,
 	    NID_pkcs9_challengePassword, MBSTRING_UTF8,
 	    (const unsigned char *)o->challenge, -1)) ||
-	    !X509_REQ_sign(req, key, EVP_sha256()) ||
+	    !X509_REQ_sign(req, key, md) ||
 	    (len = i2d_X509_REQ(req, derp)) <= 0) {
 		crypto_warnx("CSR");
 		len = -1;
@@ -874,8 +934,111 @@ msgdata_der(const struct req_opts *o, struct req_parts *rp,
 	case 22:
 		return issuer_serial_der(o, rp->ca, derp);
 	default:
-		return csr_der(o, rp->csrkey, derp);
+		return csr_der(o, rp->csrkey, rp->csrmd, derp);
 	}
+}
+
+/*
+ * The envelope's one recipient: a KTRI for "rcpt" (PKCS#1 v1.5, or
+ * RSAES-OAEP with SHA-256 and MGF1-SHA-256 under --oaep), or with --pwri
+ * a PasswordRecipientInfo (RFC 3211: PBKDF2, the PWRI-KEK wrap under
+ * the content cipher), as a client facing an EC CA would send.
+ */
+static int
+envelope_recipient(const struct req_opts *o, CMS_ContentInfo *cms,
+    X509 *rcpt)
+{
+	CMS_RecipientInfo       *ri;
+	EVP_PKEY_CTX            *pctx;
+	unsigned char           *pw;
+	size_t                   n;
+
+	if (o->pwri != NULL) {
+		n = strlen(o->pwri);
+		if ((pw = OPENSSL_memdup(o->pwri, n)) == NULL)
+			return -1;
+		if (CMS_add0_recipient_password(cms, o->pwri_iter,
+		    NID_id_alg_PWRI_KEK, NID_id_pbkdf2, pw, (ossl_ssize_t)n,
+		    NULL) == NULL) {
+			OPENSSL_free(pw);
+			return -1;
+		}
+		return 0;
+	}
+	if ((ri = CMS_add1_recipient_cert(cms, rcpt,
+	    ((o->mut & MUT_KTRI_SKI) ? CMS_USE_KEYID : 0) |
+	    (o->oaep ? CMS_KEY_PARAM : 0))) == NULL)
+		return -1;
+	if (o->oaep && ((pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0))
+		return -1;
+	return 0;
+}
+
+/* Rewrite the PBKDF2 iterationCount of one PWRI to "iter". */
+static int
+pwri_claim_one(ASN1_TYPE *t, int iter)
+{
+	PasswordRecipientInfo   *pw = NULL;
+	PBKDF2PARAM             *kp = NULL;
+	const unsigned char     *p;
+	unsigned char           *der = NULL;
+	int                      len, rc = -1;
+
+	p = ASN1_STRING_get0_data(t->value.asn1_string);
+	if ((pw = (PasswordRecipientInfo *)ASN1_item_d2i(NULL, &p,
+	    ASN1_STRING_length(t->value.asn1_string),
+	    ASN1_ITEM_rptr(PwriTagged))) == NULL ||
+	    pw->keyDerivationAlgorithm == NULL ||
+	    (kp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+	    pw->keyDerivationAlgorithm->parameter)) == NULL ||
+	    !ASN1_INTEGER_set(kp->iter, iter) ||
+	    ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), kp,
+	    &pw->keyDerivationAlgorithm->parameter) == NULL ||
+	    (len = ASN1_item_i2d((ASN1_VALUE *)pw, &der,
+	    ASN1_ITEM_rptr(PwriTagged))) <= 0 ||
+	    !ASN1_STRING_set(t->value.asn1_string, der, len))
+		goto out;
+	rc = 0;
+ out:
+	OPENSSL_free(der);
+	PBKDF2PARAM_free(kp);
+	ASN1_item_free((ASN1_VALUE *)pw, ASN1_ITEM_rptr(PasswordRecipientInfo));
+	return rc;
+}
+
+/*
+ * --pwri-iter-claim: the envelope in *derp with every PWRI stating
+ * "iter" PBKDF2 iterations (the key was derived with fewer), as a
+ * denial-of-service attempt looks.  Returns the new length, or -1.
+ */
+static int
+pwri_claim(unsigned char **derp, int len, int iter)
+{
+	EnvelopedContentInfo    *eci;
+	const unsigned char     *p = *derp;
+	unsigned char           *der = NULL;
+	ASN1_TYPE               *t;
+	int                      i, n = -1;
+
+	if ((eci = d2i_EnvelopedContentInfo(NULL, &p, len)) == NULL)
+		goto out;
+	for (i = 0; i < sk_ASN1_TYPE_num(eci->content->recipientInfos); i++) {
+		t = sk_ASN1_TYPE_value(eci->content->recipientInfos, i);
+		if (t->type == V_ASN1_OTHER && pwri_claim_one(t, iter) == -1)
+			goto out;
+	}
+	if ((n = i2d_EnvelopedContentInfo(eci, &der)) > 0) {
+		OPENSSL_free(*derp);
+		*derp = der;
+	}
+ out:
+	if (n <= 0)
+		crypto_warnx("--pwri-iter-claim");
+	EnvelopedContentInfo_free(eci);
+	return n <= 0 ? -1 : n;
 }
 
 /*
@@ -898,8 +1061,7 @@ envelope_der(const struct req_opts *o, struct req_parts *rp,
 		goto out;
 	if ((cms = CMS_encrypt(NULL, NULL, rp->ciph, CMS_PARTIAL |
 	    CMS_BINARY)) == NULL ||
-	    CMS_add1_recipient_cert(cms, rcpt,
-	    (o->mut & MUT_KTRI_SKI) ? CMS_USE_KEYID : 0) == NULL ||
+	    envelope_recipient(o, cms, rcpt) == -1 ||
 	    (in = BIO_new_mem_buf(data, datalen)) == NULL ||
 	    !CMS_final(cms, in, NULL, CMS_BINARY) ||
 	    (len = i2d_CMS_ContentInfo(cms, derp)) <= 0) {
@@ -910,6 +1072,9 @@ envelope_der(const struct req_opts *o, struct req_parts *rp,
 	/* encryptedContent [0] ends the encoding: its last block. */
 	if (o->mut & MUT_ENV_BAD_PAD)
 		(*derp)[len - 1] ^= 0x01;
+	if (o->pwri_claim > 0 && (len = pwri_claim(derp, len,
+	    o->pwri_claim)) == -1)
+		goto out;
  out:
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
@@ -957,6 +1122,59 @@ attr_add(CMS_SignerInfo *si, const ASN1_OBJECT *obj, int type,
 	return 0;
 }
 
+/*
+ * One attribute "obj" whose SET holds the "n" (0, 1 or 2) values of
+ * type "type" in p (each "len" bytes), added as it is.
+ */
+static int
+attr_add_set(CMS_SignerInfo *si, const ASN1_OBJECT *obj, int type,
+    const void *p, int len, int n)
+{
+	X509_ATTRIBUTE  *a;
+	int              i, ok;
+
+	if ((a = X509_ATTRIBUTE_new()) == NULL ||
+	    !X509_ATTRIBUTE_set1_object(a, obj))
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (!X509_ATTRIBUTE_set1_data(a, type, p, len))
+			goto fail;
+	ok = CMS_signed_add1_attr(si, a);
+	X509_ATTRIBUTE_free(a);
+	if (ok)
+		return 0;
+	a = NULL;
+ fail:
+	X509_ATTRIBUTE_free(a);
+	crypto_warnx("attribute SET");
+	return -1;
+}
+
+/* The attribute-SET mutations (ATTR-09, NEG-19). */
+static int
+req_attr_sets(const struct req_opts *o, const struct req_parts *rp,
+    CMS_SignerInfo *si, const char *type)
+{
+	if ((o->mut & MUT_TYPE_SET2) && attr_add_set(si, oid_messageType,
+	    V_ASN1_PRINTABLESTRING, type, (int)strlen(type), 2) == -1)
+		return -1;
+	if ((o->mut & MUT_TYPE_SET0) && attr_add_set(si, oid_messageType,
+	    V_ASN1_PRINTABLESTRING, type, (int)strlen(type), 0) == -1)
+		return -1;
+	if ((o->mut & MUT_TWO_RNONCE) && (attr_add(si, oid_recipientNonce,
+	    V_ASN1_OCTET_STRING, rp->nonce, (int)rp->noncelen) == -1 ||
+	    attr_add(si, oid_recipientNonce, V_ASN1_OCTET_STRING, rp->nonce,
+	    (int)rp->noncelen) == -1))
+		return -1;
+	if ((o->mut & MUT_STATUS_SET2) && attr_add_set(si, oid_pkiStatus,
+	    V_ASN1_PRINTABLESTRING, "0", 1, 2) == -1)
+		return -1;
+	if ((o->mut & MUT_NONCE_SET2) && attr_add_set(si, oid_senderNonce,
+	    V_ASN1_OCTET_STRING, rp->nonce, (int)rp->noncelen, 2) == -1)
+		return -1;
+	return 0;
+}
+
 /* RFC 8894 3.2.1: messageType, transactionID, senderNonce. */
 static int
 req_attrs(const struct req_opts *o, const struct req_parts *rp,
@@ -965,8 +1183,14 @@ req_attrs(const struct req_opts *o, const struct req_parts *rp,
 	char     type[16];
 
 	(void)snprintf(type, sizeof(type), "%d", o->type);
-	if (!(o->mut & MUT_NO_TYPE) && attr_add(si, oid_messageType,
+	if (!(o->mut & (MUT_NO_TYPE | MUT_TYPE_SET0 | MUT_TYPE_SET2)) &&
+	    attr_add(si, oid_messageType, V_ASN1_PRINTABLESTRING, type,
+	    (int)strlen(type)) == -1)
+		return -1;
+	if ((o->mut & MUT_TWO_TYPE) && attr_add(si, oid_messageType,
 	    V_ASN1_PRINTABLESTRING, type, (int)strlen(type)) == -1)
+		return -1;
+	if (req_attr_sets(o, rp, si, type) == -1)
 		return -1;
 	if (!(o->mut & MUT_NO_TXID) && attr_add(si, oid_transactionID,
 	    V_ASN1_PRINTABLESTRING, rp->txid, (int)strlen(rp->txid)) == -1)
@@ -974,7 +1198,8 @@ req_attrs(const struct req_opts *o, const struct req_parts *rp,
 	if ((o->mut & MUT_TWO_TXID) && attr_add(si, oid_transactionID,
 	    V_ASN1_PRINTABLESTRING, "other", 5) == -1)
 		return -1;
-	if (!(o->mut & MUT_NO_NONCE) && attr_add(si, oid_senderNonce,
+	if (!(o->mut & (MUT_NO_NONCE | MUT_NONCE_SET2)) &&
+	    attr_add(si, oid_senderNonce,
 	    V_ASN1_OCTET_STRING, rp->nonce, (int)rp->noncelen) == -1)
 		return -1;
 	return 0;
@@ -1045,6 +1270,7 @@ req_sign(const struct req_opts *o, const struct req_parts *rp,
 {
 	CMS_ContentInfo *cms = NULL, *ret = NULL;
 	CMS_SignerInfo  *si;
+	EVP_PKEY_CTX    *pctx;
 	BIO             *in = NULL;
 	unsigned char   *signed_copy = NULL;
 	unsigned int     flags = CMS_NOSMIMECAP;
@@ -1053,11 +1279,21 @@ req_sign(const struct req_opts *o, const struct req_parts *rp,
 		flags |= CMS_NOCERTS;
 	if (o->mut & MUT_SID_SKI)
 		flags |= CMS_USE_KEYID;
+	if (o->pss)
+		flags |= CMS_KEY_PARAM;
 	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL |
 	    CMS_BINARY)) == NULL ||
 	    (si = CMS_add1_signer(cms, rp->signer, rp->signkey, rp->md,
 	    flags)) == NULL) {
 		crypto_warnx("CMS_add1_signer");
+		goto out;
+	}
+	/* RFC 4056: RSASSA-PSS, salt as long as the digest. */
+	if (o->pss && ((pctx = CMS_SignerInfo_get0_pkey_ctx(si)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <=
+	    0)) {
+		crypto_warnx("--pss");
 		goto out;
 	}
 	if (req_attrs(o, rp, si) == -1)
@@ -1090,6 +1326,7 @@ req_parts_free(struct req_parts *rp)
 	X509_free(rp->signer);
 	EVP_PKEY_free(rp->signkey);
 	EVP_MD_free(rp->md);
+	EVP_MD_free(rp->csrmd);
 	EVP_CIPHER_free(rp->ciph);
 }
 
@@ -1136,6 +1373,7 @@ req_parts_load(const struct req_opts *o, struct req_parts *rp)
 	if (rp->rcpt == NULL || req_parts_keys(o, rp) == -1)
 		return -1;
 	if ((rp->md = digest_fetch(o->digest)) == NULL ||
+	    (rp->csrmd = digest_fetch(o->csr_digest)) == NULL ||
 	    (rp->ciph = cipher_fetch(o->cipher)) == NULL)
 		return -1;
 	rp->noncelen = (o->mut & MUT_NONCE_8) ? 8 : NONCE_LEN;
@@ -1200,7 +1438,7 @@ state_write(const struct req_opts *o, const struct req_parts *rp)
 		fprintf(f, "challenge=%s\n", hex);
 		free(hex);
 	}
-	fprintf(f, "type=%d\n", o->type);
+	fprintf(f, "type=%d\npss=%d\noaep=%d\n", o->type, o->pss, o->oaep);
 	if (o->serial != NULL)
 		fprintf(f, "serial=%s\n", o->serial);
 	if (fclose(f) != 0 || rc != 0) {
@@ -1285,6 +1523,10 @@ state_line(struct state *st, const char *k, const char *v)
 		st->digest = strdup(v);
 	else if (strcmp(k, "type") == 0)
 		st->type = atoi(v);
+	else if (strcmp(k, "pss") == 0)
+		st->pss = atoi(v);
+	else if (strcmp(k, "oaep") == 0)
+		st->oaep = atoi(v);
 	else if (strcmp(k, "serial") == 0) {
 		if (BN_hex2bn(&st->serial, v) == 0) {
 			crypto_warnx("state: serial: bad hex");
@@ -1665,6 +1907,8 @@ rep_env_recipient(CMS_ContentInfo *env, const struct state *st)
 	ASN1_OCTET_STRING               *keyid;
 	X509_NAME                       *issuer;
 	ASN1_INTEGER                    *sno;
+	X509_ALGOR                      *kalg;
+	const ASN1_OBJECT               *kobj;
 	int                              type;
 
 	ris = CMS_get0_RecipientInfos(env);
@@ -1687,6 +1931,16 @@ rep_env_recipient(CMS_ContentInfo *env, const struct state *st)
 	    CMS_RecipientInfo_ktri_cert_cmp(ri, st->signer) != 0) {
 		warnx("CertRep: recipient is not the request signer's "
 		    "issuerAndSerialNumber");
+		return -1;
+	}
+	/* The request's key transport, answered in kind. */
+	if (!CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &kalg))
+		return -1;
+	X509_ALGOR_get0(&kobj, NULL, NULL, kalg);
+	if ((OBJ_obj2nid(kobj) == NID_rsaesOaep) != (st->oaep != 0)) {
+		warnx("CertRep: key transport %s, the request used %s",
+		    OBJ_nid2sn(OBJ_obj2nid(kobj)), st->oaep ? "OAEP" :
+		    "PKCS#1 v1.5");
 		return -1;
 	}
 	return type;
@@ -1902,8 +2156,32 @@ rep_inner(BIO *in, const struct state *st, STACK_OF(X509) *cas,
 }
 
 /* MSG-09: mirrored digest on SUCCESS; never MD5. */
+/* 1 if the CertRep's SignerInfo is RSASSA-PSS. */
 static int
-rep_digest_check(CMS_SignerInfo *si, const struct state *st, int status)
+rep_sig_pss(CMS_SignerInfo *si)
+{
+	X509_ALGOR              *sig;
+	const ASN1_OBJECT       *obj;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sig);
+	X509_ALGOR_get0(&obj, NULL, NULL, sig);
+	return OBJ_obj2nid(obj) == NID_rsassaPss;
+}
+
+/* 1 if an RSA key signed the CertRep (only RSA can answer PSS). */
+static int
+rep_sig_rsa(CMS_SignerInfo *si)
+{
+	X509    *signer = NULL;
+
+	CMS_SignerInfo_get0_algs(si, NULL, &signer, NULL, NULL);
+	return signer != NULL &&
+	    EVP_PKEY_get_base_id(X509_get0_pubkey(signer)) == EVP_PKEY_RSA;
+}
+
+static int
+rep_digest_check(CMS_SignerInfo *si, const struct state *st, int status,
+    const char *sigform)
 {
 	EVP_MD  *md;
 	int      nid, want;
@@ -1911,6 +2189,17 @@ rep_digest_check(CMS_SignerInfo *si, const struct state *st, int status)
 	nid = rep_digest_nid(si);
 	if (nid == NID_md5) {
 		warnx("CertRep: signed with MD5");
+		return -1;
+	}
+	if (sigform != NULL && rep_sig_rsa(si) &&
+	    rep_sig_pss(si) != (strcmp(sigform, "pss") == 0)) {
+		warnx("CertRep: signature %s, want %s", rep_sig_pss(si) ?
+		    "RSASSA-PSS" : "PKCS#1 v1.5", sigform);
+		return -1;
+	}
+	/* Never PSS to a client that did not use it itself. */
+	if (!st->pss && rep_sig_pss(si)) {
+		warnx("CertRep: RSASSA-PSS to a PKCS#1 v1.5 request");
 		return -1;
 	}
 	if (status != 0)
@@ -1969,13 +2258,42 @@ rep_load(const char *statepath, const char *cacert, const char *in,
 }
 
 /*
+ * REP-03/04: a SUCCESS has eContent (the pkcsPKIEnvelope); a FAILURE or
+ * PENDING has none: eContent absent, or empty (scepd's default, for
+ * certmonger).  "form" ("absent", "empty", or NULL for either) says
+ * which of the two a FAILURE or PENDING must use.
+ */
+static int
+rep_econtent_check(BIO *content, int status, const char *form)
+{
+	const char      *got;
+
+	if (status == 0) {
+		if (content != NULL)
+			return 0;
+		warnx("CertRep: eContent absent with pkiStatus 0");
+		return -1;
+	}
+	got = content == NULL ? "absent" : BIO_pending(content) == 0 ?
+	    "empty" : "present";
+	if (strcmp(got, "present") == 0 ||
+	    (form != NULL && strcmp(got, form) != 0)) {
+		warnx("CertRep: eContent %s with pkiStatus %d%s%s", got,
+		    status, form != NULL ? ", want " : "",
+		    form != NULL ? form : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Run CHK-REP; 0 when the reply is a well-formed CertRep.  "signer"
  * names the certificates that may sign it (an RA), NULL for the CA's.
  */
 static int
 rep_run(const char *statepath, const char *cacert, const char *signer,
     const char *in, const char *certout, const char *crlout,
-    const char *chainout)
+    const char *chainout, const char *form, const char *sigform)
 {
 	struct state             st;
 	struct reply             r;
@@ -1992,13 +2310,10 @@ rep_run(const char *statepath, const char *cacert, const char *signer,
 	    rep_verify(cms, signers != NULL ? signers : cas, &si,
 	    &content) == -1 ||
 	    rep_attrs_ids(si, &st) == -1 || rep_attrs_status(si, &r) == -1 ||
-	    rep_digest_check(si, &st, r.status) == -1)
+	    rep_digest_check(si, &st, r.status, sigform) == -1)
 		goto out;
-	if ((r.status == 0) != (content != NULL)) {
-		warnx("CertRep: eContent %s with pkiStatus %d",
-		    content != NULL ? "present" : "absent", r.status);
+	if (rep_econtent_check(content, r.status, form) == -1)
 		goto out;
-	}
 	if (r.status == 0 && ((plain = BIO_new(BIO_s_mem())) == NULL ||
 	    rep_envelope(content, &st, plain) == -1 ||
 	    rep_inner(plain, &st, cas, certout, crlout, chainout) == -1))
@@ -2081,7 +2396,9 @@ usage(void)
 	    "[--newkey rsa:BITS|ec:CURVE]\n"
 	    "\t[--subject /CN=a/O=b] [--challenge PW] [--san-dns NAME]...\n"
 	    "\t[--san-uri URI]...\n"
-	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha512|md5]\n"
+	    "\t[--type N] [--serial HEX] [--digest sha1|sha256|sha384|sha512|md5]\n"
+	    "\t[--csr-digest ALG] [--pss] [--oaep]\n"
+	    "\t[--pwri PW [--pwri-iter N] [--pwri-iter-claim N]]\n"
 	    "\t[--cipher aes128|aes192|aes256|des3|des] [--txid ID]\n"
 	    "\t[--signer-cert CERT --signer-key KEY] [--csr-key KEY]\n"
 	    "\t[--recipient CERT] [--issuer /CN=x] [--mutate NAME[,NAME]...] "
@@ -2089,7 +2406,7 @@ usage(void)
 	    "       scepmsg rep --state STATE --cacert CA.pem -i REPLY "
 	    "[--signer-cert RA.pem]\n"
 	    "\t[--cert-out CERT.pem] [--crl-out CRL.der]\n"
-	    "\t[--chain-out ALL.pem]\n"
+	    "\t[--chain-out ALL.pem] [--econtent absent|empty] [--sig pss|pkcs1]\n"
 	    "       scepmsg b64 -i IN [--wrap N] [--crlf] [--urlsafe] "
 	    "[--no-pad] [--escape] [--plus-space]\n"
 	    "mutations:\n");
@@ -2133,6 +2450,20 @@ num_parse(const char *s, const char *what)
 	return (int)v;
 }
 
+/* --pwri-iter: 1 up to INT_MAX, to try the server's cap. */
+static int
+iter_parse(const char *s)
+{
+	char    *end;
+	long     v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > INT_MAX)
+		errx(2, "%s: bad --pwri-iter", s);
+	return (int)v;
+}
+
 /* "req" options that take a value, stored by address. */
 static const char **
 req_opt_slot(struct req_opts *o, int c)
@@ -2145,6 +2476,7 @@ req_opt_slot(struct req_opts *o, int c)
 	case 'c': return &o->challenge;
 	case 'S': return &o->serial;
 	case 'd': return &o->digest;
+	case 'G': return &o->csr_digest;
 	case 'e': return &o->cipher;
 	case 't': return &o->txid;
 	case 'x': return &o->signer_cert;
@@ -2152,6 +2484,7 @@ req_opt_slot(struct req_opts *o, int c)
 	case 'K': return &o->csr_key;
 	case 'r': return &o->recipient;
 	case 'I': return &o->issuer;
+	case 'W': return &o->pwri;
 	case 'o': return &o->out;
 	case 'z': return &o->state;
 	default: return NULL;
@@ -2172,6 +2505,7 @@ cmd_req(int argc, char *argv[])
 		{ "type", required_argument, NULL, 'T' },
 		{ "serial", required_argument, NULL, 'S' },
 		{ "digest", required_argument, NULL, 'd' },
+		{ "csr-digest", required_argument, NULL, 'G' },
 		{ "cipher", required_argument, NULL, 'e' },
 		{ "txid", required_argument, NULL, 't' },
 		{ "signer-cert", required_argument, NULL, 'x' },
@@ -2179,6 +2513,11 @@ cmd_req(int argc, char *argv[])
 		{ "csr-key", required_argument, NULL, 'K' },
 		{ "recipient", required_argument, NULL, 'r' },
 		{ "issuer", required_argument, NULL, 'I' },
+		{ "pwri", required_argument, NULL, 'W' },
+		{ "pwri-iter", required_argument, NULL, 'N' },
+		{ "pwri-iter-claim", required_argument, NULL, 'Q' },
+		{ "pss", no_argument, NULL, 'P' },
+		{ "oaep", no_argument, NULL, 'A' },
 		{ "mutate", required_argument, NULL, 'm' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "state", required_argument, NULL, 'z' },
@@ -2192,6 +2531,8 @@ cmd_req(int argc, char *argv[])
 	o.subject = "/CN=scepmsg";
 	o.type = 19;
 	o.digest = "sha256";
+	o.csr_digest = "sha256";
+	o.pwri_iter = -1;
 	o.cipher = "aes128";
 	while ((c = getopt_long(argc, argv, "o:", lopts, NULL)) != -1) {
 		if ((slot = req_opt_slot(&o, c)) != NULL)
@@ -2204,6 +2545,14 @@ cmd_req(int argc, char *argv[])
 			o.type = num_parse(optarg, "message type");
 		else if (c == 'm')
 			mutate_parse(optarg, &o.mut);
+		else if (c == 'N')
+			o.pwri_iter = iter_parse(optarg);
+		else if (c == 'Q')
+			o.pwri_claim = iter_parse(optarg);
+		else if (c == 'P')
+			o.pss = 1;
+		else if (c == 'A')
+			o.oaep = 1;
 		else
 			usage();
 	}
@@ -2225,11 +2574,13 @@ cmd_rep(int argc, char *argv[])
 		{ "crl-out", required_argument, NULL, 'L' },
 		{ "signer-cert", required_argument, NULL, 'S' },
 		{ "chain-out", required_argument, NULL, 'H' },
+		{ "econtent", required_argument, NULL, 'E' },
+		{ "sig", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char      *state = NULL, *cacert = NULL, *in = NULL;
 	const char      *certout = NULL, *crlout = NULL, *signer = NULL;
-	const char      *chainout = NULL;
+	const char      *chainout = NULL, *form = NULL, *sigform = NULL;
 	int              c;
 
 	while ((c = getopt_long(argc, argv, "i:", lopts, NULL)) != -1) {
@@ -2241,13 +2592,18 @@ cmd_rep(int argc, char *argv[])
 		case 'L': crlout = optarg; break;
 		case 'S': signer = optarg; break;
 		case 'H': chainout = optarg; break;
+		case 'E': form = optarg; break;
+		case 'g': sigform = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc || state == NULL || cacert == NULL || in == NULL)
+	if (optind != argc || state == NULL || cacert == NULL || in == NULL ||
+	    (form != NULL && strcmp(form, "absent") != 0 &&
+	    strcmp(form, "empty") != 0) || (sigform != NULL &&
+	    strcmp(sigform, "pss") != 0 && strcmp(sigform, "pkcs1") != 0))
 		usage();
 	return rep_run(state, cacert, signer, in, certout, crlout,
-	    chainout) == 0 ? 0 : 1;
+	    chainout, form, sigform) == 0 ? 0 : 1;
 }
 
 static int

@@ -484,7 +484,7 @@ static void
 test_ca_load(void **state)
 {
 	struct conf_ca	 cc = { .cert = ca_cert_path, .key = ca_key_path };
-	struct ca	*c;
+	struct ca	*c, *eca;
 	char		*chain, *p, *q;
 	unsigned char	 junk[600];
 	EVP_PKEY	*k;
@@ -516,12 +516,17 @@ test_ca_load(void **state)
 	assert_int_equal(tu_pem_cert(q, reqcert, 0644), 0);
 	cc.cert = q;
 	assert_null(ca_load(&cc));
-	/* SCEP without an RA needs an RSA CA key (RFC 8894 3.1). */
+	/*
+	 * An EC CA without an RA loads (RFC 8894 3.2.2: it serves PWRI
+	 * requests only) and says it takes no key transport.
+	 */
 	assert_non_null(k = tu_key_ec("P-256"));
 	assert_non_null(x = tu_cert_self(k, "EC CA", 1));
 	assert_int_equal(tu_pem_key(p, k, 0600), 0);
 	assert_int_equal(tu_pem_cert(q, x, 0644), 0);
-	assert_null(ca_load(&cc));
+	assert_non_null(eca = ca_load(&cc));
+	assert_false(ca_takes_ktri(eca));
+	ca_free(eca);
 	/* Missing files. */
 	cc.cert = ca_cert_path;
 	cc.key = (char *)"/nonexistent/ca.key";
@@ -866,8 +871,9 @@ test_rep_pending(void **state)
 	free(der);
 
 	/*
-	 * compat.failure_content (certmonger): an empty eContent, still no
-	 * pkcsPKIEnvelope, and the same attributes; FAILURE likewise.
+	 * compat.failure_content, the profile default (certmonger): an
+	 * empty eContent, still no pkcsPKIEnvelope, and the same attributes;
+	 * FAILURE likewise.  Above: the absent form (failure_content false).
 	 */
 	rep.content_always = 1;
 	assert_non_null(der = ca_certrep(ca, &rep, &n));

@@ -138,6 +138,9 @@ test_defaults(void **state)
 	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, CONF_EC_P256);
 	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, CONF_EC_P384);
 	assert_int_equal(c->profiles[0].policy.legacy, 0);
+	/* ARCHITECTURE: FAILURE/PENDING carry an empty eContent by default. */
+	assert_int_equal(c->profiles[0].policy.failure_content, 1);
+	assert_int_equal(c->profiles[0].policy.pss_replies, 0);
 	conf_free(c);
 }
 
@@ -162,7 +165,8 @@ test_every_key(void **state)
 	    "certificate = { validity_days = 90; backdate_seconds = 0; };\n"
 	    "keys = { rsa_min_bits = 3072; rsa_max_bits = 4096;\n"
 	    "  ec_curves = [ \"P-384\" ]; };\n"
-	    "algorithms = { legacy = true; };\n");
+	    "algorithms = { legacy = true; };\n"
+	    "compat = { failure_content = false; };\n");
 	assert_string_equal(c->public_url, "http://scep.example/scep");
 	assert_string_equal(c->cas[0].cert, "/etc/scepd/ca.pem");
 	p = path("keys/ca.key");
@@ -190,6 +194,7 @@ test_every_key(void **state)
 	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P256, 0);
 	assert_int_equal(c->profiles[0].policy.ec_curves & CONF_EC_P384, CONF_EC_P384);
 	assert_int_equal(c->profiles[0].policy.legacy, 1);
+	assert_int_equal(c->profiles[0].policy.failure_content, 0);
 	conf_free(c);
 }
 
