@@ -1649,13 +1649,68 @@ sq_q_match(struct sq_q *q, const struct store_cert_query *cq)
 }
 
 /*
- * The filters of "cq" on "key" (the rowid the rows are ordered by).
- * A valid certificate's not_after is compared with "+": most are
- * valid, and walking the rowid beats sorting what the index finds.
+ * Which index a search walks.  Equality filters (profile, peer, CA,
+ * serial) the planner serves well by itself: their indexes end in the
+ * rowid, so they give rows in the order asked.  A range (expiry, issue
+ * time) or the revoked state it cannot judge without statistics: it
+ * either sorts what a wide range finds or walks the whole table for a
+ * narrow one (both seconds with a million certificates).  So each is
+ * probed, counting at most SQ_DENSE of its rows in its own covering
+ * index (well under a millisecond), and a sparse one drives the
+ * search, in a subquery that sorts rowids alone (not rows with their
+ * DER); when none is sparse, matches are common and walking the rowid
+ * down usually finds a page soon.  XXX Not when a dense range sits
+ * wholly at the old end of a big store (e.g. 100,000 expired
+ * certificates, all older than the 900,000 valid ones): that walk
+ * passes every newer row first.  A filter not driving is written with
+ * "+", which keeps the planner off its index.
  */
+#define SQ_DENSE	50000
+
+enum sq_drive {
+	SQ_DRIVE_ROWID,
+	SQ_DRIVE_NOT_AFTER,
+	SQ_DRIVE_ISSUED,
+	SQ_DRIVE_REVOKED,
+};
+
+/* The range and state terms of "cq", "+"-prefixed unless they drive. */
+static void
+sq_q_cert_ranges(struct sq_q *q, const struct store_cert_query *cq,
+    enum sq_drive d)
+{
+	const char *na = d == SQ_DRIVE_NOT_AFTER ? "" : "+";
+	const char *ia = d == SQ_DRIVE_ISSUED ? "" : "+";
+	char	    frag[64];
+
+	if (cq->state == STORE_STATE_VALID)
+		sq_q_int(q, " AND status = 0 AND +not_after > ?", cq->now);
+	else if (cq->state == STORE_STATE_REVOKED)
+		sq_q_add(q, d == SQ_DRIVE_REVOKED ? " AND status = 1" :
+		    " AND +status = 1");
+	else if (cq->state == STORE_STATE_EXPIRED) {
+		snprintf(frag, sizeof(frag), " AND status = 0 AND %snot_after "
+		    "<= ?", na);
+		sq_q_int(q, frag, cq->now);
+	}
+	snprintf(frag, sizeof(frag), " AND %sissued_at >= ?", ia);
+	if (cq->issued_from != 0)
+		sq_q_int(q, frag, cq->issued_from);
+	snprintf(frag, sizeof(frag), " AND %sissued_at < ?", ia);
+	if (cq->issued_to != 0)
+		sq_q_int(q, frag, cq->issued_to);
+	snprintf(frag, sizeof(frag), " AND %snot_after >= ?", na);
+	if (cq->expires_from != 0)
+		sq_q_int(q, frag, cq->expires_from);
+	snprintf(frag, sizeof(frag), " AND %snot_after < ?", na);
+	if (cq->expires_to != 0)
+		sq_q_int(q, frag, cq->expires_to);
+}
+
+/* The filters of "cq" on "key" (the rowid the rows are ordered by). */
 static void
 sq_q_cert_filters(struct sq_q *q, const struct store_cert_query *cq,
-    const char *key)
+    const char *key, enum sq_drive d)
 {
 	char	frag[64];
 
@@ -1669,23 +1724,10 @@ sq_q_cert_filters(struct sq_q *q, const struct store_cert_query *cq,
 	}
 	if (cq->peer != NULL && *cq->peer != '\0')
 		sq_q_text(q, " AND peer = ?", cq->peer);
-	if (cq->state == STORE_STATE_VALID)
-		sq_q_int(q, " AND status = 0 AND +not_after > ?", cq->now);
-	else if (cq->state == STORE_STATE_REVOKED)
-		sq_q_add(q, " AND status = 1");
-	else if (cq->state == STORE_STATE_EXPIRED)
-		sq_q_int(q, " AND status = 0 AND not_after <= ?", cq->now);
 	sq_q_profiles(q, cq->profiles, cq->nprofiles);
 	if (cq->ca != NULL && *cq->ca != '\0')
 		sq_q_text(q, " AND ca = ?", cq->ca);
-	if (cq->issued_from != 0)
-		sq_q_int(q, " AND issued_at >= ?", cq->issued_from);
-	if (cq->issued_to != 0)
-		sq_q_int(q, " AND issued_at < ?", cq->issued_to);
-	if (cq->expires_from != 0)
-		sq_q_int(q, " AND not_after >= ?", cq->expires_from);
-	if (cq->expires_to != 0)
-		sq_q_int(q, " AND not_after < ?", cq->expires_to);
+	sq_q_cert_ranges(q, cq, d);
 	snprintf(frag, sizeof(frag), " AND %s < ?", key);
 	if (cq->after > 0)
 		sq_q_int(q, frag, cq->after);
@@ -1693,11 +1735,74 @@ sq_q_cert_filters(struct sq_q *q, const struct store_cert_query *cq,
 	sq_q_int(q, frag, (int64_t)cq->limit + 1);
 }
 
+static const char *const sq_drive_index[] = {
+	[SQ_DRIVE_ROWID] = "",
+	[SQ_DRIVE_NOT_AFTER] = " INDEXED BY certs_not_after",
+	[SQ_DRIVE_ISSUED] = " INDEXED BY certs_issued",
+	[SQ_DRIVE_REVOKED] = " INDEXED BY certs_revoked",
+};
+
+/* Rows of "cq"'s terms on drive "d"'s index alone, up to SQ_DENSE. */
+static int64_t
+sq_probe(struct sq *s, const struct store_cert_query *cq, enum sq_drive d)
+{
+	struct sq_q	*q;
+	int64_t		 n = SQ_DENSE;
+	int		 found;
+	struct sq_conn	*c;
+	sqlite3_stmt	*st;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return n;
+	sq_q_add(q, "SELECT count(*) FROM (SELECT 1 FROM certs");
+	sq_q_add(q, sq_drive_index[d]);
+	sq_q_add(q, " WHERE 1");
+	sq_q_cert_ranges(q, cq, d);
+	sq_q_int(q, " LIMIT ?)", SQ_DENSE);
+	c = sq_get(s);
+	if ((st = sq_q_prepare(s, c, q)) != NULL) {
+		found = sqlite3_step(st) == SQLITE_ROW;
+		if (found)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sq_put(s, c);
+	free(q);
+	return n;
+}
+
+/* The sparsest range or state of "cq", or the rowid if none is. */
+static enum sq_drive
+sq_cert_drive(struct sq *s, const struct store_cert_query *cq)
+{
+	enum sq_drive	 best = SQ_DRIVE_ROWID;
+	int64_t		 n, least = SQ_DENSE;
+
+	if (cq->state == STORE_STATE_EXPIRED || cq->expires_from != 0 ||
+	    cq->expires_to != 0) {
+		if ((n = sq_probe(s, cq, SQ_DRIVE_NOT_AFTER)) < least) {
+			least = n;
+			best = SQ_DRIVE_NOT_AFTER;
+		}
+	}
+	if (cq->issued_from != 0 || cq->issued_to != 0) {
+		if ((n = sq_probe(s, cq, SQ_DRIVE_ISSUED)) < least) {
+			least = n;
+			best = SQ_DRIVE_ISSUED;
+		}
+	}
+	if (cq->state == STORE_STATE_REVOKED &&
+	    sq_probe(s, cq, SQ_DRIVE_REVOKED) < least)
+		best = SQ_DRIVE_REVOKED;
+	return best;
+}
+
 static int
 sq_cert_search(void *arg, const struct store_cert_query *cq,
     store_cert_cb fn, void *fnarg, int64_t *next)
 {
 	struct sq_q	*q;
+	enum sq_drive	 d;
 	int		 ret = -1;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
@@ -1705,11 +1810,18 @@ sq_cert_search(void *arg, const struct store_cert_query *cq,
 	if ((cq->subject != NULL && *cq->subject != '\0') ||
 	    (cq->san != NULL && *cq->san != '\0')) {
 		sq_q_match(q, cq);
-		sq_q_cert_filters(q, cq, "certs_text.rowid");
+		sq_q_cert_filters(q, cq, "certs_text.rowid", SQ_DRIVE_ROWID);
 	} else {
-		sq_q_add(q, "SELECT " STORE_CERT_COLNAMES ", rowid FROM certs "
-		    "WHERE 1");
-		sq_q_cert_filters(q, cq, "certs.rowid");
+		d = sq_cert_drive(arg, cq);
+		sq_q_add(q, "SELECT " STORE_CERT_COLNAMES ", rowid FROM certs");
+		if (d != SQ_DRIVE_ROWID) {
+			sq_q_add(q, " WHERE rowid IN (SELECT rowid FROM certs");
+			sq_q_add(q, sq_drive_index[d]);
+		}
+		sq_q_add(q, " WHERE 1");
+		sq_q_cert_filters(q, cq, "certs.rowid", d);
+		if (d != SQ_DRIVE_ROWID)
+			sq_q_add(q, ") ORDER BY rowid DESC");
 	}
 	ret = sq_q_run(arg, q, sq_cert_row, CERT_COL__MAX,
 	    STORE_CB_CERT(fn, fnarg), cq->limit, next);
