@@ -462,15 +462,28 @@ api_cert_export(const struct api_req *rq, struct api_resp *rs,
 	api_export_done(ex);
 }
 
-/* The certificate of serial "m", if "who" may see it; 404 otherwise. */
+/*
+ * The certificate of "serial" (hex in any case, colons allowed, as the
+ * search takes it), if "who" may see it; 404 otherwise.
+ */
 static int
 api_cert_find(const struct api_req *rq, struct api_resp *rs,
     const char *serial, struct store_cert *c)
 {
-	int found = 0;
+	char	hex[STORE_SERIAL_MAX + 1];
+	size_t	n = 0;
+	int	found = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (store_cert_get(rq->srv->store, serial, c, &found) == -1) {
+	for (; *serial != '\0' && n < STORE_SERIAL_MAX; serial++)
+		if (*serial != ':')
+			hex[n++] = (char)toupper((unsigned char)*serial);
+	hex[n] = '\0';
+	if (*serial != '\0' || n == 0) {
+		api_error(rs, 404, "no such certificate");
+		return -1;
+	}
+	if (store_cert_get(rq->srv->store, hex, c, &found) == -1) {
 		api_error(rs, 503, "the store could not be read");
 		return -1;
 	}
