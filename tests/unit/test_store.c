@@ -1938,7 +1938,7 @@ test_limit(void **state)
 
 struct search_ctx {
 	int	 n;
-	char	 serials[SEARCH_N * 2][STORE_SERIAL_MAX + 1];
+	char	 serials[1024][STORE_SERIAL_MAX + 1];
 	char	 sans[64];
 };
 
@@ -1947,7 +1947,7 @@ search_cb(const struct store_cert *c, void *arg)
 {
 	struct search_ctx *sc = arg;
 
-	if (sc->n < SEARCH_N * 2)
+	if (sc->n < 1024)
 		memcpy(sc->serials[sc->n], c->serial, sizeof(sc->serials[0]));
 	if (sc->n == 0)
 		snprintf(sc->sans, sizeof(sc->sans), "%s", c->sans);
@@ -1959,7 +1959,7 @@ search_cb(const struct store_cert *c, void *arg)
 static int
 search_all(struct store *st, struct store_cert_query *q, int limit)
 {
-	struct search_ctx	 sc;
+	static struct search_ctx sc;
 	int64_t			 next = 0;
 	int			 i, j, pages = 0;
 
@@ -1970,7 +1970,7 @@ search_all(struct store *st, struct store_cert_query *q, int limit)
 		assert_int_equal(store_cert_search(st, q, search_cb, &sc,
 		    &next), 0);
 		q->after = next;
-		assert_true(++pages <= SEARCH_N + 1);
+		assert_true(++pages <= 700);
 	} while (next != 0);
 	for (i = 0; i < sc.n; i++)
 		for (j = i + 1; j < sc.n; j++)
@@ -2106,6 +2106,56 @@ test_search(void **state)
 	q.limit = STORE_SEARCH_LIMIT_MAX + 1;
 	assert_int_equal(store_cert_search(st, &q, search_cb, &sc, &next),
 	    -1);
+	store_close(st);
+}
+
+/*
+ * Text search across SQLite's batches: rows up to the last multiple of
+ * 256 are in the trigram table, the rest are read directly; a search
+ * sees both, once each, in order.
+ */
+static void
+test_search_text_batches(void **state)
+{
+	struct store		*st;
+	struct store_cert_query	 q;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[64];
+	int			 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 600; i++) {
+		rec_make(i, &c, &t, der, sizeof(der));
+		assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+		free(c.subject);
+	}
+	memset(&q, 0, sizeof(q));
+	q.subject = "device-5";		/* 5, 50..59, 500..599 */
+	assert_int_equal(search_all(st, &q, 7), 111);
+	assert_int_equal(search_all(st, &q, 111), 111);
+	assert_int_equal(search_all(st, &q, 1000), 111);
+	q.subject = "device-25";	/* 25, 250..259: both sides of 256 */
+	assert_int_equal(search_all(st, &q, 3), 11);
+	q.subject = "QUOTED";
+	assert_int_equal(search_all(st, &q, 100), 600);
+	q.profiles[0] = "profile-2";
+	q.nprofiles = 1;
+	assert_int_equal(search_all(st, &q, 50), 200);
+	if (pgurl == NULL) {
+		sqlite3		*db;
+		sqlite3_stmt	*s1;
+
+		assert_int_equal(sqlite3_open_v2(dbpath, &db,
+		    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM "
+		    "meta WHERE key = 'text_rowid'", -1, &s1, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(s1), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s1, 0), 512);
+		sqlite3_finalize(s1);
+		sqlite3_close(db);
+	}
 	store_close(st);
 }
 
@@ -2275,6 +2325,7 @@ main(void)
 		cmocka_unit_test_teardown(test_limit, teardown),
 		cmocka_unit_test_teardown(test_search, teardown),
 		cmocka_unit_test_teardown(test_search_renewals, teardown),
+		cmocka_unit_test_teardown(test_search_text_batches, teardown),
 		cmocka_unit_test_teardown(test_request_search, teardown),
 	};
 	const struct CMUnitTest sqlite[] = {
