@@ -24,4 +24,10 @@ check "a FAILURE reply fails the check" bash -c '! "$0" run --url "$1" \
     --cacert "$2" -n 2 -c 1 --keys 1 --challenge wrong --duration 0 \
     --strict 2>/dev/null' "$SCEPBENCH" "$URL" "$T/d/ca.pem"
 scepd_stop
+if [ -n "${APIBENCH:-}" ]; then
+	check "apibench: every list and search answers 200 over that store" \
+	    "$APIBENCH" "$T/d" -n 2 --results "$T/results"
+	check "apibench result lines" test "$(grep -c '^api label=' \
+	    "$T/results")" -ge 19
+fi
 finish

@@ -24,6 +24,10 @@ static const struct api_table *const api_tables[] = {
 	&api_audit_table,
 	&api_stats_table,
 	&api_token_table,
+	&api_cert_table,
+	&api_request_table,
+	&api_profile_table,
+	&api_openapi_table,
 };
 
 void
@@ -116,6 +120,19 @@ api_body_keys(struct api_resp *rs, json_t *body, const char *const *keys)
 	return 0;
 }
 
+int
+api_route_each(int (*cb)(const struct api_route *, void *), void *arg)
+{
+	size_t t, i;
+
+	for (t = 0; t < sizeof(api_tables) / sizeof(api_tables[0]); t++)
+		for (i = 0; api_tables[t] != NULL && i < api_tables[t]->nrows;
+		    i++)
+			if (cb(&api_tables[t]->rows[i], arg) == -1)
+				return -1;
+	return 0;
+}
+
 /* Does "path" fit "pattern"?  Fills "m" with what each '*' took. */
 static int
 api_match(const char *pattern, const char *path, struct api_match *m)
@@ -144,6 +161,8 @@ api_match(const char *pattern, const char *path, struct api_match *m)
 static int
 api_role_may(int have, int need)
 {
+	if (need == API_ROLE_NONE)
+		return 1;
 	if (have == API_ROLE_ADMIN)
 		return 1;
 	if (need == API_ROLE_VIEWER)
@@ -171,6 +190,18 @@ api_find(const struct api_req *rq, struct api_match *m, int *pathfound)
 		}
 	}
 	return NULL;
+}
+
+int
+api_public(const char *method, const char *path)
+{
+	const struct api_route	*r;
+	struct api_match	 m;
+	struct api_req		 rq = { .method = method, .path = path };
+	int			 pathfound;
+
+	return (r = api_find(&rq, &m, &pathfound)) != NULL &&
+	    r->role == API_ROLE_NONE;
 }
 
 /* The body of a POST or PUT: one JSON object, or a 400. */
@@ -214,7 +245,8 @@ api_handle(const struct api_req *rq, struct api_resp *rs)
 			api_error(rs, 404, "no such API endpoint");
 		return;
 	}
-	if (rq->who == NULL || !api_role_may(rq->who->role, r->role)) {
+	if (r->role != API_ROLE_NONE && (rq->who == NULL ||
+	    !api_role_may(rq->who->role, r->role))) {
 		api_error(rs, 403, "this token's role may not do that");
 		return;
 	}

@@ -73,6 +73,15 @@ struct api_req {
 	/* POST /reload: what SIGHUP does; 0 or -1.  NULL: not offered. */
 	int			 (*reload)(void *reloadcls);
 	void			*reloadcls;
+	/*
+	 * Every query parameter (URL-decoded), so that a misspelt filter
+	 * is refused instead of ignored: calls "cb" with each name and
+	 * value until it returns -1, then returns -1 too, else 0.  NULL:
+	 * not offered, and unknown parameters go unnoticed.
+	 */
+	int			 (*args)(void *argcls,
+				     int (*cb)(void *, const char *name,
+				     const char *value), void *cbarg);
 };
 
 /*
@@ -93,6 +102,13 @@ struct api_resp {
 	void		*cls;
 	char		 filename[64];	/* Content-Disposition, or "" */
 };
+
+/*
+ * Does "method" "path" (after /api/v1) need no credential?  Only the
+ * API's own description, GET /openapi.json, is public: http.c asks
+ * before it answers 401, and then calls api_handle() with "who" NULL.
+ */
+int		 api_public(const char *method, const char *path);
 
 /* Answer one call; never fails (an error is a JSON 4xx/5xx answer). */
 void		 api_handle(const struct api_req *, struct api_resp *);

@@ -189,7 +189,7 @@ api_challenge_mint(const struct api_req *rq, struct api_resp *rs,
 	}
 	api_reply(rs, 201, json_pack("{s:s, s:s, s:s, s:o, s:s?}",
 	    "challenge", tok, "id", id, "profile", profile, "expires",
-	    api_time_json(exp), "subject", subject));
+	    api_jtime(exp), "subject", subject));
 	explicit_bzero(tok, sizeof(tok));
 }
 
@@ -226,8 +226,8 @@ chal_add(const struct store_challenge *ch, void *arg)
 	p->n++;
 	return json_array_append_new(p->items, json_pack("{s:s, s:s, s:s, "
 	    "s:o, s:o, s:o, s:s?}", "id", id, "profile", ch->profile, "state",
-	    state, "created", api_time_json(ch->created_at), "expires",
-	    api_time_json(ch->expires_at), "used", api_time_json(ch->used_at),
+	    state, "created", api_jtime(ch->created_at), "expires",
+	    api_jtime(ch->expires_at), "used", api_jtime(ch->used_at),
 	    "subject", ch->subject[0] ? ch->subject : NULL));
 }
 

@@ -23,7 +23,8 @@ struct api_match {
  * A route.  "pattern" is a path after /api/v1 where '*' takes one
  * segment (no '/'), e.g. "/requests/ * /approve" without the spaces.
  * "role" is the least role that may call it (admin may call all;
- * auditor only rows that say API_ROLE_AUDITOR or API_ROLE_VIEWER).
+ * auditor only rows that say API_ROLE_AUDITOR or API_ROLE_VIEWER);
+ * API_ROLE_NONE is public: no credential needed (api_public()).
  * A POST/PUT row gets "body": the request's JSON object (NULL for
  * GET/DELETE); handlers own nothing of it.
  */
@@ -39,6 +40,25 @@ struct api_table {
 	const struct api_route	*rows;
 	size_t			 nrows;
 };
+
+/* The endpoint files' tables, which api.c's api_tables[] lists. */
+extern const struct api_table api_cert_table;		/* api_cert.c */
+extern const struct api_table api_request_table;	/* api_request.c */
+extern const struct api_table api_profile_table;	/* api_profile.c */
+extern const struct api_table api_openapi_table;	/* api_openapi.c */
+extern const struct api_table api_action_table;	/* api_action.c */
+extern const struct api_table api_txn_table;		/* api_txn.c */
+extern const struct api_table api_audit_table;	/* api_audit.c */
+extern const struct api_table api_stats_table;	/* api_stats.c */
+extern const struct api_table api_token_table;	/* api_token.c */
+
+/*
+ * Call "cb" with every route of every table, in the order they are
+ * tried, until it returns -1 (then -1).  For the test that keeps
+ * docs/openapi.json complete, and the fuzzer.
+ */
+int	 api_route_each(int (*cb)(const struct api_route *, void *),
+	    void *arg);
 
 /* Answer "j" (stolen, may be NULL: then 500) with "status". */
 void	 api_reply(struct api_resp *, int status, json_t *j);

@@ -20,7 +20,7 @@ static json_t *
 stats_bucket(int64_t day, const char *profile)
 {
 	return json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
-	    "s:{}}", "date", api_time_json(day * 86400), "profile", profile,
+	    "s:{}}", "date", api_jtime(day * 86400), "profile", profile,
 	    "issued", 0, "renewed", 0, "pending", 0, "approved", 0,
 	    "rejected", 0, "error", 0, "answered", 0, "failed");
 }
@@ -125,7 +125,7 @@ api_stats_get(const struct api_req *rq, struct api_resp *rs,
 	json_object_set_new(s.totals, "manually_approved", json_integer(
 	    json_integer_value(json_object_get(s.totals, "approved"))));
 	api_reply(rs, 200, json_pack("{s:I, s:o, s:O, s:O}", "days",
-	    (json_int_t)days, "since", api_time_json(since), "by_day", s.days,
+	    (json_int_t)days, "since", api_jtime(since), "by_day", s.days,
 	    "totals", s.totals));
  out:
 	json_decref(s.days);

@@ -47,9 +47,9 @@ token_add(const struct store_token *t, void *arg)
 	return json_array_append_new(items, json_pack("{s:s, s:s, s:o, s:o, "
 	    "s:o, s:o, s:s, s:o}", "name", t->name, "role", t->role,
 	    "profiles", token_profiles(t->profiles), "created",
-	    api_time_json(t->created_at), "expires",
-	    api_time_json(t->expires_at), "revoked",
-	    api_time_json(t->revoked_at), "state", token_state(t,
+	    api_jtime(t->created_at), "expires",
+	    api_jtime(t->expires_at), "revoked",
+	    api_jtime(t->revoked_at), "state", token_state(t,
 	    (int64_t)time(NULL)), "client_cert_sha256", t->has_cert ?
 	    json_string(cert) : json_null()));
 }

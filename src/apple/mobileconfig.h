@@ -54,4 +54,33 @@ struct mobileconfig_opts {
  */
 char	*mobileconfig_build(const struct mobileconfig_opts *, size_t *len);
 
+/*
+ * What mobileconfig_profile() takes: a SCEP profile of this server.
+ * Nothing is owned.
+ */
+struct mobileconfig_profile_opts {
+	const char	 *public_url;	/* the configuration's, or NULL */
+	const char	 *url;		/* overrides the URL made from it */
+	const char	 *name;		/* the profile's name ("default") */
+	int		  dflt;		/* it is the default profile */
+	const char	 *challenge;	/* NULL: no Challenge key */
+	const char	 *subject;	/* NULL: CN=device */
+	int		  keysize;	/* 0: 2048 */
+	const unsigned char *ca_der;	/* the profile's CA certificate */
+	size_t		  ca_dersz;
+};
+
+/*
+ * mobileconfig_profile.c: the .mobileconfig of one of scepd's own
+ * profiles, as mobileconfig_build() returns it; NULL (logged) if there
+ * is no URL or an option is malformed.
+ */
+char	*mobileconfig_profile(const struct mobileconfig_profile_opts *,
+	    size_t *len);
+/* Its URL: "url", else public_url (and /<name> if not the default). */
+char	*mobileconfig_profile_url(const char *public_url, const char *url,
+	    const char *name, int dflt);
+/* The host part of an http(s) URL, [start, start + *len), or NULL. */
+const char *mobileconfig_url_host(const char *url, size_t *len);
+
 #endif

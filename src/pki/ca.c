@@ -776,6 +776,16 @@ ca_cert_der(const struct ca *ca, unsigned char **der, size_t *len)
 }
 
 int
+ca_ra_der(const struct ca *ca, unsigned char **der, size_t *len)
+{
+	*der = NULL;
+	*len = 0;
+	if (ca->ra_cert == NULL)
+		return 0;
+	return x509_i2d(i2d_X509, ca->ra_cert, der, len);
+}
+
+int
 ca_thumbprint(const struct ca *ca, char hex[41])
 {
 	unsigned char	 sha1[20];

@@ -161,6 +161,11 @@ struct stack_st_X509 *ca_chain(const struct ca *);
 
 /* The CA certificate as DER (malloc'd), for /ca.crt.  0 or -1. */
 int		 ca_cert_der(const struct ca *, unsigned char **, size_t *);
+/*
+ * The RA certificate as DER (malloc'd), for the admin API's
+ * fingerprints; 0 with *der NULL when the CA has no RA.  0 or -1.
+ */
+int		 ca_ra_der(const struct ca *, unsigned char **, size_t *);
 /* Its SHA-1 as 40 upper-case hex digits and a NUL (the NDES page). */
 int		 ca_thumbprint(const struct ca *, char hex[41]);
 /* "AB:CD:..." SHA-256 of the CA certificate, for out-of-band checks. */

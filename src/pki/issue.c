@@ -2,7 +2,8 @@
 /*
  * issue.c: a signed certificate and its store record, from one CSR.
  * The record carries everything "scepd cert list" and the lifecycle
- * need: serial, subject, validity, transaction, requester, renewal link.
+ * need: serial, subject, subjectAltNames (as text, for searching),
+ * validity, transaction, requester, renewal link.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "issue.h"
 #include "log.h"
 #include "x509.h"
+#include "x509_desc.h"
 
 X509 *
 issue_sign(const struct ca *ca, const struct conf_cert *tc,
@@ -26,7 +28,8 @@ issue_sign(const struct ca *ca, const struct conf_cert *tc,
 	if ((x = ca_issue(ca, ci, tc, rec->serial)) == NULL)
 		return NULL;
 	if (x509_i2d(i2d_X509, x, &rec->der, &rec->dersz) == -1 ||
-	    (rec->subject = x509_subject_txt(x)) == NULL) {
+	    (rec->subject = x509_subject_txt(x)) == NULL ||
+	    (rec->sans = x509_san_txt(x)) == NULL) {
 		log_warnx("issue: out of memory");
 		store_cert_clear(rec);
 		X509_free(x);

@@ -240,6 +240,64 @@ store_txn_pending_other(struct store *st, const char *txid,
 	    st->ops->txn_pending_other(st->be, txid, signer_kid, n));
 }
 
+/* The checks both backends rely on, made once here. */
+static int
+store_search_text_ok(const char *what, const char *s)
+{
+	size_t n;
+
+	if (s == NULL || *s == '\0')
+		return 1;
+	n = strlen(s);
+	if (n < STORE_SEARCH_TEXT_MIN || n > STORE_SEARCH_TEXT_MAX) {
+		log_warnx("store search: %s: %d to %d characters", what,
+		    STORE_SEARCH_TEXT_MIN, STORE_SEARCH_TEXT_MAX);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+store_search_limits_ok(int limit, size_t nprofiles)
+{
+	if (limit < 1 || limit > STORE_SEARCH_LIMIT_MAX ||
+	    nprofiles > STORE_SEARCH_PROFILES) {
+		log_warnx("store search: limit or profiles out of range");
+		return 0;
+	}
+	return 1;
+}
+
+int
+store_cert_search(struct store *st, const struct store_cert_query *q,
+    store_cert_cb cb, void *arg, int64_t *next)
+{
+	*next = 0;
+	if (!store_search_limits_ok(q->limit, q->nprofiles) ||
+	    !store_search_text_ok("subject", q->subject) ||
+	    !store_search_text_ok("san", q->san))
+		return -1;
+	return st->ops->cert_search(st->be, q, cb, arg, next);
+}
+
+int
+store_cert_renewals(struct store *st, const char *serial, store_cert_cb cb,
+    void *arg)
+{
+	return st->ops->cert_renewals(st->be, serial, cb, arg);
+}
+
+int
+store_request_search(struct store *st, const struct store_request_query *q,
+    store_request_cb cb, void *arg, int64_t *next)
+{
+	*next = 0;
+	if (!store_search_limits_ok(q->limit, q->nprofiles) ||
+	    (q->text != NULL && strlen(q->text) > STORE_SEARCH_TEXT_MAX))
+		return -1;
+	return st->ops->request_search(st->be, q, cb, arg, next);
+}
+
 void
 store_request_clear(struct store_request *r)
 {
@@ -260,6 +318,7 @@ store_cert_clear(struct store_cert *c)
 {
 	free(c->subject);
 	free(c->der);
+	free(c->sans);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -59,6 +59,12 @@ struct store_cert {
 	int		 revoke_reason;	/* RFC 5280 CRLReason, -1 none */
 	char		 renewed_from[STORE_SERIAL_MAX + 1]; /* "" if new */
 	char		 ca[STORE_NAME_MAX + 1];	/* issuing CA's name */
+	/*
+	 * subjectAltNames as text ("dns:a.example, ip:192.0.2.1"), for
+	 * searching; "" or NULL when none, and for rows stored before the
+	 * column existed (schema 6 / 4), which cannot be decoded in SQL.
+	 */
+	char		*sans;
 };
 
 /* What OCSP, renewal and GetCert need of a certificate, cheaply. */
@@ -357,6 +363,63 @@ typedef int (*store_metrics_cb)(const struct store_metrics_row *, void *);
 
 struct store;
 
+/*
+ * A certificate search (store_cert_search()): every filter that is set
+ * must hold.  Strings NULL or "" and times 0 are no filter.  Text
+ * filters are case-insensitive substrings of at least
+ * STORE_SEARCH_TEXT_MIN characters (served by a trigram index).
+ */
+#define STORE_SEARCH_TEXT_MIN	3
+#define STORE_SEARCH_TEXT_MAX	256
+#define STORE_SEARCH_PROFILES	16	/* most profiles one query names */
+#define STORE_SEARCH_LIMIT_MAX	1000
+
+enum store_cert_state {
+	STORE_STATE_ANY = 0,
+	STORE_STATE_VALID,	/* not revoked, not_after > now */
+	STORE_STATE_REVOKED,
+	STORE_STATE_EXPIRED,	/* not revoked, not_after <= now */
+};
+
+struct store_cert_query {
+	const char	*serial;	/* this serial (upper-case hex) */
+	const char	*serial_prefix;	/* serials starting so */
+	const char	*subject;	/* text in the subject */
+	const char	*san;		/* text in the subjectAltNames */
+	const char	*peer;		/* requester address, exactly */
+	int		 state;		/* enum store_cert_state */
+	int64_t		 now;		/* for VALID and EXPIRED */
+	/* any of these profiles (nprofiles 0: any profile) */
+	const char	*profiles[STORE_SEARCH_PROFILES];
+	size_t		 nprofiles;
+	const char	*ca;		/* issuing CA's name */
+	int64_t		 issued_from;	/* issued_at >= this */
+	int64_t		 issued_to;	/* issued_at < this */
+	int64_t		 expires_from;	/* not_after >= this */
+	int64_t		 expires_to;	/* not_after < this */
+	int64_t		 after;		/* a cursor: *next of the last page */
+	int		 limit;		/* 1 .. STORE_SEARCH_LIMIT_MAX */
+};
+
+/* A request's state for store_request_search(). */
+enum store_request_state {
+	STORE_RSTATE_ANY = 0,
+	STORE_RSTATE_PENDING,	/* pending, expires_at > now */
+	STORE_RSTATE_ISSUED,
+	STORE_RSTATE_REJECTED,
+	STORE_RSTATE_EXPIRED,	/* still pending, expires_at <= now */
+};
+
+struct store_request_query {
+	int		 state;		/* enum store_request_state */
+	int64_t		 now;
+	const char	*profiles[STORE_SEARCH_PROFILES];
+	size_t		 nprofiles;
+	const char	*text;		/* in subject, txid or peer */
+	int64_t		 after;
+	int		 limit;
+};
+
 #define STORE_OPS_VERSION	6
 
 struct store_ops {
@@ -447,7 +510,14 @@ struct store_ops {
 	/* also version 6: leases of periodic jobs (issue #16) */
 	int		 (*lease_take)(void *, const char *name,
 			     const char *holder, int64_t now, int64_t until,
-			     int *taken);
+			     int *taken);	/* also version 6: the admin API's searches */
+	int		 (*cert_search)(void *, const struct store_cert_query *,
+			     store_cert_cb, void *, int64_t *next);
+	int		 (*cert_renewals)(void *, const char *serial,
+			     store_cert_cb, void *);
+	int		 (*request_search)(void *,
+			     const struct store_request_query *,
+			     store_request_cb, void *, int64_t *next);
 };
 
 /*
@@ -681,6 +751,25 @@ int		 store_stats(struct store *, int64_t since, store_stat_cb,
  */
 int		 store_lease_take(struct store *, const char *name,
 		    const char *holder, int64_t now, int ttl, int *taken);
+
+/*
+ * The certificates "q" selects, newest first (by the order they were
+ * stored), at most q->limit of them, those after q->after.  *next is
+ * the cursor of the following page, 0 when there is none: keyset
+ * paging, so a page costs the same however deep it is, and rows stored
+ * meanwhile never shift a page.  -1 also for a query the store cannot
+ * run (a text filter too short or too long, logged).
+ */
+int		 store_cert_search(struct store *,
+		    const struct store_cert_query *, store_cert_cb, void *,
+		    int64_t *next);
+/* The certificates whose renewed_from is "serial", oldest first. */
+int		 store_cert_renewals(struct store *, const char *serial,
+		    store_cert_cb, void *);
+/* Requests as store_cert_search() pages certificates, newest first. */
+int		 store_request_search(struct store *,
+		    const struct store_request_query *, store_request_cb,
+		    void *, int64_t *next);
 
 /* store_sqlite.c */
 extern const struct store_ops store_sqlite_ops;

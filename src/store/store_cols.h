@@ -41,7 +41,8 @@
 	next(CERT_COL_REVOKED_AT,	"revoked_at")			\
 	next(CERT_COL_REVOKE_REASON,	"revoke_reason")		\
 	next(CERT_COL_RENEWED_FROM,	"renewed_from")			\
-	next(CERT_COL_CA,		"ca")
+	next(CERT_COL_CA,		"ca")				\
+	next(CERT_COL_SANS,		"sans")
 enum store_cert_col { STORE_COLS_ENUM(STORE_CERT_COLS) CERT_COL__MAX };
 #define STORE_CERT_COLNAMES	STORE_COLS_NAMES(STORE_CERT_COLS)
 

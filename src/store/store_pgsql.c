@@ -179,6 +179,25 @@ static const char *const pg_migrations[] = {
 	"  name text PRIMARY KEY,"
 	"  holder text NOT NULL,"
 	"  expires_at bigint NOT NULL);",
+	/*
+	 * 7: as SQLite's schema 9: SANs as text (filled at issue time; rows
+	 * stored before have none), one index per exact filter of the admin
+	 * API's search, each ending in the id it pages by, and pg_trgm
+	 * indexes for substring search of subject and SANs.  pg_trgm ships
+	 * with PostgreSQL and is a trusted extension (13+): the database's
+	 * owner may create it.
+	 */
+	"CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+	"ALTER TABLE certs ADD COLUMN sans text NOT NULL DEFAULT '';"
+	"CREATE INDEX certs_not_after ON certs(not_after, id);"
+	"CREATE INDEX certs_issued ON certs(issued_at, id);"
+	"CREATE INDEX certs_profile ON certs(profile, id);"
+	"CREATE INDEX certs_peer ON certs(peer, id);"
+	"CREATE INDEX certs_renewed ON certs(renewed_from) "
+	"  WHERE renewed_from IS NOT NULL;"
+	"CREATE INDEX certs_subject_trgm ON certs "
+	"  USING gin (subject gin_trgm_ops);"
+	"CREATE INDEX certs_sans_trgm ON certs USING gin (sans gin_trgm_ops);",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -192,8 +211,8 @@ static const char *const pg_migrations[] = {
 #define PG_DEFAULT_CONNS	8
 /* How many old CRLs are kept beside the newest (as store_sqlite.c). */
 #define PG_CRL_KEEP		16
-/* Parameters of the widest statement. */
-#define PG_NARGS		14
+/* Parameters of the widest statement (a search naming many profiles). */
+#define PG_NARGS		40
 
 enum pg_stmt {
 	PG_CERT_INSERT,
@@ -250,8 +269,8 @@ enum pg_stmt {
 static const char *const pg_sql[PG__MAX] = {
 	[PG_CERT_INSERT] = "INSERT INTO certs (serial, subject, not_before, "
 	    "not_after, status, issued_at, txid, profile, peer, der, "
-	    "renewed_from, revoked_at, revoke_reason, ca) VALUES ($1, $2, $3, "
-	    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+	    "renewed_from, revoked_at, revoke_reason, ca, sans) VALUES ($1, $2, "
+	    "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
 	[PG_TXN_INSERT] = "INSERT INTO txns (txid, signer_kid, csr_kid, "
 	    "status, serial, request_id, created_at) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -1069,6 +1088,7 @@ pg_cert_insert(struct pg_conn *c, const struct store_cert *r)
 	pg_opt_text(&a, r->renewed_from);
 	pg_revocation(&a, r);
 	pg_text(&a, store_ca_name(r->ca));
+	pg_text(&a, r->sans != NULL ? r->sans : "");
 	return pg_write(c, PG_CERT_INSERT, &a, STORE_PUT_DUP_SERIAL, NULL);
 }
 
@@ -1230,6 +1250,7 @@ pg_cert_row(const PGresult *res, void *arg)
 	    sizeof(r->renewed_from));
 	pg_col_text(res, CERT_COL_CA, r->ca, sizeof(r->ca));
 	if ((r->subject = pg_col_strdup(res, CERT_COL_SUBJECT)) == NULL ||
+	    (r->sans = pg_col_strdup(res, CERT_COL_SANS)) == NULL ||
 	    pg_col_blob(res, CERT_COL_DER, &r->der, &r->dersz) == -1) {
 		store_cert_clear(r);
 		return -1;
@@ -2378,6 +2399,276 @@ pg_lease_take(void *arg, const char *name, const char *holder, int64_t now,
 	return ret;
 }
 
+/*
+ * The admin API's searches, as store_sqlite.c makes them: one
+ * statement per call from fixed fragments, every value a parameter
+ * ($n, numbered as they are added).  Text is matched with ILIKE, which
+ * the pg_trgm indexes serve.
+ */
+struct pg_q {
+	char		 sql[2048];
+	size_t		 len;
+	int		 overflow;
+	struct pg_args	 a;
+	char		 buf[4][STORE_SEARCH_TEXT_MAX * 2 + 8];
+	int		 nbuf;
+};
+
+/* Append "frag", each '$' of it becoming the next parameter's number. */
+static void
+pg_q_add(struct pg_q *q, const char *frag, int nparams)
+{
+	char	 tmp[512];
+	size_t	 n = 0;
+	int	 k = q->a.n - nparams + 1;
+
+	for (; *frag != '\0' && n + 12 < sizeof(tmp); frag++) {
+		if (*frag == '$')
+			n += (size_t)snprintf(tmp + n, sizeof(tmp) - n, "$%d",
+			    k++);
+		else
+			tmp[n++] = *frag;
+	}
+	tmp[n] = '\0';
+	if (*frag != '\0' || n >= sizeof(q->sql) - q->len) {
+		q->overflow = 1;
+		return;
+	}
+	memcpy(q->sql + q->len, tmp, n + 1);
+	q->len += n;
+}
+
+static void
+pg_q_text(struct pg_q *q, const char *frag, const char *v)
+{
+	pg_text(&q->a, v);
+	pg_q_add(q, frag, 1);
+}
+
+static void
+pg_q_int(struct pg_q *q, const char *frag, int64_t v)
+{
+	pg_int(&q->a, v);
+	pg_q_add(q, frag, 1);
+}
+
+/* "%v%" with LIKE's special characters escaped, in a buffer of "q". */
+static const char *
+pg_q_like(struct pg_q *q, const char *v)
+{
+	char	*b;
+	size_t	 n = 1, i;
+
+	if (q->nbuf == (int)(sizeof(q->buf) / sizeof(q->buf[0]))) {
+		q->overflow = 1;
+		return "";
+	}
+	b = q->buf[q->nbuf++];
+	b[0] = '%';
+	for (i = 0; v[i] != '\0' && n + 4 < sizeof(q->buf[0]); i++) {
+		if (v[i] == '%' || v[i] == '_' || v[i] == '\\')
+			b[n++] = '\\';
+		b[n++] = v[i];
+	}
+	if (v[i] != '\0')
+		q->overflow = 1;
+	b[n++] = '%';
+	b[n] = '\0';
+	return b;
+}
+
+static void
+pg_q_profiles(struct pg_q *q, const char *const *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	pg_q_add(q, " AND profile IN (", 0);
+	for (i = 0; i < n; i++)
+		pg_q_text(q, i == 0 ? "$" : ", $", v[i]);
+	pg_q_add(q, ")", 0);
+}
+
+/*
+ * Run "q" in single-row mode: rows read by "fill" (the key in column
+ * "keycol") and handed to "cb", at most "limit" (0: all); *next as in
+ * store_sqlite.c's sq_q_run().
+ */
+static int
+pg_q_run(struct pg *p, const struct pg_q *q, pg_row_fn fill, int keycol,
+    const struct store_cb *cb, int limit, int64_t *next)
+{
+	struct pg_conn	*c;
+	PGresult	*r;
+	union store_row	 row;
+	int64_t		 key = 0;
+	int		 ret = -1, stop = 0, got = 0;
+
+	if (next != NULL)
+		*next = 0;
+	if (q->overflow || q->a.n > PG_NARGS) {
+		log_warnx("store (postgresql): search: query too large");
+		return -1;
+	}
+	if ((c = pg_get(p)) == NULL)
+		return -1;
+	if (!PQsendQueryParams(c->db, q->sql, q->a.n, NULL, q->a.v, q->a.len,
+	    q->a.fmt, 1) || !PQsetSingleRowMode(c->db)) {
+		pg_fail(c, NULL, "search");
+		goto out;
+	}
+	while ((r = PQgetResult(c->db)) != NULL) {
+		switch (PQresultStatus(r)) {
+		case PGRES_SINGLE_TUPLE:
+			if (stop)
+				break;
+			if (limit > 0 && got == limit) {
+				*next = key;
+				ret = 0;
+				stop = 1;
+				break;
+			}
+			key = pg_col_int(r, keycol);
+			got++;
+			if (fill(r, &row) == -1 ||
+			    store_cb_give(cb, &row) == -1)
+				stop = 1;
+			break;
+		case PGRES_TUPLES_OK:
+			if (!stop)
+				ret = 0;
+			break;
+		default:
+			pg_fail(c, r, "search");
+			stop = 1;
+			ret = -1;
+			break;
+		}
+		PQclear(r);
+	}
+ out:
+	pg_put(p, c);
+	return ret;
+}
+
+static void
+pg_q_cert_filters(struct pg_q *q, const struct store_cert_query *cq)
+{
+	if (cq->subject != NULL && *cq->subject != '\0')
+		pg_q_text(q, " AND subject ILIKE $", pg_q_like(q,
+		    cq->subject));
+	if (cq->san != NULL && *cq->san != '\0')
+		pg_q_text(q, " AND sans ILIKE $", pg_q_like(q, cq->san));
+	if (cq->serial != NULL && *cq->serial != '\0')
+		pg_q_text(q, " AND serial = $", cq->serial);
+	if (cq->serial_prefix != NULL && *cq->serial_prefix != '\0') {
+		pg_q_text(q, " AND serial >= $ COLLATE \"C\"",
+		    cq->serial_prefix);
+		if (q->nbuf < (int)(sizeof(q->buf) / sizeof(q->buf[0]))) {
+			snprintf(q->buf[q->nbuf], sizeof(q->buf[0]), "%s~",
+			    cq->serial_prefix);
+			pg_q_text(q, " AND serial < $ COLLATE \"C\"",
+			    q->buf[q->nbuf++]);
+		} else
+			q->overflow = 1;
+	}
+	if (cq->peer != NULL && *cq->peer != '\0')
+		pg_q_text(q, " AND peer = $", cq->peer);
+	if (cq->state == STORE_STATE_VALID)
+		pg_q_int(q, " AND status = 0 AND not_after > $", cq->now);
+	else if (cq->state == STORE_STATE_REVOKED)
+		pg_q_add(q, " AND status = 1", 0);
+	else if (cq->state == STORE_STATE_EXPIRED)
+		pg_q_int(q, " AND status = 0 AND not_after <= $", cq->now);
+	pg_q_profiles(q, cq->profiles, cq->nprofiles);
+	if (cq->ca != NULL && *cq->ca != '\0')
+		pg_q_text(q, " AND ca = $", cq->ca);
+	if (cq->issued_from != 0)
+		pg_q_int(q, " AND issued_at >= $", cq->issued_from);
+	if (cq->issued_to != 0)
+		pg_q_int(q, " AND issued_at < $", cq->issued_to);
+	if (cq->expires_from != 0)
+		pg_q_int(q, " AND not_after >= $", cq->expires_from);
+	if (cq->expires_to != 0)
+		pg_q_int(q, " AND not_after < $", cq->expires_to);
+	if (cq->after > 0)
+		pg_q_int(q, " AND id < $", cq->after);
+	pg_q_int(q, " ORDER BY id DESC LIMIT $", (int64_t)cq->limit + 1);
+}
+
+static int
+pg_cert_search(void *arg, const struct store_cert_query *cq,
+    store_cert_cb fn, void *fnarg, int64_t *next)
+{
+	struct pg_q	*q;
+	int		 ret;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -1;
+	pg_q_add(q, "SELECT " STORE_CERT_COLNAMES ", id FROM certs WHERE true",
+	    0);
+	pg_q_cert_filters(q, cq);
+	ret = pg_q_run(arg, q, pg_cert_row, CERT_COL__MAX,
+	    STORE_CB_CERT(fn, fnarg), cq->limit, next);
+	free(q);
+	return ret;
+}
+
+static int
+pg_cert_renewals(void *arg, const char *serial, store_cert_cb fn,
+    void *fnarg)
+{
+	struct pg_q	*q;
+	int		 ret;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -1;
+	pg_q_text(q, "SELECT " STORE_CERT_COLNAMES ", id FROM certs "
+	    "WHERE renewed_from = $ ORDER BY id", serial);
+	ret = pg_q_run(arg, q, pg_cert_row, CERT_COL__MAX,
+	    STORE_CB_CERT(fn, fnarg), 0, NULL);
+	free(q);
+	return ret;
+}
+
+static int
+pg_request_search(void *arg, const struct store_request_query *rq,
+    store_request_cb fn, void *fnarg, int64_t *next)
+{
+	struct pg_q	*q;
+	const char	*pat;
+	int		 ret;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -1;
+	pg_q_add(q, "SELECT " STORE_REQ_COLNAMES " FROM requests WHERE true",
+	    0);
+	if (rq->state == STORE_RSTATE_PENDING)
+		pg_q_int(q, " AND status = 3 AND expires_at > $", rq->now);
+	else if (rq->state == STORE_RSTATE_ISSUED)
+		pg_q_add(q, " AND status = 0", 0);
+	else if (rq->state == STORE_RSTATE_REJECTED)
+		pg_q_add(q, " AND status = 2", 0);
+	else if (rq->state == STORE_RSTATE_EXPIRED)
+		pg_q_int(q, " AND status = 3 AND expires_at <= $", rq->now);
+	pg_q_profiles(q, rq->profiles, rq->nprofiles);
+	if (rq->text != NULL && *rq->text != '\0') {
+		pat = pg_q_like(q, rq->text);
+		pg_q_text(q, " AND (subject ILIKE $", pat);
+		pg_q_text(q, " OR encode(txid, 'escape') ILIKE $",
+		    pat);
+		pg_q_text(q, " OR peer ILIKE $)", pat);
+	}
+	if (rq->after > 0)
+		pg_q_int(q, " AND id < $", rq->after);
+	pg_q_int(q, " ORDER BY id DESC LIMIT $", (int64_t)rq->limit + 1);
+	ret = pg_q_run(arg, q, pg_request_row, REQ_COL_ID,
+	    STORE_CB_REQUEST(fn, fnarg), rq->limit, next);
+	free(q);
+	return ret;
+}
+
 const struct store_ops store_pgsql_ops = {
 	.version = STORE_OPS_VERSION,
 	.name = "postgresql",
@@ -2407,6 +2698,9 @@ const struct store_ops store_pgsql_ops = {
 	.challenge_list = pg_challenge_list,
 	.cert_count_active = pg_cert_count_active,
 	.txn_pending_other = pg_txn_pending_other,
+	.cert_search = pg_cert_search,
+	.cert_renewals = pg_cert_renewals,
+	.request_search = pg_request_search,
 	.lease_take = pg_lease_take,
 	.metrics = pg_metrics,
 	.request_issue_a = pg_request_issue_a,

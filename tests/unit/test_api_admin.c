@@ -228,7 +228,7 @@ pg_reset(const char *url)
 	assert_int_equal(PQstatus(c), CONNECTION_OK);
 	r = PQexec(c, "SET client_min_messages = warning; DROP TABLE IF "
 	    "EXISTS txns, requests, crls, certs, challenges, meta, tokens, "
-	    "audit, audit_head, txlog CASCADE");
+	    "audit, audit_head, txlog, leases CASCADE");
 	PQclear(r);
 	PQfinish(c);
 }
@@ -675,14 +675,14 @@ test_transactions(void **state)
 	    "challenge mismatch");
 	assert_string_equal(json_string_value(json_object_get(it,
 	    "fail_info")), "badRequest");
-	assert_true(json_is_null(json_object_get(j, "next_cursor")));
+	assert_true(json_is_null(json_object_get(j, "next")));
 	json_decref(j);
 
 	/* Pages: two at a time, each cursor going on from the last. */
 	assert_int_equal(call(VIEWER, "GET", "/transactions?limit=2&profile="
 	    "ios", NULL, &j), 200);
 	assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
-	cur = json_string_value(json_object_get(j, "next_cursor"));
+	cur = json_string_value(json_object_get(j, "next"));
 	assert_non_null(cur);
 	snprintf(url, sizeof(url), "/transactions?limit=2&profile=ios&"
 	    "cursor=%s", cur);
@@ -729,7 +729,7 @@ test_audit_api(void **state)
 	    200);
 	it = json_array_get(json_object_get(j, "items"), 0);
 	assert_true(json_integer_value(json_object_get(it, "seq")) == n);
-	assert_non_null(json_object_get(j, "next_cursor"));
+	assert_non_null(json_object_get(j, "next"));
 	json_decref(j);
 	/* The token's own actions, with where they came from. */
 	assert_int_equal(call(ADMIN, "GET", "/audit?actor=token:t1&action="

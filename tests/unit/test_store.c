@@ -236,6 +236,16 @@ test_schema(void **state)
 		n++;
 	sqlite3_finalize(q);
 	assert_int_equal(n, 2);
+	/* The admin API's search indexes and text table (schema 6). */
+	n = 0;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM "
+	    "sqlite_master WHERE name IN ('certs_not_after', 'certs_issued', "
+	    "'certs_profile', 'certs_peer', 'certs_renewed', 'certs_text', "
+	    "'certs_text_add')", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(q);
+	assert_int_equal(n, 7);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1,
 	    &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -1468,7 +1478,12 @@ test_pg_schema(void **state)
 	assert_non_null(st = store_open(&cs, 0));
 	store_close(st);
 	assert_true(pg_admin_int("SELECT value FROM meta WHERE key = "
-	    "'schema_version'") == 6);
+	    "'schema_version'") == 7);
+	/* The admin API's search indexes (schema 7). */
+	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
+	    "indexname IN ('certs_not_after', 'certs_issued', 'certs_profile', "
+	    "'certs_peer', 'certs_renewed', 'certs_subject_trgm', "
+	    "'certs_sans_trgm')") == 7);
 	/* The admin layer's tables and the chain head's one row. */
 	assert_true(pg_admin_int("SELECT count(*) FROM audit_head") == 1);
 	assert_true(pg_admin_int("SELECT count(*) FROM pg_indexes WHERE "
@@ -2626,6 +2641,374 @@ test_lease_race(void **state)
 	store_close(st);
 }
 
+/*
+ * The admin API's searches: every filter, alone and together, keyset
+ * paging without duplicates or gaps, and the refusals.
+ */
+#define SEARCH_N	40
+#define SEARCH_NOW	(1700000000 + 365 * 86400LL + 20)
+
+struct search_ctx {
+	int	 n;
+	char	 serials[1024][STORE_SERIAL_MAX + 1];
+	char	 sans[64];
+};
+
+static int
+search_cb(const struct store_cert *c, void *arg)
+{
+	struct search_ctx *sc = arg;
+
+	if (sc->n < 1024)
+		memcpy(sc->serials[sc->n], c->serial, sizeof(sc->serials[0]));
+	if (sc->n == 0)
+		snprintf(sc->sans, sizeof(sc->sans), "%s", c->sans);
+	sc->n++;
+	return c->der != NULL && c->subject != NULL ? 0 : -1;
+}
+
+/* How many rows "q" selects over every page of "limit"; no repeats. */
+static int
+search_all(struct store *st, struct store_cert_query *q, int limit)
+{
+	static struct search_ctx sc;
+	int64_t			 next = 0;
+	int			 i, j, pages = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	q->limit = limit;
+	q->after = 0;
+	do {
+		assert_int_equal(store_cert_search(st, q, search_cb, &sc,
+		    &next), 0);
+		q->after = next;
+		assert_true(++pages <= 700);
+	} while (next != 0);
+	for (i = 0; i < sc.n; i++)
+		for (j = i + 1; j < sc.n; j++)
+			assert_string_not_equal(sc.serials[i], sc.serials[j]);
+	/* Newest first: rec_make() serials grow with i. */
+	for (i = 1; i < sc.n; i++)
+		assert_true(strcmp(sc.serials[i - 1], sc.serials[i]) > 0);
+	return sc.n;
+}
+
+static void
+search_fill(struct store *st)
+{
+	struct store_cert	c;
+	struct store_txn	t;
+	unsigned char		der[100];
+	char			sans[64];
+	int			i;
+
+	for (i = 0; i < SEARCH_N; i++) {
+		rec_make(i, &c, &t, der, sizeof(der));
+		snprintf(sans, sizeof(sans), "dns:host-%d.example, ip:10.0.0.%d",
+		    i, i);
+		c.sans = sans;
+		if (i % 4 == 0)
+			snprintf(c.ca, sizeof(c.ca), "other");
+		assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+		if (i % 10 == 3)
+			assert_int_equal(store_cert_revoke(st, c.serial, 1,
+			    1700000200), STORE_REVOKE_DONE);
+		free(c.subject);
+	}
+}
+
+static void
+test_search(void **state)
+{
+	struct store		*st;
+	struct store_cert_query	 q;
+	struct search_ctx	 sc;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[100];
+	int64_t			 next;
+
+	assert_non_null(st = store_open(&cs, 1));
+	search_fill(st);
+	memset(&q, 0, sizeof(q));
+	q.now = SEARCH_NOW;
+	assert_int_equal(search_all(st, &q, 7), SEARCH_N);
+	assert_int_equal(search_all(st, &q, 1), SEARCH_N);
+	assert_int_equal(search_all(st, &q, SEARCH_N), SEARCH_N);
+	assert_int_equal(search_all(st, &q, 1000), SEARCH_N);
+
+	/* The first page: the newest, with its SANs. */
+	memset(&sc, 0, sizeof(sc));
+	q.limit = 3;
+	q.after = 0;
+	assert_int_equal(store_cert_search(st, &q, search_cb, &sc, &next), 0);
+	assert_int_equal(sc.n, 3);
+	assert_true(next != 0);
+	assert_string_equal(sc.sans, "dns:host-39.example, ip:10.0.0.39");
+
+	/* Text: case-insensitive substrings of the subject and the SANs. */
+	q.subject = "DEVICE-1";		/* 1, 10..19 */
+	assert_int_equal(search_all(st, &q, 4), 11);
+	q.subject = "quoted\"";
+	assert_int_equal(search_all(st, &q, 9), SEARCH_N);
+	q.subject = "device-1%";
+	assert_int_equal(search_all(st, &q, 9), 0);
+	q.subject = NULL;
+	q.san = "host-2";		/* 2, 20..29 */
+	assert_int_equal(search_all(st, &q, 4), 11);
+	q.subject = "device-2";
+	q.san = "10.0.0.25";
+	assert_int_equal(search_all(st, &q, 4), 1);
+	q.subject = q.san = NULL;
+
+	/* Exact filters. */
+	rec_make(5, &c, &t, der, sizeof(der));
+	free(c.subject);
+	q.serial = c.serial;
+	assert_int_equal(search_all(st, &q, 5), 1);
+	q.serial = NULL;
+	q.serial_prefix = "400000000000000000000000000000000000100";
+	assert_int_equal(search_all(st, &q, 5), 16);	/* 0x1000-0x100F */
+	q.serial_prefix = NULL;
+	q.peer = "192.0.2.7";
+	assert_int_equal(search_all(st, &q, 5), 1);
+	q.peer = NULL;
+	q.profiles[0] = "profile-1";
+	q.nprofiles = 1;
+	assert_int_equal(search_all(st, &q, 5), 13);
+	q.profiles[1] = "profile-2";
+	q.nprofiles = 2;
+	assert_int_equal(search_all(st, &q, 5), 26);
+	q.nprofiles = 0;
+	q.ca = "other";
+	assert_int_equal(search_all(st, &q, 3), 10);
+	q.ca = STORE_CA_DEFAULT;
+	assert_int_equal(search_all(st, &q, 3), 30);
+	q.ca = NULL;
+
+	/* States at SEARCH_NOW: 0..20 expired, 3 13 23 33 revoked. */
+	q.state = STORE_STATE_REVOKED;
+	assert_int_equal(search_all(st, &q, 3), 4);
+	q.state = STORE_STATE_EXPIRED;
+	assert_int_equal(search_all(st, &q, 3), 19);
+	q.state = STORE_STATE_VALID;
+	assert_int_equal(search_all(st, &q, 3), 17);
+	q.state = STORE_STATE_ANY;
+
+	/* Time ranges, [from, to). */
+	q.issued_from = 1700000100 + 10;
+	q.issued_to = 1700000100 + 15;
+	assert_int_equal(search_all(st, &q, 2), 5);
+	q.issued_from = q.issued_to = 0;
+	q.expires_from = 1700000000 + 365 * 86400LL + 30;
+	assert_int_equal(search_all(st, &q, 2), 10);
+	q.expires_to = 1700000000 + 365 * 86400LL + 35;
+	assert_int_equal(search_all(st, &q, 2), 5);
+	q.expires_from = q.expires_to = 0;
+
+	/* Refused: text too short, limits out of range. */
+	q.limit = 10;
+	q.subject = "ab";
+	assert_int_equal(store_cert_search(st, &q, search_cb, &sc, &next),
+	    -1);
+	q.subject = NULL;
+	q.limit = 0;
+	assert_int_equal(store_cert_search(st, &q, search_cb, &sc, &next),
+	    -1);
+	q.limit = STORE_SEARCH_LIMIT_MAX + 1;
+	assert_int_equal(store_cert_search(st, &q, search_cb, &sc, &next),
+	    -1);
+	store_close(st);
+}
+
+/*
+ * Text search across SQLite's batches: rows up to the last multiple of
+ * 256 are in the trigram table, the rest are read directly; a search
+ * sees both, once each, in order.
+ */
+static void
+test_search_text_batches(void **state)
+{
+	struct store		*st;
+	struct store_cert_query	 q;
+	struct store_cert	 c;
+	struct store_txn	 t;
+	unsigned char		 der[64];
+	int			 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 600; i++) {
+		rec_make(i, &c, &t, der, sizeof(der));
+		assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+		free(c.subject);
+	}
+	memset(&q, 0, sizeof(q));
+	q.subject = "device-5";		/* 5, 50..59, 500..599 */
+	assert_int_equal(search_all(st, &q, 7), 111);
+	assert_int_equal(search_all(st, &q, 111), 111);
+	assert_int_equal(search_all(st, &q, 1000), 111);
+	q.subject = "device-25";	/* 25, 250..259: both sides of 256 */
+	assert_int_equal(search_all(st, &q, 3), 11);
+	q.subject = "QUOTED";
+	assert_int_equal(search_all(st, &q, 100), 600);
+	q.profiles[0] = "profile-2";
+	q.nprofiles = 1;
+	assert_int_equal(search_all(st, &q, 50), 200);
+	if (pgurl == NULL) {
+		sqlite3		*db;
+		sqlite3_stmt	*s1;
+
+		assert_int_equal(sqlite3_open_v2(dbpath, &db,
+		    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM "
+		    "meta WHERE key = 'text_rowid'", -1, &s1, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(s1), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s1, 0), 512);
+		sqlite3_finalize(s1);
+		sqlite3_close(db);
+	}
+	store_close(st);
+}
+
+/* Renewal links both ways, and the SAN column through store_import(). */
+static void
+test_search_renewals(void **state)
+{
+	struct store		*st, *src;
+	struct store_cert	 old, c, got;
+	struct store_txn	 t;
+	struct store_counts	 n;
+	struct search_ctx	 sc;
+	struct conf_store	 scs = cs;
+	unsigned char		 der[64], der2[64];
+	int			 found;
+
+	assert_non_null(st = store_open(&cs, 1));
+	rec_make(1, &old, &t, der, sizeof(der));
+	old.sans = (char *)"email:a@example.net";
+	assert_int_equal(store_issue(st, &old, &t), STORE_PUT_OK);
+	rec_make(2, &c, &t, der2, sizeof(der2));
+	memcpy(c.renewed_from, old.serial, sizeof(c.renewed_from));
+	assert_int_equal(store_issue(st, &c, &t), STORE_PUT_OK);
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(store_cert_renewals(st, old.serial, search_cb, &sc),
+	    0);
+	assert_int_equal(sc.n, 1);
+	assert_string_equal(sc.serials[0], c.serial);
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(store_cert_renewals(st, c.serial, search_cb, &sc),
+	    0);
+	assert_int_equal(sc.n, 0);
+	assert_int_equal(store_cert_get(st, old.serial, &got, &found), 0);
+	assert_string_equal(got.sans, "email:a@example.net");
+	store_cert_clear(&got);
+	assert_int_equal(store_cert_get(st, c.serial, &got, &found), 0);
+	assert_string_equal(got.sans, "");
+	store_cert_clear(&got);
+	if (pgurl == NULL) {
+		/* A migrated copy keeps the SANs, and searches them. */
+		scs.path = srcpath;
+		assert_non_null(src = store_open(&scs, 1));
+		assert_int_equal(store_import(src, st, &n), 0);
+		memset(&sc, 0, sizeof(sc));
+		assert_int_equal(store_cert_search(src,
+		    &(struct store_cert_query){ .san = "a@example",
+		    .limit = 5 }, search_cb, &sc, &(int64_t){ 0 }), 0);
+		assert_int_equal(sc.n, 1);
+		assert_string_equal(sc.sans, "email:a@example.net");
+		store_close(src);
+	}
+	free(old.subject);
+	free(c.subject);
+	store_close(st);
+}
+
+struct rsearch_ctx {
+	int	 n;
+	int64_t	 ids[16];
+};
+
+static int
+rsearch_cb(const struct store_request *r, void *arg)
+{
+	struct rsearch_ctx *rc = arg;
+
+	if (rc->n < 16)
+		rc->ids[rc->n] = r->id;
+	rc->n++;
+	return 0;
+}
+
+static int
+rsearch(struct store *st, struct store_request_query *q, int limit)
+{
+	struct rsearch_ctx	rc;
+	int64_t			next;
+
+	memset(&rc, 0, sizeof(rc));
+	q->limit = limit;
+	q->after = 0;
+	do {
+		assert_int_equal(store_request_search(st, q, rsearch_cb, &rc,
+		    &next), 0);
+		q->after = next;
+	} while (next != 0);
+	return rc.n;
+}
+
+static void
+test_request_search(void **state)
+{
+	struct store			*st;
+	struct store_request		 r[6];
+	struct store_txn		 t;
+	struct store_request_query	 q;
+	struct store_cert		 c;
+	unsigned char			 csr[6][64], der[64];
+	int				 i;
+
+	assert_non_null(st = store_open(&cs, 1));
+	for (i = 0; i < 6; i++) {
+		req_make(i + 1, &r[i], &t, csr[i], sizeof(csr[i]),
+		    i < 2 ? 1700000100 : 1800000000);
+		assert_int_equal(store_request_put(st, &r[i], &t),
+		    STORE_PUT_OK);
+	}
+	rec_make(50, &c, &t, der, sizeof(der));
+	c.issued_at = 1700000050;
+	assert_int_equal(store_request_issue(st, r[0].id, &c), STORE_PUT_OK);
+	free(c.subject);
+	assert_int_equal(store_request_reject(st, r[2].id, "no", 1700000060),
+	    STORE_PUT_OK);
+	memset(&q, 0, sizeof(q));
+	q.now = 1700000200;
+	assert_int_equal(rsearch(st, &q, 4), 6);
+	assert_int_equal(rsearch(st, &q, 1), 6);
+	q.state = STORE_RSTATE_PENDING;
+	assert_int_equal(rsearch(st, &q, 2), 3);	/* 4, 5, 6 */
+	q.state = STORE_RSTATE_EXPIRED;
+	assert_int_equal(rsearch(st, &q, 2), 1);	/* 2 */
+	q.state = STORE_RSTATE_ISSUED;
+	assert_int_equal(rsearch(st, &q, 2), 1);
+	q.state = STORE_RSTATE_REJECTED;
+	assert_int_equal(rsearch(st, &q, 2), 1);
+	q.state = STORE_RSTATE_ANY;
+	q.profiles[0] = "p5";
+	q.nprofiles = 1;
+	assert_int_equal(rsearch(st, &q, 2), 1);
+	q.nprofiles = 0;
+	q.text = "198.51.100.4";
+	assert_int_equal(rsearch(st, &q, 2), 1);
+	q.text = "TXID-";
+	assert_int_equal(rsearch(st, &q, 2), 6);
+	q.text = "pend";
+	assert_int_equal(rsearch(st, &q, 5), 6);
+	q.text = "%";
+	assert_int_equal(rsearch(st, &q, 5), 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -2652,6 +3035,10 @@ main(void)
 		cmocka_unit_test_teardown(test_per_ca, teardown),
 		cmocka_unit_test_teardown(test_challenges, teardown),
 		cmocka_unit_test_teardown(test_challenge_race, teardown),
+		cmocka_unit_test_teardown(test_search, teardown),
+		cmocka_unit_test_teardown(test_search_renewals, teardown),
+		cmocka_unit_test_teardown(test_search_text_batches, teardown),
+		cmocka_unit_test_teardown(test_request_search, teardown),
 		cmocka_unit_test_teardown(test_lease, teardown),
 		cmocka_unit_test_teardown(test_lease_race, teardown),
 		cmocka_unit_test_teardown(test_limit, teardown),
