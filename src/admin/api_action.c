@@ -235,9 +235,12 @@ static void
 api_challenge_list(const struct api_req *rq, struct api_resp *rs,
     const struct api_match *m, json_t *body)
 {
+	static const char *const known[] = { "profile", "state", "limit",
+	    NULL };
 	struct chal_page p = { .who = rq->who, .now = (int64_t)time(NULL) };
 
-	if (api_arg_text(rq, rs, "profile", STORE_NAME_MAX, &p.profile) ==
+	if (api_args_known(rq, rs, known) == -1 ||
+	    api_arg_text(rq, rs, "profile", STORE_NAME_MAX, &p.profile) ==
 	    -1 || api_arg_text(rq, rs, "state", 16, &p.state) == -1 ||
 	    api_arg_limit(rq, rs, &p.limit) == -1)
 		return;

@@ -33,11 +33,14 @@ static void
 api_audit_list(const struct api_req *rq, struct api_resp *rs,
     const struct api_match *m, json_t *body)
 {
+	static const char *const known[] = { "since", "until", "actor",
+	    "action", "cursor", "limit", NULL };
 	struct store_audit_filter	 f;
 	struct audit_page		 p = { 0 };
 
 	memset(&f, 0, sizeof(f));
-	if (api_arg_time(rq, rs, "since", &f.since) == -1 ||
+	if (api_args_known(rq, rs, known) == -1 ||
+	    api_arg_time(rq, rs, "since", &f.since) == -1 ||
 	    api_arg_time(rq, rs, "until", &f.until) == -1 ||
 	    api_arg_text(rq, rs, "actor", 95, &f.actor) == -1 ||
 	    api_arg_text(rq, rs, "action", 47, &f.action) == -1 ||

@@ -47,7 +47,12 @@ static int
 txn_filter(const struct api_req *rq, struct api_resp *rs,
     struct store_txlog_filter *f)
 {
+	static const char *const known[] = { "profile", "transaction_id",
+	    "outcome", "peer", "q", "since", "until", "cursor", "limit", NULL };
+
 	memset(f, 0, sizeof(*f));
+	if (api_args_known(rq, rs, known) == -1)
+		return -1;
 	if (api_arg_text(rq, rs, "profile", STORE_NAME_MAX, &f->profile) ==
 	    -1 || api_arg_text(rq, rs, "transaction_id", STORE_TXID_MAX,
 	    &f->txid) == -1 ||

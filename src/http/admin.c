@@ -56,6 +56,37 @@ admin_arg(void *cls, const char *name)
 	return MHD_lookup_connection_value(cls, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* api_req.args: every query parameter, for refusing misspelt ones. */
+struct admin_args {
+	int	(*cb)(void *, const char *, const char *);
+	void	*cbarg;
+	int	 rc;
+};
+
+static enum MHD_Result
+admin_args_one(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct admin_args *a = cls;
+
+	if (a->cb(a->cbarg, key, value != NULL ? value : "") == -1) {
+		a->rc = -1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static int
+admin_args(void *cls, int (*cb)(void *, const char *, const char *),
+    void *cbarg)
+{
+	struct admin_args a = { cb, cbarg, 0 };
+
+	MHD_get_connection_values(cls, MHD_GET_ARGUMENT_KIND, admin_args_one,
+	    &a);
+	return a.rc;
+}
+
 /*
  * Who is calling: a bearer token, else a client certificate.  A
  * refusal is counted against the address (and logged without what was
@@ -174,6 +205,7 @@ admin_api(struct http_req *r)
 	rq.method = r->meth == HTTP_GET ? "GET" : r->method;
 	rq.path = r->url + strlen(ADMIN_API_PREFIX);
 	rq.arg = admin_arg;
+	rq.args = admin_args;
 	rq.argcls = r->conn;
 	rq.body = r->body.len > 0 ? r->body.data : NULL;
 	rq.bodysz = r->body.len;

@@ -65,6 +65,20 @@ arg_get(void *cls, const char *name)
 	return NULL;
 }
 
+/* api_req.args over the parsed query, as admin.c's over libmicrohttpd's. */
+static int
+args_each(void *cls, int (*cb)(void *, const char *, const char *),
+    void *cbarg)
+{
+	struct args	*a = cls;
+	int		 i;
+
+	for (i = 0; i < a->n; i++)
+		if (cb(cbarg, a->k[i], a->v[i]) == -1)
+			return -1;
+	return 0;
+}
+
 static void
 args_parse(struct args *a, const char *q)
 {
@@ -115,6 +129,7 @@ call(enum who w, const char *method, const char *url, const char *body,
 	rq.method = method;
 	rq.path = path;
 	rq.arg = arg_get;
+	rq.args = args_each;
 	rq.argcls = &a;
 	rq.body = (const unsigned char *)body;
 	rq.bodysz = body != NULL ? strlen(body) : 0;
@@ -703,6 +718,13 @@ test_transactions(void **state)
 	    "outcome=PENDING") == 1);
 
 	/* Bad filters and cursors. */
+	/* A misspelt filter is refused, never ignored (as the read side). */
+	assert_int_equal(call(VIEWER, "GET", "/transactions?outcom=FAILURE",
+	    NULL, NULL), 400);
+	assert_int_equal(call(AUDITOR, "GET", "/audit?actr=x", NULL, NULL),
+	    400);
+	assert_int_equal(call(OPERATOR, "GET", "/challenges?profle=x", NULL,
+	    NULL), 400);
 	assert_int_equal(call(VIEWER, "GET", "/transactions?cursor=abc", NULL,
 	    NULL), 400);
 	assert_int_equal(call(VIEWER, "GET", "/transactions?cursor=0", NULL,
