@@ -33,20 +33,11 @@ static enum MHD_Result
 admin_json(struct http_req *r, int status, const char *msg, const char *hdr,
     const char *val)
 {
-	struct engine_out	 eo = { .msgtype = "", .outcome = "error" };
-	struct MHD_Response	*rsp;
-	char			*body;
-	int			 n;
+	char	*body;
+	int	 n = asprintf(&body, "{\"error\":\"%s\"}", msg);
 
-	snprintf(eo.reason, sizeof(eo.reason), "%s", msg);
-	if ((n = asprintf(&body, "{\"error\":\"%s\"}", msg)) < 0)
-		return MHD_NO;
-	http_log(r, status, (size_t)n, &eo);
-	rsp = http_response("application/json", body, (size_t)n,
-	    MHD_RESPMEM_MUST_FREE);
-	if (rsp != NULL && hdr != NULL)
-		MHD_add_response_header(rsp, hdr, val);
-	return http_queue(r, status, rsp);
+	return http_refuse(r, status, "application/json", body, n, msg, hdr,
+	    val);
 }
 
 /* The query parameter "name", URL-decoded by libmicrohttpd, or NULL. */

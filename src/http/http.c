@@ -248,25 +248,33 @@ http_send(struct http_req *r, int status, const char *ctype, void *body,
 	return http_queue(r, status, http_response(ctype, body, len, mode));
 }
 
+enum MHD_Result
+http_refuse(struct http_req *r, int status, const char *ctype, char *body,
+    int n, const char *reason, const char *hdr, const char *val)
+{
+	struct engine_out	 eo = { .msgtype = "", .outcome = "error" };
+	struct MHD_Response	*rsp;
+
+	if (n < 0)
+		return MHD_NO;
+	snprintf(eo.reason, sizeof(eo.reason), "%s", reason);
+	http_log(r, status, (size_t)n, &eo);
+	rsp = http_response(ctype, body, (size_t)n, MHD_RESPMEM_MUST_FREE);
+	if (rsp != NULL && hdr != NULL)
+		MHD_add_response_header(rsp, hdr, val);
+	return http_queue(r, status, rsp);
+}
+
 /* An HTTP error with a one-line text reason, logged. */
 static enum MHD_Result
 http_text(struct http_req *r, int status, const char *reason,
     const char *allow)
 {
-	struct engine_out	 eo = { .msgtype = "", .outcome = "error" };
-	struct MHD_Response	*rsp;
-	char			*body;
-	int			 n;
+	char	*body;
+	int	 n = asprintf(&body, "%s\n", reason);
 
-	snprintf(eo.reason, sizeof(eo.reason), "%s", reason);
-	if ((n = asprintf(&body, "%s\n", reason)) < 0)
-		return MHD_NO;
-	http_log(r, status, (size_t)n, &eo);
-	rsp = http_response("text/plain", body, (size_t)n,
-	    MHD_RESPMEM_MUST_FREE);
-	if (rsp != NULL && allow != NULL)
-		MHD_add_response_header(rsp, MHD_HTTP_HEADER_ALLOW, allow);
-	return http_queue(r, status, rsp);
+	return http_refuse(r, status, "text/plain", body, n, reason,
+	    allow != NULL ? MHD_HTTP_HEADER_ALLOW : NULL, allow);
 }
 
 enum MHD_Result

@@ -168,6 +168,14 @@ enum MHD_Result	 http_queue(struct http_req *, int status,
 		    struct MHD_Response *);
 enum MHD_Result	 http_error(struct http_req *, int status,
 		    const char *reason);
+/*
+ * A refusal of the listener itself: "body" (n bytes from asprintf(),
+ * taken; n < 0: none was made) of type "ctype", logged with "reason",
+ * with header "hdr: val" if hdr is set.
+ */
+enum MHD_Result	 http_refuse(struct http_req *, int status,
+		    const char *ctype, char *body, int n, const char *reason,
+		    const char *hdr, const char *val);
 enum MHD_Result	 http_ok(struct http_req *, const char *ctype, void *body,
 		    size_t len, enum MHD_ResponseMemoryMode);
 
